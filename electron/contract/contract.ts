@@ -1,0 +1,155 @@
+/**
+ * THE IPC contract: every command the renderer may send and every event main may push.
+ * Both hosts (Electron ipcMain/preload and the web host's WebSocket RPC) are derived from these tables;
+ * no channel name is typed by hand anywhere else.
+ */
+import { z } from 'zod';
+import {
+  AccountInputSchema,
+  PreferencesPatchSchema,
+  type AccountView,
+  type CallView,
+  type GlobalMessage,
+  type Preferences,
+  type RegistrationView,
+  type Snapshot,
+} from './dto';
+
+const callId = z.string().min(1).max(128);
+
+/** A command: its argument schema (validated in main) and its result type (phantom). */
+export interface CommandDef<A extends z.ZodType, R> {
+  readonly args: A;
+  /** Phantom field carrying the result type; never set at runtime. */
+  readonly result?: R;
+}
+function command<R>() {
+  return <A extends z.ZodType>(args: A): CommandDef<A, R> => ({ args });
+}
+
+export const commands = {
+  /** Full state; the renderer calls it at start and after a reconnect. */
+  'app.snapshot': command<Snapshot>()(z.strictObject({})),
+  /** First-launch setup (or edit): replace the account list with one account. */
+  'account.save': command<AccountView>()(AccountInputSchema),
+  'preferences.update': command<Preferences>()(PreferencesPatchSchema),
+  /** Dial a number, extension or SIP URI. */
+  'call.dial': command<{ callId: string }>()(
+    z.strictObject({ target: z.string().trim().min(1).max(256), accountId: z.string().max(64).optional() }),
+  ),
+  'call.answer': command<void>()(z.strictObject({ callId })),
+  'call.decline': command<void>()(
+    z.strictObject({ callId, code: z.union([z.literal(486), z.literal(603)]).optional() }),
+  ),
+  'call.hangup': command<void>()(z.strictObject({ callId })),
+  'call.dtmf': command<void>()(z.strictObject({ callId, tones: z.string().regex(/^[0-9A-D*#,]{1,32}$/) })),
+  'messages.dismiss': command<void>()(z.strictObject({ id: z.string().max(64) })),
+  /** This renderer owns audio (mic/speaker/ringer): main will route media requests to it. */
+  'media.attach': command<void>()(z.strictObject({})),
+  /** The renderer's answer to a `media.request` event. */
+  'media.reply': command<void>()(
+    z.strictObject({
+      requestId: z.string().min(1).max(64),
+      ok: z.boolean(),
+      sdp: z.string().max(65536).optional(),
+      value: z.boolean().optional(),
+      error: z.string().max(1024).optional(),
+    }),
+  ),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export type CommandArgs<N extends CommandName> = z.input<Commands[N]['args']>;
+export type CommandParsedArgs<N extends CommandName> = z.output<Commands[N]['args']>;
+export type CommandResult<N extends CommandName> = Commands[N] extends CommandDef<z.ZodType, infer R> ? R : never;
+
+export type MediaRequest =
+  | { readonly requestId: string; readonly op: 'offer'; readonly callId: string }
+  | { readonly requestId: string; readonly op: 'answer'; readonly callId: string; readonly sdp: string }
+  | { readonly requestId: string; readonly op: 'accept'; readonly callId: string; readonly sdp: string }
+  | { readonly requestId: string; readonly op: 'dtmf'; readonly callId: string; readonly tones: string }
+  | { readonly requestId: string; readonly op: 'close'; readonly callId: string };
+
+/** Events main pushes. The first event on every connection is `snapshot`; the rest are deltas. */
+export interface Events {
+  snapshot: Snapshot;
+  'registration.changed': { readonly accountId: string; readonly registration: RegistrationView };
+  'accounts.changed': { readonly accounts: readonly AccountView[]; readonly needsSetup: boolean };
+  'call.changed': CallView;
+  'call.removed': { readonly callId: string };
+  'message.added': GlobalMessage;
+  'message.removed': { readonly id: string };
+  'preferences.changed': Preferences;
+  'network.changed': { readonly online: boolean };
+  'media.request': MediaRequest;
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES: readonly EventName[] = [
+  'snapshot',
+  'registration.changed',
+  'accounts.changed',
+  'call.changed',
+  'call.removed',
+  'message.added',
+  'message.removed',
+  'preferences.changed',
+  'network.changed',
+  'media.request',
+];
+
+/** Result envelope: errors cross the boundary as data. */
+export type ErrorCode =
+  | 'bad-request' // arguments failed the schema
+  | 'unknown-command'
+  | 'too-large'
+  | 'not-found'
+  | 'invalid-state'
+  | 'not-registered'
+  | 'network'
+  | 'internal';
+export interface ContractError {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ContractError };
+
+/** Largest accepted serialized command (bytes). */
+export const MAX_COMMAND_BYTES = 128 * 1024;
+
+/** Electron IPC channel names, derived (never typed by hand elsewhere). */
+export const ipcChannel = {
+  command: 'rc:command',
+  event: 'rc:event',
+} as const;
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);
+}
+
+/** Validate a raw (untrusted) command. Pure: used by both hosts. */
+export function parseCommand(
+  name: unknown,
+  args: unknown,
+): { ok: true; name: CommandName; args: unknown } | { ok: false; error: ContractError } {
+  if (!isCommandName(name)) {
+    return { ok: false, error: { code: 'unknown-command', message: `Unknown command: ${String(name).slice(0, 64)}` } };
+  }
+  const parsed = commands[name].args.safeParse(args ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length ? issue.path.join('.') : 'arguments';
+    return { ok: false, error: { code: 'bad-request', message: `${name}: ${where}: ${issue?.message ?? 'invalid'}` } };
+  }
+  return { ok: true, name, args: parsed.data };
+}
+
+/** The client interface the renderer codes against (implemented over Electron IPC or the web host's socket). */
+export interface ConsoleClient {
+  invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** Connection to main: 'open' (events flowing) or 'closed' (retrying). */
+  onConnection(listener: (state: 'open' | 'closed') => void): () => void;
+}
+
+export type { AccountView, CallView, GlobalMessage, Preferences, RegistrationView, Snapshot };

@@ -1,0 +1,66 @@
+/**
+ * Call state machine (one per SIP dialog we take part in).
+ *
+ *  outgoing: dialing → ringing (18x) → active → ended
+ *            dialing/ringing → ended (cancel, failure)
+ *  incoming: incoming → active (answer) → ended
+ *            incoming → ended (decline, caller cancelled)
+ *  active ⇄ held (local hold; issue #3)
+ *
+ * Legal transitions (anything else throws "Invalid state transition from X to Y"):
+ */
+export type CallDirection = 'incoming' | 'outgoing';
+export type CallStateName = 'dialing' | 'ringing' | 'incoming' | 'connecting' | 'active' | 'held' | 'ended';
+
+const LEGAL: Record<CallStateName, readonly CallStateName[]> = {
+  dialing: ['ringing', 'connecting', 'active', 'ended'],
+  ringing: ['connecting', 'active', 'ended', 'ringing'],
+  incoming: ['connecting', 'active', 'ended'],
+  connecting: ['active', 'ended'],
+  active: ['held', 'ended', 'active'],
+  held: ['active', 'ended', 'held'],
+  ended: [],
+};
+
+export function assertCallTransition(from: CallStateName, to: CallStateName): void {
+  if (!LEGAL[from].includes(to)) throw new Error(`Invalid state transition from ${from} to ${to}`);
+}
+
+/** Why a call ended, in terms the UI can translate. */
+export type CallEndReason =
+  | 'local-hangup'
+  | 'remote-hangup'
+  | 'declined' // we declined an incoming call
+  | 'cancelled' // we cancelled our outgoing call, or the caller gave up before answer
+  | 'busy' // 486/600
+  | 'rejected' // 603 or other 4xx-6xx
+  | 'not-found' // 404/604
+  | 'unavailable' // 480
+  | 'timeout' // 408 / no answer
+  | 'media-failed'
+  | 'network'
+  | 'answered-elsewhere';
+
+export interface RemoteParty {
+  /** Display name as sent by the network, sanitised (control characters removed, length capped). */
+  readonly displayName?: string;
+  /** User part (number/extension) sanitised. */
+  readonly user: string;
+  /** Full SIP URI as a string (sanitised). */
+  readonly uri: string;
+}
+
+export interface CallSnapshot {
+  readonly id: string;
+  readonly accountId: string;
+  readonly direction: CallDirection;
+  readonly state: CallStateName;
+  readonly remote: RemoteParty;
+  readonly mediaMode: 'webrtc' | 'rtp';
+  readonly createdAt: number;
+  readonly answeredAt?: number;
+  readonly endedAt?: number;
+  readonly endReason?: CallEndReason;
+  /** SIP status of the final failure, when there was one (e.g. 486). */
+  readonly endStatus?: number;
+}

@@ -13,10 +13,11 @@ const common = {
 };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
+    { ...common, displayName: 'unit', roots: ['<rootDir>/tests/unit'], testMatch: ['<rootDir>/tests/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
+      roots: ['<rootDir>/tests/integration'],
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
     },
   ],

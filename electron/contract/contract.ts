@@ -119,9 +119,20 @@ export const MAX_COMMAND_BYTES = 128 * 1024;
 
 /** Electron IPC channel names, derived (never typed by hand elsewhere). */
 export const ipcChannel = {
+  /** renderer → main (invoke): [name, args] → Result */
   command: 'rc:command',
+  /** main → renderer: {name, payload} */
   event: 'rc:event',
+  /** renderer → main (send): the renderer is listening; main answers with a `snapshot` event, then deltas. */
+  hello: 'rc:hello',
 } as const;
+
+/** What the Electron preload exposes as `window.receptionist` (and nothing else). */
+export interface PreloadBridge {
+  invoke(name: string, args: unknown): Promise<Result<unknown>>;
+  /** Start receiving events; returns the unsubscribe function. */
+  on(listener: (event: { name: EventName; payload: unknown }) => void): () => void;
+}
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);

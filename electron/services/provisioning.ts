@@ -1,0 +1,82 @@
+/**
+ * Provisioning file (`--provision FILE`): lets an administrator deploy consoles, and tests start a configured console
+ * without clicking. Schema documented in docs/provisioning.md. Unknown fields are errors (typos must not be silent).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { AccountInputSchema, LANGUAGES, THEMES } from '../contract/dto';
+
+export const ProvisioningSchema = z.strictObject({
+  /** Optional schema version for future migrations of the format. */
+  version: z.literal(1).optional(),
+  accounts: z.array(AccountInputSchema).max(8).default([]),
+  preferences: z
+    .strictObject({
+      language: z.enum(LANGUAGES).optional(),
+      theme: z.enum(THEMES).optional(),
+      declineCode: z.union([z.literal(486), z.literal(603)]).optional(),
+    })
+    .default({}),
+});
+export type Provisioning = z.output<typeof ProvisioningSchema>;
+
+export class ProvisioningError extends Error {
+  constructor(
+    message: string,
+    /** Dotted path of the offending field, e.g. `accounts[0].transport`. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'ProvisioningError';
+  }
+}
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${String(p)}` : String(p);
+  return out;
+}
+
+/** Validate already-parsed JSON. Messages name the bad field and never echo a value (it might be a password). */
+export function parseProvisioning(json: unknown): Provisioning {
+  const r = ProvisioningSchema.safeParse(json);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const base = fieldPath(issue.path);
+    const keys = issue.keys.map((k) => (base ? `${base}.${k}` : k));
+    throw new ProvisioningError(`Provisioning file: unknown field ${keys.join(', ')}`, keys[0]);
+  }
+  const field = fieldPath(issue.path) || '(root)';
+  let why: string;
+  switch (issue.code) {
+    case 'invalid_type':
+      why = issue.input === undefined ? 'is required' : `must be ${issue.expected}`;
+      break;
+    case 'invalid_value':
+      why = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    default:
+      why = issue.message.replace(/:.*$/s, '');
+  }
+  throw new ProvisioningError(`Provisioning file: field ${field} ${why}`, field);
+}
+
+export function loadProvisioningFile(path: string): Provisioning {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ProvisioningError(
+      code === 'ENOENT' ? `Provisioning file not found: ${path}` : `Provisioning file cannot be read: ${path} (${code})`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new ProvisioningError(`Provisioning file is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseProvisioning(json);
+}

@@ -1,0 +1,237 @@
+/**
+ * The media engine: this window owns the microphone, the call audio and the ringer. Main's SIP stack proxies
+ * offer/answer to us through `media.request` events (SIP.js SessionDescriptionHandler in main) and we answer with
+ * `media.reply`. Media then flows directly between our RTCPeerConnection and the PBX (WebRTC mode) or main's werift
+ * bridge on loopback (classic mode) — either way this code is the same.
+ */
+import type { CommandArgs, ConsoleClient, MediaRequest, Preferences } from '../../../electron/contract';
+import { dominantFrequency, packetsReceived } from './analysis';
+import { applySink, Ringtone } from './ringtone';
+
+/** No trickle ICE over SIP here: we wait for gathering, but never longer than this (host candidates come fast). */
+const ICE_GATHERING_CAP_MS = 3000;
+
+interface CallMedia {
+  readonly pc: RTCPeerConnection;
+  readonly local: MediaStream;
+  readonly remote: MediaStream;
+  /** Chromium only feeds WebAudio (the test hook) from a remote stream that is also attached to a media element. */
+  readonly element: HTMLAudioElement;
+}
+
+export interface MediaEngineOptions {
+  readonly client: ConsoleClient;
+  readonly preferences: () => Preferences | undefined;
+  /** Tell the user (global message area) about a media problem; `key` is an i18n key. */
+  readonly notify: (key: 'media.microphone-denied') => void;
+}
+
+export interface MediaTestHook {
+  dominantFrequency(callId?: string): Promise<number>;
+  stats(callId?: string): Promise<{ packetsReceived: number }>;
+  /** Whether the ring tone is sounding (tests check ringing without a sound card). */
+  ringing(): boolean;
+}
+
+declare global {
+  interface Window {
+    __rcMedia?: MediaTestHook;
+  }
+}
+
+type Reply = CommandArgs<'media.reply'>;
+
+export class MediaEngine {
+  readonly #calls = new Map<string, CallMedia>();
+  readonly #ringtone = new Ringtone();
+  readonly #options: MediaEngineOptions;
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(options: MediaEngineOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    const { client } = this.#options;
+    this.#unsubscribe.push(
+      client.on('media.request', (req) => void this.#handle(req)),
+      // After every (re)connect main must learn again that this window owns audio.
+      client.onConnection((state) => {
+        if (state === 'open') void client.invoke('media.attach', {});
+      }),
+    );
+    window.__rcMedia = {
+      dominantFrequency: async (callId) => {
+        const media = this.#pick(callId);
+        return media ? dominantFrequency(media.remote) : 0;
+      },
+      stats: async (callId) => {
+        const media = this.#pick(callId);
+        return { packetsReceived: media ? await packetsReceived(media.pc) : 0 };
+      },
+      ringing: () => this.#ringtone.playing,
+    };
+  }
+
+  stop(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+    for (const id of [...this.#calls.keys()]) this.#close(id);
+    this.#ringtone.stop();
+  }
+
+  /** Ring while any call is `incoming` (driven by the state; main decides who rings). */
+  setRinging(ringing: boolean): void {
+    if (ringing) this.#ringtone.start(this.#options.preferences()?.ringerId);
+    else this.#ringtone.stop();
+  }
+
+  /** Re-route outputs after the user picked other devices in Settings. */
+  applyOutputDevices(preferences: Preferences | undefined): void {
+    this.#ringtone.setSink(preferences?.ringerId);
+    for (const media of this.#calls.values()) void applySink(media.element, preferences?.speakerId ?? '');
+  }
+
+  async #handle(req: MediaRequest): Promise<void> {
+    let reply: Reply;
+    try {
+      reply = await this.#perform(req);
+    } catch (err) {
+      reply = { requestId: req.requestId, ok: false, error: describe(err).slice(0, 1024) };
+    }
+    await this.#options.client.invoke('media.reply', reply);
+  }
+
+  async #perform(req: MediaRequest): Promise<Reply> {
+    const { requestId } = req;
+    switch (req.op) {
+      case 'offer': {
+        const media = await this.#create(req.callId);
+        await media.pc.setLocalDescription(await media.pc.createOffer());
+        return { requestId, ok: true, sdp: await gatheredSdp(media.pc) };
+      }
+      case 'answer': {
+        const media = await this.#create(req.callId, req.sdp);
+        await media.pc.setLocalDescription(await media.pc.createAnswer());
+        return { requestId, ok: true, sdp: await gatheredSdp(media.pc) };
+      }
+      case 'accept': {
+        const media = this.#calls.get(req.callId);
+        if (!media) return { requestId, ok: false, error: `no media for call ${req.callId}` };
+        await media.pc.setRemoteDescription({ type: 'answer', sdp: req.sdp });
+        return { requestId, ok: true };
+      }
+      case 'dtmf': {
+        const dtmf = this.#calls.get(req.callId)?.pc.getSenders().find((s) => s.track?.kind === 'audio')?.dtmf;
+        // RFC 4733 events need a negotiated telephone-event payload; canInsertDTMF is false without it.
+        if (!dtmf || !dtmf.canInsertDTMF) return { requestId, ok: true, value: false };
+        dtmf.insertDTMF(req.tones, 100, 70);
+        return { requestId, ok: true, value: true };
+      }
+      case 'close':
+        this.#close(req.callId);
+        return { requestId, ok: true };
+      default:
+        return missingCase(req);
+    }
+  }
+
+  /**
+   * (Re)create the call's peer connection. With a remote offer we apply it BEFORE adding our track, so addTrack
+   * reuses the offered audio transceiver instead of adding a second m-line.
+   */
+  async #create(callId: string, remoteOffer?: string): Promise<CallMedia> {
+    this.#close(callId);
+    const local = await this.#microphone();
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    const remote = new MediaStream();
+    const element = new Audio();
+    element.autoplay = true;
+    element.dataset.callId = callId;
+    element.srcObject = remote;
+    const media: CallMedia = { pc, local, remote, element };
+    this.#calls.set(callId, media);
+    pc.addEventListener('track', (event) => {
+      const track = event.track;
+      if (!remote.getTracks().includes(track)) remote.addTrack(track);
+      void element.play().catch(() => undefined);
+    });
+    void applySink(element, this.#options.preferences()?.speakerId ?? '');
+    try {
+      if (remoteOffer !== undefined) await pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
+      for (const track of local.getAudioTracks()) pc.addTrack(track, local);
+    } catch (err) {
+      this.#close(callId);
+      throw err;
+    }
+    return media;
+  }
+
+  async #microphone(): Promise<MediaStream> {
+    const microphoneId = this.#options.preferences()?.microphoneId;
+    try {
+      return await navigator.mediaDevices.getUserMedia({
+        audio: {
+          ...(microphoneId ? { deviceId: { exact: microphoneId } } : {}),
+          echoCancellation: true,
+          noiseSuppression: true,
+          autoGainControl: true,
+        },
+      });
+    } catch (err) {
+      if (err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'SecurityError')) {
+        this.#options.notify('media.microphone-denied');
+      } else if (microphoneId && err instanceof DOMException && err.name === 'OverconstrainedError') {
+        // The chosen headset was unplugged: a call on the default microphone beats a failed call.
+        return navigator.mediaDevices.getUserMedia({
+          audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+        });
+      }
+      throw err;
+    }
+  }
+
+  #close(callId: string): void {
+    const media = this.#calls.get(callId);
+    if (!media) return;
+    this.#calls.delete(callId);
+    media.pc.close();
+    for (const track of media.local.getTracks()) track.stop();
+    media.element.pause();
+    media.element.srcObject = null;
+  }
+
+  #pick(callId: string | undefined): CallMedia | undefined {
+    if (callId !== undefined) return this.#calls.get(callId);
+    return this.#calls.values().next().value;
+  }
+}
+
+/** Wait for ICE gathering to finish (capped), then return the SDP with all candidates in it. */
+async function gatheredSdp(pc: RTCPeerConnection): Promise<string> {
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ICE_GATHERING_CAP_MS);
+      function done(): void {
+        clearTimeout(timer);
+        pc.removeEventListener('icegatheringstatechange', check);
+        resolve();
+      }
+      function check(): void {
+        if (pc.iceGatheringState === 'complete') done();
+      }
+      pc.addEventListener('icegatheringstatechange', check);
+    });
+  }
+  const sdp = pc.localDescription?.sdp;
+  if (!sdp) throw new Error('no local description');
+  return sdp;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof DOMException) return `${err.name}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
+
+function missingCase(x: never): never {
+  throw new Error(`Unhandled media op: ${JSON.stringify(x)}`);
+}

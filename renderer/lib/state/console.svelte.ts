@@ -1,0 +1,168 @@
+/**
+ * The renderer's view of main's state: a full snapshot, then deltas. Main owns the truth; this class only mirrors
+ * it (a reload or reconnect replaces everything with the next `snapshot`). Local messages (connection lost/restored,
+ * a failed command) live beside main's messages and survive a snapshot.
+ */
+import type {
+  AccountView,
+  CallView,
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  ConsoleClient,
+  GlobalMessage,
+  MessageLevel,
+  Preferences,
+  RegistrationView,
+  Result,
+  Snapshot,
+} from '../../../electron/contract';
+
+export type Connection = 'connecting' | 'open' | 'lost';
+
+/** A message plus when this window first showed it (for the ~8 s toast; main's `at` may come from an old snapshot). */
+export interface ShownMessage extends GlobalMessage {
+  readonly shownAt: number;
+  readonly local: boolean;
+}
+
+export const MESSAGE_TOAST_MS = 8000;
+
+export class ConsoleState {
+  #connection = $state<Connection>('connecting');
+  #loaded = $state(false);
+  #host = $state<Snapshot['host'] | undefined>(undefined);
+  #needsSetup = $state(false);
+  #accounts = $state<readonly AccountView[]>([]);
+  #registrations = $state<Record<string, RegistrationView>>({});
+  #calls = $state<CallView[]>([]);
+  #messages = $state<ShownMessage[]>([]);
+  #preferences = $state<Preferences | undefined>(undefined);
+  #online = $state(true);
+  #localSeq = 0;
+  readonly #client: ConsoleClient;
+
+  constructor(client: ConsoleClient) {
+    this.#client = client;
+    client.on('snapshot', (s) => this.applySnapshot(s));
+    client.on('registration.changed', ({ accountId, registration }) => {
+      this.#registrations = { ...this.#registrations, [accountId]: registration };
+    });
+    client.on('accounts.changed', ({ accounts, needsSetup }) => {
+      this.#accounts = accounts;
+      this.#needsSetup = needsSetup;
+    });
+    client.on('call.changed', (call) => {
+      const i = this.#calls.findIndex((c) => c.id === call.id);
+      if (i === -1) this.#calls = [...this.#calls, call];
+      else this.#calls = this.#calls.map((c, j) => (j === i ? call : c));
+    });
+    client.on('call.removed', ({ callId }) => {
+      this.#calls = this.#calls.filter((c) => c.id !== callId);
+    });
+    client.on('message.added', (m) => {
+      this.#messages = [...this.#messages.filter((x) => x.id !== m.id), { ...m, shownAt: Date.now(), local: false }];
+    });
+    client.on('message.removed', ({ id }) => {
+      this.#messages = this.#messages.filter((m) => m.id !== id);
+    });
+    client.on('preferences.changed', (p) => {
+      this.#preferences = p;
+    });
+    client.on('network.changed', ({ online }) => {
+      this.#online = online;
+    });
+    client.onConnection((state) => {
+      if (state === 'closed') {
+        if (this.#connection === 'open') this.addLocalMessage('warning', 'connection.lost');
+        this.#connection = 'lost';
+      } else {
+        if (this.#connection === 'lost') this.addLocalMessage('info', 'connection.restored');
+        this.#connection = 'open';
+      }
+    });
+  }
+
+  applySnapshot(s: Snapshot): void {
+    this.#loaded = true;
+    this.#host = s.host;
+    this.#needsSetup = s.needsSetup;
+    this.#accounts = s.accounts;
+    this.#registrations = { ...s.registrations };
+    this.#calls = [...s.calls];
+    this.#preferences = s.preferences;
+    this.#online = s.online;
+    const previous = new Map(this.#messages.map((m) => [m.id, m]));
+    const fromMain: ShownMessage[] = s.messages.map((m) => ({
+      ...m,
+      // Keep the toast clock of messages already shown; older ones from the snapshot don't pop up again.
+      shownAt: previous.get(m.id)?.shownAt ?? m.at,
+      local: false,
+    }));
+    this.#messages = [...fromMain, ...this.#messages.filter((m) => m.local)].sort((a, b) => a.at - b.at);
+  }
+
+  get connection(): Connection {
+    return this.#connection;
+  }
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+  get host(): Snapshot['host'] | undefined {
+    return this.#host;
+  }
+  get needsSetup(): boolean {
+    return this.#needsSetup;
+  }
+  get accounts(): readonly AccountView[] {
+    return this.#accounts;
+  }
+  /** The account the info pane shows: the first one (multi-account UI comes later). */
+  get primaryAccount(): AccountView | undefined {
+    return this.#accounts[0];
+  }
+  registrationOf(accountId: string): RegistrationView {
+    return this.#registrations[accountId] ?? { state: 'unregistered' };
+  }
+  get calls(): readonly CallView[] {
+    return this.#calls;
+  }
+  get ringing(): boolean {
+    return this.#calls.some((c) => c.state === 'incoming');
+  }
+  get messages(): readonly ShownMessage[] {
+    return this.#messages;
+  }
+  get preferences(): Preferences | undefined {
+    return this.#preferences;
+  }
+  get online(): boolean {
+    return this.#online;
+  }
+
+  addLocalMessage(level: MessageLevel, key: string, params?: Record<string, string | number>): void {
+    const now = Date.now();
+    const message: ShownMessage = {
+      id: `local-${++this.#localSeq}`,
+      at: now,
+      shownAt: now,
+      level,
+      key,
+      local: true,
+      ...(params ? { params } : {}),
+    };
+    this.#messages = [...this.#messages, message];
+  }
+
+  /** Send a command; a failure becomes a `command.failed` message in the global message area. */
+  async run<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>> {
+    const result = await this.#client.invoke(name, args);
+    if (!result.ok) this.addLocalMessage('error', 'command.failed', { message: result.error.message });
+    return result;
+  }
+
+  /** Send a command whose failure the caller shows itself (e.g. the setup form). */
+  invoke<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>> {
+    return this.#client.invoke(name, args);
+  }
+}

@@ -1,0 +1,31 @@
+/** Current UI language and theme, driven by main's preferences; before the first snapshot, by the browser. */
+import type { Language, Theme } from '../../../electron/contract';
+import { languageFromTag, translate, type Params } from '../../i18n';
+
+export class Locale {
+  #language = $state<Language>(languageFromTag(typeof navigator === 'undefined' ? undefined : navigator.language));
+  #theme = $state<Theme>('system');
+
+  get language(): Language {
+    return this.#language;
+  }
+  get theme(): Theme {
+    return this.#theme;
+  }
+
+  setLanguage(language: Language): void {
+    this.#language = language;
+    document.documentElement.lang = language;
+  }
+
+  /** `system` is resolved by CSS (prefers-color-scheme), so the OS switch applies live without JS. */
+  setTheme(theme: Theme): void {
+    this.#theme = theme;
+    document.documentElement.dataset.theme = theme;
+  }
+
+  t = (key: string, params?: Params): string => translate(this.#language, key, params);
+
+  time = (at: number): string =>
+    new Intl.DateTimeFormat(this.#language, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(at);
+}

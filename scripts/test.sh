@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm test`: set up what is missing, then lint, type-check, unit, integration (real peers) and E2E (Chromium).
+# Starts the test bed itself and stops it at the end. Prints "N passed, N failed" as its last line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+OUT=test-results; rm -rf "$OUT"; mkdir -p "$OUT"
+failed_steps=()
+step() {
+  local name=$1; shift
+  printf '\n\033[1m== %s ==\033[0m\n' "$name"
+  if "$@"; then echo "[$name] ok"; else echo "[$name] FAILED"; failed_steps+=("$name"); fi
+}
+
+step lint npm run --silent lint
+step typecheck npm run --silent typecheck
+step unit npx jest --selectProjects unit --json --outputFile="$OUT/unit.json"
+
+bash tests/testbed/start.sh || failed_steps+=(testbed)
+trap 'bash tests/testbed/stop.sh' EXIT
+step integration npx jest --selectProjects integration --runInBand --json --outputFile="$OUT/integration.json"
+step e2e npx playwright test -c tests/e2e/playwright.config.ts
+
+node scripts/summarize-tests.mjs "$OUT" "${failed_steps[@]}"

@@ -1,0 +1,79 @@
+/** E2E fixtures: start a provisioned console under the web host, as the product runs it (`npm run web`). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test as base, expect, type Page } from '@playwright/test';
+
+export const ROOT = join(__dirname, '..', '..');
+
+export interface ConsoleAccount {
+  server?: string;
+  port?: number;
+  transport?: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
+  user?: string;
+  password?: string;
+  displayName?: string;
+  media?: 'auto' | 'webrtc' | 'rtp';
+  registerExpires?: number;
+}
+
+export interface RunningConsole {
+  url: string;
+  process: ChildProcess;
+  logFile: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startConsole(account: ConsoleAccount | null, extra: Record<string, unknown> = {}): Promise<RunningConsole> {
+  const dir = mkdtempSync(join(tmpdir(), 'rc-e2e-'));
+  const provision = join(dir, 'provision.json');
+  const accounts = account
+    ? [{ server: '127.0.0.1', port: 5060, transport: 'udp', user: '1001', password: 'secret', displayName: 'Reception', media: 'auto', ...account }]
+    : [];
+  writeFileSync(provision, JSON.stringify({ accounts, preferences: { language: 'en' }, ...extra }));
+  const logFile = join(dir, 'console.log');
+  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`console did not start:\n${out}`)), 15_000);
+    const check = () => {
+      const m = /Console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    };
+    child.stdout!.on('data', check);
+    child.on('exit', (code) => reject(new Error(`console exited ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    process: child,
+    logFile,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 6000).unref();
+      }),
+  };
+}
+
+/** Dominant frequency of a call's remote audio, measured in the page by the media engine's analyser. */
+export async function remoteFrequency(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const w = globalThis as unknown as { __rcMedia: { dominantFrequency(id?: string): Promise<number> } };
+    return w.__rcMedia.dominantFrequency();
+  });
+}
+
+export const test = base;
+export { expect };

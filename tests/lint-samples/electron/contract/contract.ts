@@ -1,0 +1,1 @@
+export const ipcChannel = { command: 'x' };

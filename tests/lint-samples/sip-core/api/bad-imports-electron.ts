@@ -1,0 +1,2 @@
+import { ipcChannel } from '../../electron/contract/contract';
+export const leak = ipcChannel;

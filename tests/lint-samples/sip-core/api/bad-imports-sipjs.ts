@@ -1,0 +1,2 @@
+import { UserAgent } from 'sip.js';
+export const ua = UserAgent;

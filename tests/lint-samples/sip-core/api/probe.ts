@@ -1,0 +1,3 @@
+import { WebSocket } from 'ws';
+import * as S from 'sip.js';
+export const a = [WebSocket, S];

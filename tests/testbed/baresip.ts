@@ -1,0 +1,89 @@
+/** baresip control over its ctrl_tcp module (netstring-framed JSON; one client at a time). Test-bed helper. */
+import { createConnection } from 'node:net';
+
+export const BARESIP = {
+  '1002': { ctrl: 4442, tone: 440, answer: 'manual' },
+  '1003': { ctrl: 4443, tone: 1000, answer: 'auto' },
+  '1004': { ctrl: 4444, tone: 2000, answer: 'auto' },
+} as const;
+export type BaresipUser = keyof typeof BARESIP;
+
+export interface BaresipResponse {
+  ok: boolean;
+  data: string;
+}
+
+function netstring(s: string): Buffer {
+  const b = Buffer.from(s, 'utf8');
+  return Buffer.concat([Buffer.from(`${b.length}:`), b, Buffer.from(',')]);
+}
+
+/** Send one command and wait for its response (events in between are ignored). */
+export function baresip(user: BaresipUser, command: string, params = '', timeoutMs = 5000): Promise<BaresipResponse> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ host: '127.0.0.1', port: BARESIP[user].ctrl });
+    let buf = Buffer.alloc(0);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`baresip ${user}: no response to ${command}`));
+    }, timeoutMs);
+    sock.on('connect', () => sock.write(netstring(JSON.stringify({ command, params, token: 't' }))));
+    sock.on('data', (chunk) => {
+      buf = Buffer.concat([buf, chunk]);
+      for (;;) {
+        const colon = buf.indexOf(0x3a);
+        if (colon < 0) return;
+        const n = Number(buf.subarray(0, colon).toString());
+        if (buf.length < colon + 1 + n + 1) return;
+        const msg = JSON.parse(buf.subarray(colon + 1, colon + 1 + n).toString('utf8')) as {
+          response?: boolean;
+          ok?: boolean;
+          data?: string;
+        };
+        buf = buf.subarray(colon + 1 + n + 1);
+        if (msg.response) {
+          clearTimeout(timer);
+          sock.end();
+          resolve({ ok: msg.ok === true, data: msg.data ?? '' });
+          return;
+        }
+      }
+    });
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+  });
+}
+
+/** `listcalls` output lines, e.g. "ESTABLISHED sip:1001@127.0.0.1". */
+export async function baresipCalls(user: BaresipUser): Promise<string> {
+  return (await baresip(user, 'listcalls')).data;
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, stepMs = 200): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}${last ? ` (${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}
+
+/** Hang up every call of every baresip UA (tests call it to leave the shared bed clean). */
+export async function hangupAll(): Promise<void> {
+  for (const u of Object.keys(BARESIP) as BaresipUser[]) {
+    for (let i = 0; i < 4; i++) {
+      const calls = await baresipCalls(u).catch(() => '');
+      if (!/sip:/.test(calls)) break;
+      await baresip(u, 'hangup').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+}

@@ -4,3 +4,5 @@ export * from './api/media';
 export * from './api/registration-state';
 export * from './api/softphone';
 export * from './ports/renderer-media-port';
+export * from './transports';
+export * from './adapters/sipjs';

@@ -23,6 +23,11 @@ export interface SoftphoneOptions {
   readonly userAgent?: string;
   /** How long a UDP/TCP REGISTER may wait for an answer before `failed(timeout)` (ms, default 8000). */
   readonly requestTimeoutMs?: number;
+  /**
+   * CRLF keep-alive interval (ms, default 25000; 0 disables). RFC 5626 §3.5.1 double-CRLF ping: keeps NAT
+   * bindings open and lets a dead path (ICMP unreachable, reset) show up between REGISTER refreshes.
+   */
+  readonly keepAliveMs?: number;
   /** Overridable clock/backoff for tests. */
   readonly backoffMs?: (attempt: number) => number;
 }

@@ -1,0 +1,99 @@
+import dgram from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import net from 'node:net';
+import {
+  classifyConnectionError,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  SipConnectionError,
+  type SipConnection,
+  type SipConnectionOptions,
+  type SipEndpoint,
+} from './sip-connection';
+
+/**
+ * SIP over UDP (RFC 3261 §18.1) on a *connected* dgram socket: the kernel then reports ICMP port unreachable as
+ * ECONNREFUSED, which is how we notice a dead server without waiting for Timer F.
+ */
+export class UdpSipConnection implements SipConnection {
+  readonly kind = 'udp' as const;
+  onMessage: ((text: string) => void) | undefined;
+  onClose: ((error?: SipConnectionError) => void) | undefined;
+  #socket: dgram.Socket | undefined;
+  #local: SipEndpoint = { host: '0.0.0.0', port: 0 };
+  #closed = false;
+
+  constructor(private readonly options: SipConnectionOptions) {}
+
+  get local(): SipEndpoint {
+    return this.#local;
+  }
+  get remote(): SipEndpoint {
+    return { host: this.options.host, port: this.options.port };
+  }
+
+  async connect(): Promise<void> {
+    const address = await resolve(this.options.host, this.options.connectTimeoutMs);
+    const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+    this.#socket = socket;
+    await new Promise<void>((resolvePromise, reject) => {
+      const onError = (err: Error) => reject(classifyConnectionError(err, 'connect'));
+      socket.once('error', onError);
+      socket.connect(this.options.port, address, () => {
+        socket.off('error', onError);
+        resolvePromise();
+      });
+    });
+    const addr = socket.address();
+    this.#local = { host: addr.address, port: addr.port };
+    socket.on('message', (msg) => {
+      const text = msg.toString('utf8');
+      // RFC 5626 §4.4.1 keep-alive pongs / stray CRLFs are not messages.
+      if (text.trim() === '') return;
+      this.onMessage?.(text);
+    });
+    socket.on('error', (err) => {
+      if (this.#closed) return;
+      // ICMP unreachable on a connected socket: the server is gone; report it like a dropped connection.
+      const error = classifyConnectionError(err);
+      this.close();
+      this.onClose?.(error);
+    });
+  }
+
+  send(text: string): Promise<void> {
+    const socket = this.#socket;
+    if (!socket || this.#closed) return Promise.reject(new SipConnectionError('network', 'UDP socket is closed'));
+    return new Promise((resolvePromise, reject) => {
+      socket.send(Buffer.from(text, 'utf8'), (err) => (err ? reject(classifyConnectionError(err)) : resolvePromise()));
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#socket?.close();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** DNS lookup with our timeout and error classification (dgram.connect would resolve too, unclassified). */
+export async function resolve(host: string, timeoutMs = DEFAULT_CONNECT_TIMEOUT_MS): Promise<string> {
+  if (net.isIP(host)) return host;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const result = await Promise.race([
+      lookup(host),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new SipConnectionError('dns', `DNS lookup of ${host} timed out`, 'EAI_AGAIN')), timeoutMs);
+      }),
+    ]);
+    return result.address;
+  } catch (err) {
+    throw classifyConnectionError(err, 'connect');
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -18,7 +18,7 @@ step unit npx jest --selectProjects unit --json --outputFile="$OUT/unit.json"
 
 bash tests/testbed/start.sh || failed_steps+=(testbed)
 trap 'bash tests/testbed/stop.sh' EXIT
-step integration npx jest --selectProjects integration --runInBand --json --outputFile="$OUT/integration.json"
+step integration npx jest --selectProjects integration --runInBand --forceExit --json --outputFile="$OUT/integration.json"
 step e2e npx playwright test -c tests/e2e/playwright.config.ts
 
 node scripts/summarize-tests.mjs "$OUT" "${failed_steps[@]}"

@@ -1,0 +1,107 @@
+/**
+ * `npm run web -- --port N --provision FILE`: start the web host and print one line `Console: http://127.0.0.1:N/?token=…`.
+ * Exit codes: 0 normal stop, 2 bad arguments or provisioning file, 1 startup failure.
+ */
+import { join } from 'node:path';
+import { createConsoleService } from '../services/composition';
+import { createLogger } from '../services/logger';
+import { loadProvisioningFile, ProvisioningError, type Provisioning } from '../services/provisioning';
+import { startWebHost } from './server';
+
+export interface WebCliArgs {
+  port: number;
+  provision?: string;
+  token?: string;
+  rendererDir: string;
+  logFile?: string;
+  verbose: boolean;
+}
+
+export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir: string }): WebCliArgs {
+  const out: WebCliArgs = { port: 0, rendererDir: defaults.rendererDir, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new ProvisioningError(`Missing value after ${a}`);
+      return v;
+    };
+    switch (a) {
+      case '--port': {
+        const n = Number(value());
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ProvisioningError('--port must be 0…65535');
+        out.port = n;
+        break;
+      }
+      case '--provision':
+        out.provision = value();
+        break;
+      case '--token':
+        out.token = value();
+        break;
+      case '--renderer-dir':
+        out.rendererDir = value();
+        break;
+      case '--log-file':
+        out.logFile = value();
+        break;
+      case '--verbose':
+        out.verbose = true;
+        break;
+      default:
+        throw new ProvisioningError(`Unknown option ${a}`);
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  let args: WebCliArgs;
+  let provisioning: Provisioning | undefined;
+  try {
+    args = parseWebCliArgs(process.argv.slice(2), { rendererDir: join(__dirname, '..', 'renderer') });
+    if (args.provision) provisioning = loadProvisioningFile(args.provision);
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const secrets = () => provisioning?.accounts.map((a) => a.password ?? '') ?? [];
+  const logger = createLogger({
+    ...(args.logFile && { file: args.logFile }),
+    stderr: args.verbose,
+    level: args.verbose ? 'debug' : 'info',
+    secrets,
+    sipTrace: args.verbose || args.logFile !== undefined,
+  });
+  const service = createConsoleService({ host: 'web', logger });
+  if (provisioning) await service.applyProvisioning(provisioning);
+  const host = await startWebHost({
+    service,
+    rendererDir: args.rendererDir,
+    port: args.port,
+    ...(args.token && { token: args.token }),
+    log: (l) => logger.warn(l),
+  });
+  process.stdout.write(`Console: ${host.url}\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(0), 4000);
+    force.unref();
+    await service.stop();
+    await host.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  // Test/automation entry points for power & network events (the same ones Electron's powerMonitor drives).
+  process.on('SIGUSR2', () => void service.resume());
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`Console failed to start: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -2,7 +2,12 @@
  * Administrator/support command line, without a window: `npm run cli -- …` here, and the packaged app with the same
  * flags (electron/main calls runCli before creating any window).
  *   --hid-layout HEX          print a headset's TelephonyLayout (JSON) from its HID report descriptor
+ *   --import-contacts FILE    import an Outlook CSV / vCard / CSV file into a directory of the contacts database
+ *   --export-contacts FILE    export a directory as CSV
  */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { exportContactsCommand, importContactsCommand } from './contacts';
 import { hidLayoutCommand } from './hid-layout';
 
 export interface CliResult {
@@ -11,7 +16,22 @@ export interface CliResult {
   stderr: string;
 }
 
-export const CLI_FLAGS = ['--hid-layout'] as const;
+export const CLI_FLAGS = ['--hid-layout', '--import-contacts', '--export-contacts'] as const;
+
+/** Where the console keeps its database when nobody says otherwise (Electron passes app.getPath('userData')). */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.RECEPTIONIST_DATA_DIR) return env.RECEPTIONIST_DATA_DIR;
+  const home = os.homedir();
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Receptionist Console');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Receptionist Console');
+  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'receptionist-console');
+}
+
+function option(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  const v = i >= 0 ? argv[i + 1] : undefined;
+  return v !== undefined && !v.startsWith('--') ? v : undefined;
+}
 
 export function wantsCli(argv: readonly string[]): boolean {
   return argv.some((a) => (CLI_FLAGS as readonly string[]).includes(a));
@@ -19,15 +39,28 @@ export function wantsCli(argv: readonly string[]): boolean {
 
 const USAGE = `Usage:
   cli --hid-layout "05 0B 09 05 A1 01 …"   print the headset's telephony layout as JSON
+  cli --import-contacts FILE [--directory personal|company|NAME] [--dry-run] [--json] [--db FILE]
+  cli --export-contacts FILE [--directory personal|company|NAME] [--db FILE]
+The database defaults to contacts.sqlite in ${defaultDataDir()} (override with --db or RECEPTIONIST_DATA_DIR).
 `;
 
 export async function runCli(argv: readonly string[]): Promise<CliResult> {
+  if (argv.includes('--help') || argv.includes('-h')) return { exitCode: 0, stdout: USAGE, stderr: '' };
   const i = argv.indexOf('--hid-layout');
   if (i >= 0) {
     // The descriptor may arrive as one quoted argument or as many (spaces allowed).
     const hex = argv.slice(i + 1).filter((a) => !a.startsWith('--')).join(' ');
     return hidLayoutCommand(hex);
   }
+  const dbPath = option(argv, '--db') ?? path.join(defaultDataDir(), 'contacts.sqlite');
+  const directory = option(argv, '--directory');
+  const importFile = option(argv, '--import-contacts');
+  if (importFile) {
+    if (!option(argv, '--db')) await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(dbPath), { recursive: true }));
+    return importContactsCommand({ file: importFile, dbPath, directory, dryRun: argv.includes('--dry-run'), json: argv.includes('--json') });
+  }
+  const exportFile = option(argv, '--export-contacts');
+  if (exportFile) return exportContactsCommand({ file: exportFile, dbPath, directory });
   return { exitCode: 2, stdout: '', stderr: USAGE };
 }
 

@@ -1,0 +1,26 @@
+/**
+ * CSV writing with spreadsheet-injection neutralisation, shared by contacts and history export.
+ * A cell starting with = + - @ (or a quote followed by one of them) gets a leading `'` so Excel/LibreOffice show
+ * it as text (OWASP "CSV Injection"). The importer strips exactly one such quote, which makes the round trip
+ * lossless: "+33 1 23" → "'+33 1 23" → "+33 1 23", and a real "'=x" → "''=x" → "'=x".
+ */
+
+const NEEDS_NEUTRALISING = /^'*[=+\-@\t\r]/;
+
+export function neutralise(cell: string): string {
+  return NEEDS_NEUTRALISING.test(cell) ? `'${cell}` : cell;
+}
+
+/** The importer's inverse of `neutralise`. */
+export function unneutralise(cell: string): string {
+  return /^'+[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
+function quote(cell: string): string {
+  return /[",\r\n;]/.test(cell) || cell !== cell.trim() ? `"${cell.replace(/"/g, '""')}"` : cell;
+}
+
+/** RFC 4180 lines (CRLF), every cell neutralised. */
+export function toCsv(rows: readonly (readonly string[])[]): string {
+  return rows.map((r) => r.map((c) => quote(neutralise(c))).join(',')).join('\r\n') + '\r\n';
+}

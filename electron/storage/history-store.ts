@@ -1,0 +1,167 @@
+/** Call history rows: written by the call service when a call ends, read by the history pane and exports. */
+import type { Database, SqlValue } from './db';
+import { toCsv } from './csv';
+import type { CountryCode } from 'libphonenumber-js';
+import { digitsOf, phoneForms } from './phone';
+import { fold } from './text';
+
+export const CALL_TYPES = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up'] as const;
+export type CallType = (typeof CALL_TYPES)[number];
+export type CallDirection = 'incoming' | 'outgoing';
+
+export interface HistoryEntryInput {
+  readonly direction: CallDirection;
+  readonly type: CallType;
+  readonly remoteNumber: string;
+  readonly remoteName?: string;
+  /** ms since the epoch */
+  readonly startedAt: number;
+  readonly ringMs?: number;
+  readonly talkMs?: number;
+  readonly line?: number | null;
+  readonly transferTarget?: string | null;
+  readonly account?: string;
+}
+
+export interface HistoryEntry extends Required<Omit<HistoryEntryInput, 'line' | 'transferTarget'>> {
+  readonly id: number;
+  readonly line: number | null;
+  readonly transferTarget: string | null;
+}
+
+export interface HistoryQuery {
+  readonly types?: readonly CallType[];
+  readonly direction?: CallDirection;
+  /** Digits anywhere in the remote number, or words of the remote name. */
+  readonly text?: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly account?: string;
+  readonly limit?: number;
+  /** Keyset paging: entries strictly older than this id's start. */
+  readonly beforeId?: number;
+}
+
+interface HistoryRow extends Record<string, unknown> {
+  id: number;
+  direction: CallDirection;
+  type: CallType;
+  remote_number: string;
+  remote_name: string;
+  started_at: number;
+  ring_ms: number;
+  talk_ms: number;
+  line: number | null;
+  transfer_target: string | null;
+  account: string;
+}
+
+const toEntry = (r: HistoryRow): HistoryEntry => ({
+  id: r.id,
+  direction: r.direction,
+  type: r.type,
+  remoteNumber: r.remote_number,
+  remoteName: r.remote_name,
+  startedAt: r.started_at,
+  ringMs: r.ring_ms,
+  talkMs: r.talk_ms,
+  line: r.line,
+  transferTarget: r.transfer_target,
+  account: r.account,
+});
+
+export class HistoryStore {
+  constructor(
+    readonly db: Database,
+    readonly options: { readonly defaultCountry: CountryCode },
+  ) {}
+
+  async add(e: HistoryEntryInput): Promise<number> {
+    const f = phoneForms(e.remoteNumber, this.options.defaultCountry);
+    const r = await this.db.run(
+      `INSERT INTO call_history (direction, type, remote_number, remote_digits, remote_national, remote_name,
+         remote_name_folded, started_at, ring_ms, talk_ms, line, transfer_target, account)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      [e.direction, e.type, e.remoteNumber, f.digits, f.nationalDigits, e.remoteName ?? '', fold(e.remoteName ?? ''),
+        e.startedAt, e.ringMs ?? 0,
+        e.talkMs ?? 0, e.line ?? null, e.transferTarget ?? null, e.account ?? ''],
+    );
+    return r.lastID;
+  }
+
+  /** Newest first. */
+  list(limit = 100): Promise<HistoryEntry[]> {
+    return this.query({ limit });
+  }
+
+  async query(q: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (q.types?.length) {
+      where.push(`type IN (${q.types.map(() => '?').join(',')})`);
+      params.push(...q.types);
+    }
+    if (q.direction) (where.push('direction = ?'), params.push(q.direction));
+    if (q.account !== undefined) (where.push('account = ?'), params.push(q.account));
+    if (q.from !== undefined) (where.push('started_at >= ?'), params.push(q.from));
+    if (q.to !== undefined) (where.push('started_at < ?'), params.push(q.to));
+    if (q.beforeId !== undefined) {
+      where.push('(started_at, id) < (SELECT started_at, id FROM call_history WHERE id = ?)');
+      params.push(q.beforeId);
+    }
+    const text = q.text?.trim();
+    if (text) {
+      const d = digitsOf(text);
+      if (d && /^[+\d\s().\-/]+$/.test(text)) {
+        // instr, not LIKE: the digits come from the user and must not act as wildcards.
+        where.push('(instr(remote_digits, ?) > 0 OR instr(remote_national, ?) > 0)');
+        params.push(d, d);
+      } else {
+        where.push('instr(remote_name_folded, ?) > 0');
+        params.push(fold(text));
+      }
+    }
+    const rows = await this.db.all<HistoryRow>(
+      `SELECT * FROM call_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY started_at DESC, id DESC LIMIT ?`,
+      [...params, Math.max(1, Math.min(q.limit ?? 100, 10_000))],
+    );
+    return rows.map(toEntry);
+  }
+
+  /** Deletes the given entries, or everything older than a date; returns how many went. */
+  async delete(target: { ids: readonly number[] } | { olderThan: number } | { all: true }): Promise<number> {
+    if ('all' in target) return (await this.db.run('DELETE FROM call_history')).changes;
+    if ('olderThan' in target) return (await this.db.run('DELETE FROM call_history WHERE started_at < ?', [target.olderThan])).changes;
+    if (target.ids.length === 0) return 0;
+    return this.db.transaction(async (tx) => {
+      let n = 0;
+      for (let i = 0; i < target.ids.length; i += 500) {
+        const chunk = target.ids.slice(i, i + 500);
+        n += (await tx.run(`DELETE FROM call_history WHERE id IN (${chunk.map(() => '?').join(',')})`, chunk)).changes;
+      }
+      return n;
+    });
+  }
+
+  /** CSV (UTF-8, RFC 4180, neutralised cells) of the matching entries; ISO 8601 UTC times. */
+  async exportCsv(q: HistoryQuery = {}): Promise<string> {
+    const entries = await this.query({ ...q, limit: q.limit ?? 10_000 });
+    const header = ['Started', 'Direction', 'Type', 'Number', 'Name', 'Ring (s)', 'Talk (s)', 'Line', 'Transferred to', 'Account'];
+    return toCsv([
+      header,
+      ...entries.map((e) => [
+        new Date(e.startedAt).toISOString(),
+        e.direction,
+        e.type,
+        e.remoteNumber,
+        e.remoteName,
+        (e.ringMs / 1000).toFixed(1),
+        (e.talkMs / 1000).toFixed(1),
+        e.line === null ? '' : String(e.line),
+        e.transferTarget ?? '',
+        e.account,
+      ]),
+    ]);
+  }
+}

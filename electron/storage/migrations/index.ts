@@ -1,0 +1,17 @@
+/** The append-only migration list. Never edit or reorder a shipped entry; add a new file instead. */
+import type { SqlRunner } from '../db';
+import { up0001Contacts } from './0001-contacts';
+import { up0002CallHistory } from './0002-call-history';
+
+/** A pure schema step; the runner wraps it in a transaction together with the version bump. */
+export type Migration = (db: SqlRunner) => Promise<void>;
+export interface NamedMigration {
+  readonly version: number;
+  readonly name: string;
+  readonly up: Migration;
+}
+
+export const migrations: readonly NamedMigration[] = [
+  { version: 1, name: '0001-contacts', up: up0001Contacts },
+  { version: 2, name: '0002-call-history', up: up0002CallHistory },
+];

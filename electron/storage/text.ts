@@ -1,0 +1,32 @@
+/** Text folding shared by indexing and querying: both sides must fold identically or searches miss. */
+
+const LIGATURES: Readonly<Record<string, string>> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', đ: 'd', ł: 'l', ı: 'i' };
+
+/** Lower case, no diacritics ("Hélène Œuvrard" → "helene oeuvrard"), whitespace collapsed. */
+export function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[ßæœøđłı]/g, (c) => LIGATURES[c] ?? c)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** The words of a folded text, as FTS5's unicode61 tokenizer would see them. */
+export function words(text: string): string[] {
+  return fold(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
+}
+
+/**
+ * An FTS5 prefix query from user input: every word becomes a quoted string with `*`, so operators and
+ * punctuation typed by the user (`*)(`, `"`, `NEAR`, `-`) are plain text, never syntax (FTS5 §3.1: a string in
+ * double quotes, with `""` for an embedded quote). Returns undefined when nothing searchable is left.
+ */
+export function ftsPrefixQuery(input: string): string | undefined {
+  const ws = words(input);
+  if (ws.length === 0) return undefined;
+  return ws.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+}

@@ -1,0 +1,162 @@
+/**
+ * Contacts benchmarks (numbers printed, no pass/fail): `npx tsx tests/bench/contacts-bench.ts`.
+ * Targets from issue #5: search p95 < 5 ms at 100,000 contacts; 50,000-row Outlook CSV import < 3 s.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ContactStore } from '../../electron/storage/contact-store';
+import { Database } from '../../electron/storage/db';
+import { HistoryStore, type CallType } from '../../electron/storage/history-store';
+import { migrate } from '../../electron/storage/migrate';
+import type { ContactInput } from '../../electron/storage/types';
+import { importContacts } from '../../electron/services/directory/import';
+import { DirectorySearch } from '../../electron/services/directory/search';
+
+const FIRST = ['Hélène', 'Jean', 'Marie', 'Pierre', 'Zoë', 'François', 'Anaïs', 'Loïc', 'Émilie', 'Noël', 'John', 'Mary', 'Ali', 'Chloé', 'Bjørn', 'Søren',
+  'Camille', 'Léa', 'Hugo', 'Lucas', 'Inès', 'Jules', 'Louise', 'Arthur', 'Manon', 'Théo', 'Sarah', 'Nathan', 'Eva', 'Tom', 'Nina', 'Raphaël'];
+const LAST = ['Dupré', 'Lefèvre', 'Martin', 'Bernard', 'Château', 'Smith', 'Øberg', 'Núñez', 'Müller', 'Garçon', 'Petit', 'Durand', 'Leroy', 'Moreau'];
+// Realistic spread of surnames: ~8,000 distinct ones built from syllables (a real 100k directory has
+// thousands of distinct surnames, not 100,000 — which matters for FTS prefix queries).
+const SYL = ['ba', 'ché', 'dor', 'fè', 'gar', 'hu', 'jo', 'ker', 'la', 'mon', 'né', 'pas', 'ro', 'sal', 'tis', 'vé', 'wal', 'zo', 'ri', 'lu'];
+const surname = (i: number): string => (i % 9 === 0 ? LAST[i % LAST.length]! : (SYL[i % 20]! + SYL[(i >> 3) % 20]! + SYL[(i >> 6) % 20]!).replace(/^./, (c) => c.toUpperCase()));
+const COMPANY = ['Acme', 'Globex', 'Initech', 'Électricité Générale', 'Crème & Pâtisserie', 'Umbrella', 'Hooli', 'Stark'];
+
+let seed = 42;
+const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+const pick = <T>(a: readonly T[]): T => a[rnd(a.length)]!;
+const num = (i: number): string => `0${1 + (i % 5)} ${String(10 + (i % 90)).padStart(2, '0')} ${String(Math.floor(i / 90) % 100).padStart(2, '0')} ${String(i % 100).padStart(2, '0')} ${String(rnd(100)).padStart(2, '0')}`;
+
+function contact(i: number): ContactInput {
+  return {
+    firstName: pick(FIRST),
+    lastName: surname(i),
+    company: pick(COMPANY),
+    department: i % 3 === 0 ? 'Comptabilité' : 'Ventes',
+    favorite: i % 500 === 0,
+    phones: [
+      { type: 'work', number: num(i) },
+      ...(i % 2 === 0 ? [{ type: 'mobile' as const, number: `+33 6 ${String(i).padStart(8, '0').replace(/(..)(?=.)/g, '$1 ')}` }] : []),
+      ...(i % 10 === 0 ? [{ type: 'extension' as const, number: String(1000 + (i % 9000)) }] : []),
+    ],
+    emails: [`user${i}@example.com`],
+  };
+}
+
+function stats(label: string, samples: number[]): void {
+  const s = [...samples].sort((a, b) => a - b);
+  const q = (p: number): string => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(2);
+  console.log(`${label.padEnd(46)} n=${String(s.length).padStart(4)}  p50 ${q(0.5).padStart(7)} ms  p95 ${q(0.95).padStart(7)} ms  max ${q(1).padStart(7)} ms`);
+}
+
+async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const t = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t];
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-bench-'));
+  try {
+    // --- search at 100,000 contacts ---------------------------------------------------------------------------
+    const db = await Database.open(path.join(dir, 'search.sqlite'));
+    await migrate(db);
+    const store = new ContactStore(db, { defaultCountry: 'FR' });
+    const personal = (await store.ensureDirectory('personal', 'Personal')).id;
+    const company = (await store.ensureDirectory('company', 'Company')).id;
+    const N = 100_000;
+    const [, fill] = await time(() =>
+      db.transaction(async (tx) => {
+        const all = Array.from({ length: N }, (_, i) => contact(i));
+        await store.upsertMany(tx, company, all.slice(0, N / 2), { dedupe: false });
+        await store.upsertMany(tx, personal, all.slice(N / 2), { dedupe: false });
+      }),
+    );
+    console.log(`filled ${N} contacts in ${(fill / 1000).toFixed(2)} s`);
+    const search = new DirectorySearch(store, 'FR');
+    const typed = (word: string): string[] => Array.from({ length: word.length }, (_, i) => word.slice(0, i + 1));
+    const textQueries = [...typed('helene'), ...typed('lefevre'), ...typed('bachedor'), 'jean m', 'zoe dup', 'comptab', 'electricite gen', ...typed('bjorn'), 'a', 'e', 'ma'];
+    const numberQueries = [...typed('0612'), '06 12 34', '+33 6 00', '+336000', '1234', '1010', '01 10', '0345'];
+    for (const q of [...textQueries, ...numberQueries]) await search.search(q); // warm caches
+    const runs = async (qs: string[], rounds: number): Promise<number[]> => {
+      const out: number[] = [];
+      for (let r = 0; r < rounds; r++) for (const q of qs) out.push((await time(() => search.search(q)))[1]);
+      return out;
+    };
+    stats('search: names, typed letter by letter', await runs(textQueries, 5));
+    stats('search: numbers and extensions', await runs(numberQueries, 5));
+    stats('search: 1-letter prefixes (worst case)', await runs(['a', 'e', 'm', 'j', 'h'], 10));
+    const lookups: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const raw = i % 3 === 0 ? `+336${String(i * 2).padStart(8, '0')}` : i % 3 === 1 ? String(1000 + i) : `+44 20 7946 ${String(i).padStart(4, '0')}`;
+      lookups.push((await time(() => search.lookupNumber(raw)))[1]);
+    }
+    stats('lookupNumber (hit, extension, miss)', lookups);
+    await db.close();
+
+    // --- import of a 50,000-row Outlook CSV ---------------------------------------------------------------------
+    const header = '"Title","First Name","Middle Name","Last Name","Suffix","Company","Department","Job Title","Business Phone","Mobile Phone","E-mail Address","Notes"';
+    const lines = [header];
+    for (let i = 0; i < 50_000; i++) {
+      const c = contact(i);
+      lines.push([
+        '', c.firstName, '', c.lastName, '', c.company, c.department, 'Staff', c.phones![0]!.number, c.phones![1]?.number ?? '', c.emails![0], i % 50 === 0 ? 'Line 1\r\nLine 2, "quoted"' : '',
+      ].map((v) => `"${String(v).replace(/"/g, '""')}"`).join(','));
+    }
+    const csv = Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`, 'utf8');
+    const idb = await Database.open(path.join(dir, 'import.sqlite'));
+    await migrate(idb);
+    const istore = new ContactStore(idb, { defaultCountry: 'FR' });
+    const target = (await istore.ensureDirectory('outlook', 'Outlook')).id;
+    const [rep, first] = await time(() => importContacts(istore, target, csv));
+    console.log(`import 50,000-row Outlook CSV (${(csv.length / 1e6).toFixed(1)} MB), empty db:     ${(first / 1000).toFixed(2)} s  (${rep.inserted} new)`);
+    const [rep2, again] = await time(() => importContacts(istore, target, csv));
+    console.log(`re-import same file (all de-duplicated → updates): ${(again / 1000).toFixed(2)} s  (${rep2.updated} updated)`);
+    await idb.close();
+
+    // --- history at 100,000 calls -------------------------------------------------------------------------------
+    const hdb = await Database.open(path.join(dir, 'history.sqlite'));
+    await migrate(hdb);
+    const history = new HistoryStore(hdb, { defaultCountry: 'FR' });
+    const types: CallType[] = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up'];
+    const t0 = Date.UTC(2026, 0, 1);
+    const [, hfill] = await time(() =>
+      hdb.transaction(async (tx) => {
+        for (let i = 0; i < 100_000; i += 500) {
+          const vals: (string | number)[] = [];
+          for (let j = i; j < i + 500; j++) {
+            const n = `06${String(j % 40_000).padStart(8, '0')}`;
+            vals.push(j % 3 === 0 ? 'outgoing' : 'incoming', types[j % 6]!, n, n, n, `Caller ${j % 997}`, `caller ${j % 997}`, t0 + j * 60_000, 5000, 60_000);
+          }
+          await tx.run(
+            `INSERT INTO call_history (direction, type, remote_number, remote_digits, remote_national, remote_name,
+               remote_name_folded, started_at, ring_ms, talk_ms) VALUES ${Array.from({ length: 500 }, () => '(?,?,?,?,?,?,?,?,?,?)').join(',')}`,
+            vals,
+          );
+        }
+      }),
+    );
+    console.log(`filled 100,000 history rows in ${(hfill / 1000).toFixed(2)} s`);
+    const hq = async (label: string, q: Parameters<HistoryStore['query']>[0]): Promise<void> => {
+      const s: number[] = [];
+      for (let i = 0; i < 30; i++) s.push((await time(() => history.query(q)))[1]);
+      stats(`history: ${label}`, s);
+    };
+    await hq('latest 100', { limit: 100 });
+    await hq('missed calls, latest 100', { types: ['missed'], limit: 100 });
+    await hq('one week window', { from: t0 + 30 * 86_400_000, to: t0 + 37 * 86_400_000, limit: 1000 });
+    await hq('number contains "1234" (scan)', { text: '1234', limit: 100 });
+    await hq('name contains "caller 42" (scan)', { text: 'caller 42', limit: 100 });
+    const [, exp] = await time(() => history.exportCsv({ limit: 10_000 }));
+    console.log(`history export CSV of 10,000 rows: ${exp.toFixed(0)} ms`);
+    await hdb.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,96 @@
+import { Database } from '../../electron/storage/db';
+import { migrate, schemaVersion, SchemaTooNewError, type NamedMigration } from '../../electron/storage/migrate';
+import { migrations } from '../../electron/storage/migrations';
+import { up0001Contacts } from '../../electron/storage/migrations/0001-contacts';
+import { up0002CallHistory } from '../../electron/storage/migrations/0002-call-history';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+async function tables(db: Database): Promise<string[]> {
+  const rows = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name");
+  return rows.map((r) => r.name);
+}
+
+describe('storage migrations', () => {
+  let db: Database;
+  beforeEach(async () => {
+    db = await Database.open(':memory:');
+  });
+  afterEach(async () => {
+    await db.close();
+  });
+
+  it('0001 creates directories with the four built-in ones, contacts, phones, e-mails and an FTS5 index', async () => {
+    await db.transaction((tx) => up0001Contacts(tx));
+    expect(await tables(db)).toEqual(expect.arrayContaining(['directories', 'contacts', 'phones', 'emails', 'contacts_fts']));
+    const dirs = await db.all<{ kind: string }>('SELECT kind FROM directories ORDER BY id');
+    expect(dirs.map((d) => d.kind)).toEqual(['personal', 'company', 'outlook', 'speed-dial']);
+    await db.run("INSERT INTO contacts_fts(rowid, name, org, flags) VALUES (1, 'helene dupont', 'acme', '')");
+    const hit = await db.get("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH 'hel*'");
+    expect(hit).toEqual({ rowid: 1 });
+  });
+
+  it('0001 deletes phones and e-mails with their contact (foreign keys on)', async () => {
+    await db.transaction((tx) => up0001Contacts(tx));
+    await db.run(
+      "INSERT INTO contacts (id, directory_id, name, name_key, created_at, updated_at) VALUES (7, 1, 'A', 'a', 0, 0)",
+    );
+    await db.run("INSERT INTO phones (contact_id, type, raw, digits, national_digits, digits_rev) VALUES (7,'work','1','1','1','1')");
+    await db.run("INSERT INTO emails (contact_id, address) VALUES (7, 'a@example.com')");
+    await db.run('DELETE FROM contacts WHERE id = 7');
+    expect(await db.get('SELECT count(*) AS n FROM phones')).toEqual({ n: 0 });
+    expect(await db.get('SELECT count(*) AS n FROM emails')).toEqual({ n: 0 });
+  });
+
+  it('0002 creates the call history table and refuses an unknown call type', async () => {
+    await db.transaction((tx) => up0002CallHistory(tx));
+    expect(await tables(db)).toContain('call_history');
+    await expect(
+      db.run(
+        "INSERT INTO call_history (direction, type, remote_number, remote_digits, started_at) VALUES ('incoming','exploded','1','1',0)",
+      ),
+    ).rejects.toThrow(/CHECK/);
+  });
+
+  it('the runner applies every migration once and records the version', async () => {
+    expect(await migrate(db)).toEqual([1, 2]);
+    expect(await schemaVersion(db)).toBe(migrations.length);
+    expect(await migrate(db)).toEqual([]);
+  });
+
+  it('the runner refuses a database written by a newer version, with a plain explanation', async () => {
+    await migrate(db);
+    await db.exec(`PRAGMA user_version = ${migrations.length + 1}`);
+    const err = await migrate(db).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SchemaTooNewError);
+    expect((err as Error).message).toMatch(/newer version of Receptionist Console/);
+  });
+
+  it('a failing migration loses nothing: earlier schema and data stay, version does not move', async () => {
+    const broken: NamedMigration[] = [
+      ...migrations,
+      {
+        version: migrations.length + 1,
+        name: '9999-broken',
+        up: async (tx) => {
+          await tx.exec('CREATE TABLE half_done (x)');
+          await tx.exec("DELETE FROM directories WHERE kind = 'personal'");
+          await tx.exec('THIS IS NOT SQL');
+        },
+      },
+    ];
+    await expect(migrate(db, broken)).rejects.toThrow(/syntax error/);
+    expect(await schemaVersion(db)).toBe(migrations.length);
+    expect(await tables(db)).not.toContain('half_done');
+    expect(await db.get("SELECT count(*) AS n FROM directories WHERE kind='personal'")).toEqual({ n: 1 });
+  });
+
+  it('a database file on disk is opened in WAL mode', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-db-'));
+    const file = await Database.open(path.join(dir, 'c.sqlite'));
+    expect(await file.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' });
+    await file.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

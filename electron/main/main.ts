@@ -2,7 +2,7 @@
  * Electron composition root: thin by design. Every decision lives in plain functions (policy.ts, launch-args.ts) and
  * every behaviour in electron/services — the same services the web host serves, which is what our CI exercises.
  */
-import { app, BrowserWindow, ipcMain, powerMonitor, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, ipcMain, powerMonitor, safeStorage, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ipcChannel, type EventName } from '../contract/contract';
@@ -10,6 +10,7 @@ import { createConsoleService } from '../services/composition';
 import type { HostConnection } from '../services/console-service';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError } from '../services/provisioning';
+import { createSettingsStore } from '../services/settings-store';
 import { parseLaunchArgs } from './launch-args';
 import { ELECTRON_CSP, ipcSenderAllowed, mainWindowOptions, navigationDecision } from './policy';
 
@@ -17,7 +18,12 @@ const launch = parseLaunchArgs(process.argv.slice(1));
 if (!app.requestSingleInstanceLock()) app.quit();
 
 const logger = createLogger({ file: join(app.getPath('userData'), 'logs', 'console.log'), level: 'info', sipTrace: true });
-const service = createConsoleService({ host: 'electron', logger });
+// Passwords on disk go through the OS keychain (macOS) / DPAPI (Windows) when available.
+const settings = createSettingsStore(app.getPath('userData'), {
+  encode: (text) => (safeStorage.isEncryptionAvailable() ? safeStorage.encryptString(text) : Buffer.from(text, 'utf8')),
+  decode: (data) => (data[0] === 0x7b /* "{": written before encryption was available */ ? data.toString('utf8') : safeStorage.decryptString(data)),
+});
+const service = createConsoleService({ host: 'electron', logger, persist: (state) => settings.save(state) });
 const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
 const rendererIndexUrl = pathToFileURL(rendererIndex).toString();
 let mainWindow: BrowserWindow | undefined;
@@ -101,13 +107,21 @@ void app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => {
     callback(permission === 'media' || permission === 'speaker-selection');
   });
+  let provisioned = false;
   if (launch.provision) {
     try {
-      await service.applyProvisioning(loadProvisioningFile(launch.provision));
+      const p = loadProvisioningFile(launch.provision);
+      await service.applyProvisioning(p);
+      provisioned = p.accounts.length > 0;
     } catch (err) {
       const message = err instanceof ProvisioningError ? err.message : String(err);
       service.messages.add('error', 'provisioning.invalid', { message });
     }
+  }
+  if (!provisioned) {
+    const saved = settings.load();
+    if (saved.problem) service.reportSettingsProblem(saved.problem);
+    if (saved.settings) await service.applyProvisioning(saved.settings);
   }
   powerMonitor.on('resume', () => void service.resume());
   powerMonitor.on('unlock-screen', () => void service.resume());

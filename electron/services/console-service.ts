@@ -155,6 +155,11 @@ export class ConsoleService {
 
   // ───────────────────────────── lifecycle ─────────────────────────────
 
+  /** Saved settings could not be used: say so in the info pane (the damaged file was kept aside). */
+  reportSettingsProblem(problem: { detail: string; keptIn: string }): void {
+    this.messages.add('error', 'settings.damaged', { detail: problem.detail, file: problem.keptIn });
+  }
+
   async applyProvisioning(p: Provisioning): Promise<void> {
     this.#preferences = { ...this.#preferences, ...p.preferences };
     for (const input of p.accounts) await this.#addAccount(input);

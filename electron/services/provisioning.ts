@@ -4,19 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { AccountInputSchema, LANGUAGES, THEMES } from '../contract/dto';
+import { AccountInputSchema, PreferencesPatchSchema } from '../contract/dto';
 
 export const ProvisioningSchema = z.strictObject({
   /** Optional schema version for future migrations of the format. */
   version: z.literal(1).optional(),
   accounts: z.array(AccountInputSchema).max(8).default([]),
-  preferences: z
-    .strictObject({
-      language: z.enum(LANGUAGES).optional(),
-      theme: z.enum(THEMES).optional(),
-      declineCode: z.union([z.literal(486), z.literal(603)]).optional(),
-    })
-    .default({}),
+  preferences: PreferencesPatchSchema.default({}),
 });
 export type Provisioning = z.output<typeof ProvisioningSchema>;
 

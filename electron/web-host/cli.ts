@@ -1,11 +1,13 @@
 /**
  * `npm run web -- --port N --provision FILE`: start the web host and print one line `Console: http://127.0.0.1:N/?token=…`.
+ * `--data-dir DIR` keeps the receptionist's settings in DIR/settings.json (what `npm start` uses).
  * Exit codes: 0 normal stop, 2 bad arguments or provisioning file, 1 startup failure.
  */
 import { join } from 'node:path';
 import { createConsoleService } from '../services/composition';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError, type Provisioning } from '../services/provisioning';
+import { createSettingsStore } from '../services/settings-store';
 import { startWebHost } from './server';
 
 export interface WebCliArgs {
@@ -14,6 +16,8 @@ export interface WebCliArgs {
   token?: string;
   rendererDir: string;
   logFile?: string;
+  /** Where settings.json lives; without it nothing is saved (tests, demo). */
+  dataDir?: string;
   verbose: boolean;
 }
 
@@ -45,6 +49,9 @@ export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir
       case '--log-file':
         out.logFile = value();
         break;
+      case '--data-dir':
+        out.dataDir = value();
+        break;
       case '--verbose':
         out.verbose = true;
         break;
@@ -73,8 +80,13 @@ async function main(): Promise<void> {
     secrets,
     sipTrace: args.verbose || args.logFile !== undefined,
   });
-  const service = createConsoleService({ host: 'web', logger });
-  if (provisioning) await service.applyProvisioning(provisioning);
+  const store = args.dataDir ? createSettingsStore(args.dataDir) : undefined;
+  const service = createConsoleService({ host: 'web', logger, ...(store && { persist: (state) => store.save(state) }) });
+  // A provisioning file given at launch wins over what was saved.
+  const saved = store && !provisioning?.accounts.length ? store.load() : undefined;
+  if (saved?.problem) service.reportSettingsProblem(saved.problem);
+  const start = provisioning ?? saved?.settings;
+  if (start) await service.applyProvisioning(start);
   const host = await startWebHost({
     service,
     rendererDir: args.rendererDir,

@@ -23,6 +23,8 @@ export const en = {
   'registration.unregistered': 'Not registered',
   'registration.noNetwork': 'No network',
   'registration.failedWith': 'Registration failed: {reason}',
+  'registration.retrying': 'retrying automatically',
+  'registration.attempt': 'attempt {n}',
   'registration.failed.auth': 'the server refused the user name or password',
   'registration.failed.timeout': 'the server did not answer in time',
   'registration.failed.dns': 'the server name could not be found',
@@ -38,7 +40,8 @@ export const en = {
   'call.failed.network': 'The call failed because of a network problem',
   'call.failed.media': 'The call failed: no audio connection could be set up',
   'call.incoming': 'Incoming call from {caller}',
-  'call.missed': 'Missed call from {caller}',
+  'settings.damaged': 'Your saved settings could not be used ({detail}). They were kept in {file}; please set up the account again.',
+  'call.missed': 'Missed call from {name}',
 
   'media.microphone-denied': 'The microphone cannot be used: access was denied',
   'media.no-renderer': 'No window is available to play the call audio',

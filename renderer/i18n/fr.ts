@@ -24,6 +24,8 @@ export const fr: Dictionary = {
   'registration.unregistered': 'Non enregistré',
   'registration.noNetwork': 'Pas de réseau',
   'registration.failedWith': 'Échec de l’enregistrement : {reason}',
+  'registration.retrying': 'nouvel essai automatique',
+  'registration.attempt': 'tentative {n}',
   'registration.failed.auth': 'le serveur a refusé l’identifiant ou le mot de passe',
   'registration.failed.timeout': 'le serveur n’a pas répondu à temps',
   'registration.failed.dns': 'le nom du serveur est introuvable',
@@ -39,7 +41,8 @@ export const fr: Dictionary = {
   'call.failed.network': 'L’appel a échoué à cause d’un problème réseau',
   'call.failed.media': 'L’appel a échoué : aucune liaison audio n’a pu être établie',
   'call.incoming': 'Appel entrant de {caller}',
-  'call.missed': 'Appel manqué de {caller}',
+  'settings.damaged': 'Vos réglages enregistrés sont inutilisables ({detail}). Ils ont été conservés dans {file} ; veuillez reconfigurer le compte.',
+  'call.missed': 'Appel manqué de {name}',
 
   'media.microphone-denied': 'Le micro est inutilisable : l’accès a été refusé',
   'media.no-renderer': 'Aucune fenêtre n’est disponible pour diffuser le son de l’appel',

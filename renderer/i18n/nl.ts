@@ -24,6 +24,8 @@ export const nl: Dictionary = {
   'registration.unregistered': 'Niet aangemeld',
   'registration.noNetwork': 'Geen netwerk',
   'registration.failedWith': 'Aanmelden mislukt: {reason}',
+  'registration.retrying': 'automatisch opnieuw proberen',
+  'registration.attempt': 'poging {n}',
   'registration.failed.auth': 'de server weigerde de gebruikersnaam of het wachtwoord',
   'registration.failed.timeout': 'de server antwoordde niet op tijd',
   'registration.failed.dns': 'de servernaam werd niet gevonden',
@@ -39,7 +41,8 @@ export const nl: Dictionary = {
   'call.failed.network': 'De oproep mislukte door een netwerkprobleem',
   'call.failed.media': 'De oproep mislukte: er kon geen audioverbinding worden opgezet',
   'call.incoming': 'Inkomende oproep van {caller}',
-  'call.missed': 'Gemiste oproep van {caller}',
+  'settings.damaged': 'Uw opgeslagen instellingen zijn onbruikbaar ({detail}). Ze zijn bewaard in {file}; stel het account opnieuw in.',
+  'call.missed': 'Gemiste oproep van {name}',
 
   'media.microphone-denied': 'De microfoon kan niet worden gebruikt: toegang geweigerd',
   'media.no-renderer': 'Er is geen venster om het gespreksgeluid af te spelen',

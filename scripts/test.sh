@@ -17,7 +17,9 @@ step typecheck npm run --silent typecheck
 step unit npx jest --selectProjects unit --json --outputFile="$OUT/unit.json"
 
 bash tests/testbed/start.sh || failed_steps+=(testbed)
-trap 'bash tests/testbed/stop.sh' EXIT
+# Asterisk (queues, park, pickup, voicemail) runs from a Debian sid chroot: ~1 min the first time, seconds after.
+bash tests/testbed/asterisk/start.sh || failed_steps+=(asterisk-testbed)
+trap 'bash tests/testbed/stop.sh; bash tests/testbed/asterisk/stop.sh' EXIT
 step integration npx jest --selectProjects integration --runInBand --forceExit --json --outputFile="$OUT/integration.json"
 step e2e npx playwright test -c tests/e2e/playwright.config.ts
 

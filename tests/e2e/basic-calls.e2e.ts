@@ -104,3 +104,38 @@ test('reloading the page during a call keeps the call (main owns it) and restore
   await callRow(page, '1003').getByRole('button', { name: 'Hang up' }).click();
   await expect(callRow(page, '1003')).toContainText('Ended');
 });
+
+test('server down: status turns red and retries without a crash; server back: registers again by itself', async ({ page }) => {
+  const { execFileSync } = await import('node:child_process');
+  const bed = (what: 'start' | 'stop') =>
+    execFileSync('sh', [`${__dirname}/../testbed/${what}.sh`, 'kamailio'], { stdio: 'pipe', timeout: 30_000 });
+  await openConsole(page, { transport: 'udp', port: 5060, registerExpires: 60 });
+  try {
+    bed('stop');
+    // Our keep-alive/refresh notices the dead server; the status says so in plain words.
+    await expect(registration(page)).toHaveText(/Registration failed: the server (cannot be reached|did not answer in time)/, {
+      timeout: 45_000,
+    });
+    await expect(registration(page)).toHaveClass(/\berr\b/);
+    await expect(registration(page)).toContainText('retrying automatically');
+    expect(console_!.process.exitCode).toBeNull();
+  } finally {
+    bed('start');
+  }
+  await expect(registration(page)).toHaveText(/Registered/, { timeout: 60_000 });
+  // And it really works again: a call goes through.
+  await page.getByLabel('Number').fill('1004');
+  await page.getByRole('button', { name: 'Call' }).click();
+  await expect(callRow(page, '1004')).toContainText('Connected');
+  await callRow(page, '1004').getByRole('button', { name: 'Hang up' }).click();
+});
+
+test('first launch without provisioning: the receptionist sets up the account and the console registers', async ({ page }) => {
+  console_ = await startConsole(null);
+  await page.goto(console_.url);
+  await page.getByLabel('Server', { exact: true }).fill('127.0.0.1');
+  await page.getByLabel('User', { exact: true }).fill('1001');
+  await page.getByLabel('Password', { exact: true }).fill('secret');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(registration(page)).toHaveText(/Registered/);
+});

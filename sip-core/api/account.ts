@@ -29,6 +29,8 @@ export interface SipAccountConfig {
   readonly tlsCa?: string;
   /** WS/WSS request path (default "/"). */
   readonly wsPath?: string;
+  /** How DTMF is sent: RFC 4733 telephone-event in the media (default) or SIP INFO (application/dtmf-relay). */
+  readonly dtmfMode?: 'rfc4733' | 'info';
 }
 
 /** `auto` ⇒ WebRTC on WS/WSS accounts, RTP bridge on UDP/TCP/TLS. */

@@ -39,7 +39,10 @@ export type CallEndReason =
   | 'timeout' // 408 / no answer
   | 'media-failed'
   | 'network'
-  | 'answered-elsewhere';
+  | 'answered-elsewhere'
+  | 'transferred' // we transferred the call (blind or attended) and it succeeded
+  | 'replaced' // another dialog replaced this one (INVITE with Replaces, e.g. a colleague picked it up)
+  | 'deflected'; // we redirected a ringing incoming call (302) to another number
 
 export interface RemoteParty {
   /** Display name as sent by the network, sanitised (control characters removed, length capped). */
@@ -63,4 +66,28 @@ export interface CallSnapshot {
   readonly endReason?: CallEndReason;
   /** SIP status of the final failure, when there was one (e.g. 486). */
   readonly endStatus?: number;
+  /** The far end put us on hold (its offer was sendonly/inactive, or c=0.0.0.0). Independent of our own hold. */
+  readonly remoteHold?: boolean;
+  /** Progress of the last transfer of this call (REFER), from the NOTIFY sipfrag. */
+  readonly transfer?: TransferProgress;
+  /**
+   * Incoming only: the server asked for auto-answer (Call-Info `answer-after=N`, Alert-Info `auto-answer`/`intercom`,
+   * RFC 5373 Answer-Mode). Seconds to wait; 0 = at once. The console decides whether to honour it.
+   */
+  readonly autoAnswerAfter?: number;
+  /**
+   * Incoming only: this call replaced our call with this id (INVITE with Replaces, RFC 3891, e.g. the far end did an
+   * attended transfer to us). sip-core answers such a call at once; the replaced call ends with `replaced`.
+   */
+  readonly replaces?: string;
+}
+
+export interface TransferProgress {
+  readonly kind: 'blind' | 'attended';
+  /** Target as given (blind) or the other call's remote user (attended). */
+  readonly target: string;
+  /** trying: REFER sent / 100 Trying; ringing: 18x; done: 2xx (call then ends with `transferred`); failed. */
+  readonly state: 'trying' | 'ringing' | 'done' | 'failed';
+  /** Final SIP status from the sipfrag (or the REFER's own rejection) when failed. */
+  readonly status?: number;
 }

@@ -43,9 +43,37 @@ export interface Call {
   decline(code?: 486 | 603): Promise<void>;
   /** Cancel (outgoing, not answered) or BYE (established). Idempotent once ended. */
   hangup(): Promise<void>;
+  /** RFC 4733 telephone-event, or SIP INFO (application/dtmf-relay) when the account's dtmfMode is `info`. */
   sendDtmf(tones: string): Promise<void>;
   /** Re-offer media (new renderer attached, ICE restart). */
   renegotiate(): Promise<void>;
+  /**
+   * Local hold (RFC 3264 §8.4 / RFC 6337): re-INVITE with a=sendonly (a=inactive if the far end holds us too);
+   * state becomes `held` when the PBX accepts. unhold() re-INVITEs with a=sendrecv (recvonly if remotely held).
+   */
+  hold(): Promise<void>;
+  unhold(): Promise<void>;
+  /**
+   * Blind transfer (RFC 3515 REFER, RFC 5589 §6): Refer-To the target; `transfer` in the snapshot follows the
+   * NOTIFY sipfrag. On 2xx we send BYE and the call ends with `transferred`. On failure the call stays up (still
+   * held if it was) and the promise rejects with CallError('transfer-failed') whose message gives the status.
+   */
+  transfer(target: string): Promise<void>;
+  /**
+   * Attended transfer (RFC 5589 §7): REFER this call's remote to `other`'s remote, Refer-To carrying Replaces of the
+   * `other` dialog. Both calls end with `transferred` on success. Same failure behaviour as transfer().
+   * If the transferee accepted the REFER but the target refused the INVITE with Replaces (a phone without RFC 3891,
+   * e.g. baresip 1.0), the default `semi-attended` fallback hangs up `other` and blind-transfers this call to
+   * `other`'s remote address (the target rings again); `fallback: 'none'` just fails.
+   */
+  transferTo(other: Call, options?: TransferOptions): Promise<void>;
+  /** Incoming, not yet answered: 302 Moved Temporarily to the target (ends with `deflected`). */
+  deflect(target: string): Promise<void>;
+}
+
+export interface TransferOptions {
+  /** What transferTo() does when the target refuses the INVITE with Replaces (default `semi-attended`). */
+  readonly fallback?: 'semi-attended' | 'none';
 }
 
 export interface Softphone {
@@ -66,7 +94,7 @@ export interface Softphone {
 
 export class CallError extends Error {
   constructor(
-    readonly code: 'invalid-state' | 'invalid-target' | 'not-registered' | 'media' | 'network',
+    readonly code: 'invalid-state' | 'invalid-target' | 'not-registered' | 'media' | 'network' | 'transfer-failed',
     message: string,
   ) {
     super(message);

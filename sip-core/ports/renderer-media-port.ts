@@ -4,10 +4,13 @@
  * (whose werift peer is the renderer's partner on loopback).
  */
 export interface RendererMediaPort {
-  /** Renderer creates (or re-creates) its peer for callId and returns its offer (ICE gathering complete). */
-  createOffer(callId: string): Promise<string>;
-  /** Renderer applies the remote offer and returns its answer (ICE gathering complete). */
-  createAnswer(callId: string, remoteOffer: string): Promise<string>;
+  /**
+   * Renderer creates (or re-creates) its peer for callId and returns its offer (ICE gathering complete).
+   * `keep`: re-offer on the existing peer when there is one (WebRTC re-INVITE: hold, resume) instead of a new peer.
+   */
+  createOffer(callId: string, options?: { readonly keep?: boolean }): Promise<string>;
+  /** Renderer applies the remote offer and returns its answer (ICE gathering complete). `keep` as above. */
+  createAnswer(callId: string, remoteOffer: string, options?: { readonly keep?: boolean }): Promise<string>;
   /** Renderer applies the remote answer to its pending offer. */
   acceptAnswer(callId: string, remoteAnswer: string): Promise<void>;
   /** Renderer sends RFC 4733 DTMF on the call's RTCDTMFSender. */

@@ -55,6 +55,8 @@ export interface SipConnectionOptions {
   readonly tlsCa?: string;
   /** WS/WSS request path (default "/"). */
   readonly wsPath?: string;
+  /** UDP: try this local port first (the previous connection's), else any free port. */
+  readonly localPort?: number;
 }
 
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);

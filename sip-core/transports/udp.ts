@@ -33,7 +33,22 @@ export class UdpSipConnection implements SipConnection {
 
   async connect(): Promise<void> {
     const address = await resolve(this.options.host, this.options.connectTimeoutMs);
-    const socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+    let socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+    // Same local port as the previous connection: our Contact (host:port) stays the same, so the registrar updates
+    // our binding instead of keeping a dead one beside it (which would fork calls to nowhere until it expires).
+    const wanted = this.options.localPort;
+    if (wanted) {
+      const bound = await new Promise<boolean>((resolveBind) => {
+        socket.once('error', () => resolveBind(false));
+        socket.bind(wanted, () => resolveBind(true));
+      });
+      if (!bound) {
+        socket.close();
+        socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
+      } else {
+        socket.removeAllListeners('error');
+      }
+    }
     this.#socket = socket;
     await new Promise<void>((resolvePromise, reject) => {
       const onError = (err: Error) => reject(classifyConnectionError(err, 'connect'));

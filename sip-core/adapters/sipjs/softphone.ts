@@ -12,6 +12,8 @@ import {
   Inviter,
   Registerer,
   RegistererState,
+  SessionState,
+  SIPExtension,
   UserAgent,
   type Core,
   type Session,
@@ -33,9 +35,10 @@ import {
   type SoftphoneOptions,
 } from '../../api/softphone';
 import { createSipConnection, SipConnectionError, type SipConnection } from '../../transports';
+import { autoAnswerAfter } from './auto-answer';
 import { parseNameAddr, sanitizeRemoteParty } from './caller-id';
 import { dialTargetToUri } from './dial-target';
-import { MediaSessionDescriptionHandler, offerLooksWebRtc } from './media-sdh';
+import { offerLooksWebRtc } from './media-sdh';
 import { scrubSecret } from './redact';
 import { SipJsCallAdapter } from './sipjs-call';
 import { ConnectionTransport, type ConnectionTransportOptions } from './sipjs-transport';
@@ -82,6 +85,8 @@ class SipJsSoftphone implements Softphone {
   readonly #backoff: (attempt: number) => number;
   readonly #contactName: string;
   #state: RegistrationState = { state: 'unregistered' };
+  /** Local UDP port of the last connection, reused by the next one (stable Contact across reconnects). */
+  #lastUdpPort: number | undefined;
   #gen: Generation | undefined;
   #running = false;
   #failures = 0;
@@ -182,6 +187,8 @@ class SipJsSoftphone implements Softphone {
       session: inviter,
       logger: this.#logger,
       transportFailed: () => gen.lastTransportError !== undefined,
+      domain,
+      dtmfMode: this.#account.dtmfMode,
     });
     this.#track(inviter, call, mode);
     call.invite();
@@ -307,6 +314,7 @@ class SipJsSoftphone implements Softphone {
       tlsVerify: account.tlsVerify,
       tlsCa: account.tlsCa,
       wsPath: account.wsPath,
+      ...(this.#lastUdpPort !== undefined && { localPort: this.#lastUdpPort }),
     });
     const domain = account.domain ?? account.server;
     const aor = UserAgent.makeURI(`sip:${account.user}@${domain}`);
@@ -334,7 +342,9 @@ class SipJsSoftphone implements Softphone {
       displayName: account.displayName,
       contactName: this.#contactName,
       // RFC 7118 §5: WebSocket contacts say transport=ws for ws and wss alike.
-      contactParams: { transport: isWs ? 'ws' : account.transport },
+      // UDP is the default transport (RFC 3261 §19.1.1): no param, so a registrar that rewrites our Contact without
+      // it (Asterisk rewrite_contact=yes) still returns a binding SIP.js recognises (§19.1.4 comparison).
+      contactParams: isWs ? { transport: 'ws' } : account.transport === 'udp' ? {} : { transport: account.transport },
       viaHost,
       forceRport: true, // RFC 3581: the PBX answers to where the request came from
       userAgentString: this.#options.userAgent ?? 'ReceptionistConsole',
@@ -348,6 +358,8 @@ class SipJsSoftphone implements Softphone {
         if (level === 'error' || level === 'warn') this.#logger.debug(line);
       },
       sessionDescriptionHandlerFactory: (session: Session) => this.#createSdh(session),
+      // RFC 3891: INVITE with Replaces of one of our dialogs (handled in #onInvite); 481 when nothing matches.
+      sipExtensionReplaces: SIPExtension.Supported,
       delegate: { onInvite: (invitation: Invitation) => this.#onInvite(invitation) },
     });
     const registerer = new Registerer(ua, {
@@ -362,6 +374,7 @@ class SipJsSoftphone implements Softphone {
       this.#disposeGeneration(gen);
       throw err;
     }
+    if (account.transport === 'udp' && connection.local.port > 0) this.#lastUdpPort = connection.local.port;
     const keepAliveMs = this.#options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
     if (keepAliveMs > 0) {
       const g = gen;
@@ -427,10 +440,7 @@ class SipJsSoftphone implements Softphone {
     const entry = this.#sessionCalls.get(session);
     if (!entry) throw new Error('Session without a call');
     const media = this.#options.media.create(entry.call.id, entry.mode);
-    entry.call.attachMedia(media);
-    return new MediaSessionDescriptionHandler(media, (err) =>
-      this.#logger.warn(`DTMF on call ${entry.call.id} failed: ${err instanceof Error ? err.message : String(err)}`),
-    );
+    return entry.call.createSdh(media);
   }
 
   #onInvite(invitation: Invitation): void {
@@ -446,6 +456,27 @@ class SipJsSoftphone implements Softphone {
       parseNameAddr(request.getHeader('from')) ?? { user: '', uri: '' };
     const mode =
       this.#account.media === 'auto' ? (offerLooksWebRtc(invitation.body) ? 'webrtc' : 'rtp') : this.#account.media;
+    // RFC 3891: SIP.js matched the Replaces header to one of our dialogs (no match was already answered 481).
+    const replacee = invitation.replacee;
+    let replaced: SipJsCallAdapter | undefined;
+    if (replacee) {
+      // We end the replaced call ourselves (SIP.js would BYE it, which fails on an early dialog).
+      invitation._replacee = undefined;
+      replaced = this.#sessionCalls.get(replacee)?.call;
+      // Only a confirmed dialog, or our own outgoing early dialog (call pickup), may be replaced (RFC 3891 §3).
+      const replaceable =
+        replaced !== undefined &&
+        (replacee.state === SessionState.Established || (replacee instanceof Inviter && replacee.state === SessionState.Establishing));
+      if (!replaceable) {
+        invitation.reject({ statusCode: 481 }).catch(() => undefined);
+        return;
+      }
+    }
+    const autoAnswer = autoAnswerAfter({
+      callInfo: request.getHeaders('call-info'),
+      alertInfo: request.getHeaders('alert-info'),
+      answerMode: [...request.getHeaders('answer-mode'), ...request.getHeaders('priv-answer-mode')],
+    });
     const call = new SipJsCallAdapter({
       id: randomUUID(),
       accountId: this.accountId,
@@ -455,10 +486,24 @@ class SipJsSoftphone implements Softphone {
       session: invitation,
       logger: this.#logger,
       transportFailed: () => gen.lastTransportError !== undefined,
+      domain: this.#account.domain ?? this.#account.server,
+      dtmfMode: this.#account.dtmfMode,
+      ...(autoAnswer !== undefined && !replaced ? { autoAnswerAfter: autoAnswer } : {}),
+      ...(replaced ? { replaces: replaced.id } : {}),
     });
     this.#track(invitation, call, mode);
-    // 180 Ringing so the caller hears ringback (RFC 3261 §13.3.1.1).
-    invitation.progress().catch(() => undefined);
+    if (replaced) {
+      const old = replaced;
+      const off = call.onDidChange((snap) => {
+        if (snap.state === 'active') old.endReplaced();
+        if (snap.state === 'active' || snap.state === 'ended') off();
+      });
+      // The replacing INVITE takes over a call the receptionist already has: answer it at once (RFC 3891 §3).
+      call.answer().catch((err: unknown) => this.#logger.warn(`Answering a replacing call failed: ${String(err)}`));
+    } else {
+      // 180 Ringing so the caller hears ringback (RFC 3261 §13.3.1.1).
+      invitation.progress().catch(() => undefined);
+    }
     for (const l of [...this.#incomingListeners]) {
       try {
         l(call);

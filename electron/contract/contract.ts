@@ -16,6 +16,8 @@ import {
 } from './dto';
 
 const callId = z.string().min(1).max(128);
+/** A number, extension or SIP URI as typed. */
+const target = z.string().trim().min(1).max(256);
 
 /** A command: its argument schema (validated in main) and its result type (phantom). */
 export interface CommandDef<A extends z.ZodType, R> {
@@ -35,7 +37,7 @@ export const commands = {
   'preferences.update': command<Preferences>()(PreferencesPatchSchema),
   /** Dial a number, extension or SIP URI. */
   'call.dial': command<{ callId: string }>()(
-    z.strictObject({ target: z.string().trim().min(1).max(256), accountId: z.string().max(64).optional() }),
+    z.strictObject({ target, accountId: z.string().max(64).optional() }),
   ),
   'call.answer': command<void>()(z.strictObject({ callId })),
   'call.decline': command<void>()(
@@ -43,6 +45,42 @@ export const commands = {
   ),
   'call.hangup': command<void>()(z.strictObject({ callId })),
   'call.dtmf': command<void>()(z.strictObject({ callId, tones: z.string().regex(/^[0-9A-D*#,]{1,32}$/) })),
+  /** Put on hold (re-INVITE sendonly). */
+  'call.hold': command<void>()(z.strictObject({ callId })),
+  /** Take back from hold; any other call that is up is held first (one active line at a time). */
+  'call.resume': command<void>()(z.strictObject({ callId })),
+  /** Select a line: answers it if ringing, resumes it if held; the previously active line is held. */
+  'call.select': command<void>()(z.strictObject({ callId })),
+  'call.mute': command<void>()(z.strictObject({ callId, muted: z.boolean() })),
+  'call.volume': command<void>()(z.strictObject({ callId, volume: z.number().min(0).max(1) })),
+  /** Blind transfer (REFER). On failure the call stays with us and the reason is shown. */
+  'call.transfer': command<void>()(z.strictObject({ callId, target })),
+  /** Attended transfer, step 1: hold the call and call the target (returns the consultation call). */
+  'call.consult': command<{ callId: string }>()(z.strictObject({ callId, target })),
+  /**
+   * Attended transfer, step 2: connect the two parties (REFER with Replaces). `callId` is either side of a
+   * consultation, or any call with `toCallId` naming the other line ("transfer line A to line B").
+   */
+  'call.completeTransfer': command<void>()(z.strictObject({ callId, toCallId: callId.optional() })),
+  /** Attended transfer abandoned: hang up the consultation and go back to the held caller. */
+  'call.cancelTransfer': command<void>()(z.strictObject({ callId })),
+  /** Send a ringing call elsewhere without answering (302). */
+  'call.deflect': command<void>()(z.strictObject({ callId, target })),
+  /** Park the call on the PBX's park extension (blind transfer to it). */
+  'call.park': command<void>()(z.strictObject({ callId })),
+  /** Directed pickup of a colleague's ringing phone (pickup prefix + extension). */
+  'call.pickup': command<{ callId: string }>()(z.strictObject({ extension: z.string().regex(/^[0-9A-Za-z*#+._-]{1,32}$/) })),
+  /** Merge calls into one conference mixed in the renderer (at least two; adds to an existing one). */
+  'call.conference': command<{ conferenceId: string }>()(z.strictObject({ callIds: z.array(callId).min(2).max(12) })),
+  /**
+   * Call someone straight into a conference with `callId` (which joins it if it wasn't in one): nobody is held, the
+   * people already talking keep hearing the receptionist while the new party rings.
+   */
+  'call.addToConference': command<{ callId: string; conferenceId: string }>()(z.strictObject({ callId, target })),
+  /** Leave the conference: the other parties stay connected to each other (transfer); `end` hangs up all. */
+  'call.leaveConference': command<void>()(z.strictObject({ conferenceId: z.string().max(64), end: z.boolean().optional() })),
+  /** Call the last number dialed again. */
+  'call.redial': command<{ callId: string }>()(z.strictObject({})),
   'messages.dismiss': command<void>()(z.strictObject({ id: z.string().max(64) })),
   /** This renderer owns audio (mic/speaker/ringer): main will route media requests to it. */
   'media.attach': command<void>()(z.strictObject({})),
@@ -65,8 +103,9 @@ export type CommandParsedArgs<N extends CommandName> = z.output<Commands[N]['arg
 export type CommandResult<N extends CommandName> = Commands[N] extends CommandDef<z.ZodType, infer R> ? R : never;
 
 export type MediaRequest =
-  | { readonly requestId: string; readonly op: 'offer'; readonly callId: string }
-  | { readonly requestId: string; readonly op: 'answer'; readonly callId: string; readonly sdp: string }
+  /** `keep`: re-negotiate the call's existing peer if there is one (hold, re-INVITE), instead of a new one. */
+  | { readonly requestId: string; readonly op: 'offer'; readonly callId: string; readonly keep?: boolean }
+  | { readonly requestId: string; readonly op: 'answer'; readonly callId: string; readonly sdp: string; readonly keep?: boolean }
   | { readonly requestId: string; readonly op: 'accept'; readonly callId: string; readonly sdp: string }
   | { readonly requestId: string; readonly op: 'dtmf'; readonly callId: string; readonly tones: string }
   | { readonly requestId: string; readonly op: 'close'; readonly callId: string };
@@ -106,6 +145,8 @@ export type ErrorCode =
   | 'not-found'
   | 'invalid-state'
   | 'not-registered'
+  | 'transfer-failed'
+  | 'lines-busy'
   | 'network'
   | 'internal';
 export interface ContractError {

@@ -25,6 +25,8 @@ export const AccountInputSchema = z.strictObject({
   wsPath: z.string().max(256).regex(/^\//, 'must start with /').optional(),
   /** How an incoming call is declined: 486 Busy Here or 603 Decline. */
   rejectCode: z.union([z.literal(486), z.literal(603)]).optional(),
+  /** DTMF as RFC 4733 telephone-event in the media (default) or as SIP INFO. */
+  dtmfMode: z.enum(['rfc4733', 'info']).optional(),
 });
 export type AccountInput = z.input<typeof AccountInputSchema>;
 
@@ -65,6 +67,29 @@ export interface CallView {
   readonly endedAt?: number;
   readonly endReason?: string;
   readonly endStatus?: number;
+  /** Line (1..preferences.lines) the call occupies. */
+  readonly line: number;
+  /** Our microphone is muted for this call (local only; the far end is not told). */
+  readonly muted: boolean;
+  /** Playback volume of this call, 0..1. */
+  readonly volume: number;
+  /** The far end holds us. */
+  readonly remoteHold?: boolean;
+  /** Last transfer of this call (REFER progress). */
+  readonly transfer?: {
+    readonly kind: 'blind' | 'attended';
+    readonly target: string;
+    readonly state: 'trying' | 'ringing' | 'done' | 'failed';
+    readonly status?: number;
+  };
+  /** A consultation call made for an attended transfer of the (held) call `consultFor`. */
+  readonly consultFor?: string;
+  /** Calls sharing a conference id are mixed together in the renderer (each hears all the others). */
+  readonly conferenceId?: string;
+  /** Epoch ms at which the console will answer this ringing call by itself (auto-answer). */
+  readonly autoAnswerAt?: number;
+  /** The console answered by itself: the renderer plays a short beep. */
+  readonly autoAnswered?: boolean;
 }
 
 export type MessageLevel = 'info' | 'warning' | 'error';
@@ -84,7 +109,35 @@ export interface Preferences {
   readonly microphoneId?: string;
   readonly speakerId?: string;
   readonly ringerId?: string;
+  /** Number of lines on the phone console (1..12). */
+  readonly lines: number;
+  /** Off ⇒ a second caller gets 486 Busy Here while a call is up. */
+  readonly callWaiting: boolean;
+  /** Answer incoming calls by themselves after N seconds (null: off). Only when no other call is up. */
+  readonly autoAnswerAfter: number | null;
+  /** Honour the PBX's auto-answer/intercom request (Call-Info answer-after, Alert-Info auto-answer). */
+  readonly serverAutoAnswer: boolean;
+  /** Feature codes (PBX-specific): directed pickup prefix (`**` + extension) and the park extension. */
+  readonly pickupPrefix: string;
+  readonly parkExtension: string;
+  /** Echo cancellation, noise suppression and automatic gain on the microphone (off for headsets that do their own). */
+  readonly audioProcessing: boolean;
 }
+
+export const DEFAULT_PREFERENCES: Preferences = {
+  language: 'en',
+  theme: 'system',
+  declineCode: 486,
+  lines: 4,
+  callWaiting: true,
+  autoAnswerAfter: null,
+  serverAutoAnswer: false,
+  pickupPrefix: '**',
+  parkExtension: '700',
+  audioProcessing: true,
+};
+
+const featureCode = z.string().min(1).max(16).regex(/^[0-9*#]+$/, 'must be digits, * or #');
 
 export const PreferencesPatchSchema = z.strictObject({
   language: z.enum(LANGUAGES).optional(),
@@ -93,6 +146,13 @@ export const PreferencesPatchSchema = z.strictObject({
   microphoneId: z.string().max(512).optional(),
   speakerId: z.string().max(512).optional(),
   ringerId: z.string().max(512).optional(),
+  lines: z.number().int().min(1).max(12).optional(),
+  callWaiting: z.boolean().optional(),
+  autoAnswerAfter: z.number().int().min(0).max(120).nullable().optional(),
+  serverAutoAnswer: z.boolean().optional(),
+  pickupPrefix: featureCode.optional(),
+  parkExtension: featureCode.optional(),
+  audioProcessing: z.boolean().optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;
 

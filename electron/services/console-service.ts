@@ -12,9 +12,7 @@ import type {
   RegistrationView,
   Snapshot,
 } from '../contract/dto';
-import {
-  AccountInputSchema,
-} from '../contract/dto';
+import { AccountInputSchema, DEFAULT_PREFERENCES } from '../contract/dto';
 import {
   MAX_COMMAND_BYTES,
   parseCommand,
@@ -79,6 +77,17 @@ interface CallEntry {
   view: CallView;
   dispose: () => void;
   removeTimer?: NodeJS.Timeout;
+  /** Console-side state merged into the view (the SIP side knows nothing of lines, mute or conferences). */
+  local: {
+    line: number;
+    muted: boolean;
+    volume: number;
+    consultFor?: string;
+    conferenceId?: string;
+    autoAnswerAt?: number;
+    autoAnswered?: boolean;
+  };
+  autoAnswerTimer?: NodeJS.Timeout;
 }
 
 const DEFAULT_PORTS: Record<SipAccountConfig['transport'], number> = { udp: 5060, tcp: 5060, tls: 5061, ws: 80, wss: 443 };
@@ -100,6 +109,7 @@ export function accountConfigFromInput(id: string, input: AccountInput): SipAcco
     ...(a.registerExpires !== undefined && { registerExpires: a.registerExpires }),
     ...(a.tlsVerify !== undefined && { tlsVerify: a.tlsVerify }),
     ...(a.wsPath !== undefined && { wsPath: a.wsPath }),
+    ...(a.dtmfMode !== undefined && { dtmfMode: a.dtmfMode }),
   };
 }
 
@@ -121,9 +131,24 @@ function registrationView(s: RegistrationState): RegistrationView {
   return s;
 }
 
-function callView(s: CallSnapshot): CallView {
-  return { ...s, remote: { ...s.remote } };
+function callView(s: CallSnapshot, local: CallEntry['local']): CallView {
+  const { transfer, ...rest } = s;
+  return {
+    ...rest,
+    remote: { ...s.remote },
+    ...(transfer && { transfer: { ...transfer } }),
+    line: local.line,
+    muted: local.muted,
+    volume: local.volume,
+    ...(local.consultFor !== undefined && { consultFor: local.consultFor }),
+    ...(local.conferenceId !== undefined && { conferenceId: local.conferenceId }),
+    ...(local.autoAnswerAt !== undefined && { autoAnswerAt: local.autoAnswerAt }),
+    ...(local.autoAnswered && { autoAnswered: true }),
+  };
 }
+
+/** States in which a call occupies a line and counts as "up" for call waiting. */
+const LIVE_STATES: ReadonlySet<CallView['state']> = new Set(['dialing', 'ringing', 'incoming', 'connecting', 'active', 'held']);
 
 export class ConsoleService {
   readonly media: RendererMediaHub;
@@ -131,7 +156,9 @@ export class ConsoleService {
   #accounts: AccountEntry[] = [];
   #calls = new Map<string, CallEntry>();
   #connections = new Map<string, HostConnection>();
-  #preferences: Preferences = { language: 'en', theme: 'system', declineCode: 486 };
+  #preferences: Preferences = { ...DEFAULT_PREFERENCES };
+  #lastDialed: { target: string; accountId: string } | undefined;
+  #conferenceSeq = 0;
   #online = true;
   #version = 0;
   #stopped = false;
@@ -256,18 +283,13 @@ export class ConsoleService {
       this.#persist();
       return next;
     },
-    'call.dial': ({ target, accountId }) => {
+    'call.dial': async ({ target, accountId }) => {
       const account = accountId ? this.#accounts.find((a) => a.id === accountId) : this.#accounts[0];
       if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
-      if (account.registration.state !== 'registered') {
-        throw new CommandFailure('not-registered', 'The phone is not registered: calls cannot be placed yet');
-      }
-      const call = account.softphone.dial(target);
-      this.#trackCall(call);
-      return { callId: call.id };
+      return { callId: (await this.#dial(account, target)).call.id };
     },
     'call.answer': async ({ callId }) => {
-      await this.#call(callId).call.answer();
+      await this.#answer(this.#call(callId));
     },
     'call.decline': async ({ callId, code }) => {
       await this.#call(callId).call.decline(code ?? this.#preferences.declineCode);
@@ -277,6 +299,120 @@ export class ConsoleService {
     },
     'call.dtmf': async ({ callId, tones }) => {
       await this.#call(callId).call.sendDtmf(tones);
+    },
+    'call.hold': async ({ callId }) => {
+      const entry = this.#call(callId);
+      if (entry.local.conferenceId) await this.#holdConference(entry.local.conferenceId);
+      else await entry.call.hold();
+    },
+    'call.resume': async ({ callId }) => {
+      await this.#select(this.#call(callId));
+    },
+    'call.select': async ({ callId }) => {
+      await this.#select(this.#call(callId));
+    },
+    'call.mute': ({ callId, muted }) => {
+      const entry = this.#call(callId);
+      const members = entry.local.conferenceId ? this.#conferenceMembers(entry.local.conferenceId) : [entry];
+      for (const m of members) this.#patchLocal(m, { muted });
+    },
+    'call.volume': ({ callId, volume }) => {
+      this.#patchLocal(this.#call(callId), { volume });
+    },
+    'call.transfer': async ({ callId, target }) => {
+      const entry = this.#call(callId);
+      await this.#transferOrReport(entry, () => entry.call.transfer(target));
+    },
+    'call.consult': async ({ callId, target }) => {
+      const entry = this.#call(callId);
+      const account = this.#accountOf(entry);
+      const consult = await this.#dial(account, target, { consultFor: entry.call.id });
+      return { callId: consult.call.id };
+    },
+    'call.completeTransfer': async ({ callId, toCallId }) => {
+      const entry = this.#call(callId);
+      let original: CallEntry;
+      let consult: CallEntry;
+      if (toCallId !== undefined) {
+        original = entry;
+        consult = this.#call(toCallId);
+      } else if (entry.local.consultFor !== undefined) {
+        consult = entry;
+        original = this.#call(entry.local.consultFor);
+      } else {
+        const c = [...this.#calls.values()].find((e) => e.local.consultFor === callId && LIVE_STATES.has(e.view.state));
+        if (!c) throw new CommandFailure('invalid-state', 'There is no consultation call to transfer to');
+        original = entry;
+        consult = c;
+      }
+      if (original === consult) throw new CommandFailure('invalid-state', 'A call cannot be transferred to itself');
+      await this.#transferOrReport(original, () => original.call.transferTo(consult.call));
+    },
+    'call.cancelTransfer': async ({ callId }) => {
+      const entry = this.#call(callId);
+      const consult =
+        entry.local.consultFor !== undefined
+          ? entry
+          : [...this.#calls.values()].find((e) => e.local.consultFor === callId && LIVE_STATES.has(e.view.state));
+      if (!consult?.local.consultFor) throw new CommandFailure('invalid-state', 'There is no consultation to cancel');
+      const original = this.#calls.get(consult.local.consultFor);
+      await consult.call.hangup();
+      if (original && original.view.state === 'held') await original.call.unhold();
+    },
+    'call.deflect': async ({ callId, target }) => {
+      await this.#call(callId).call.deflect(target);
+    },
+    'call.park': async ({ callId }) => {
+      const entry = this.#call(callId);
+      await this.#transferOrReport(entry, () => entry.call.transfer(this.#preferences.parkExtension));
+    },
+    'call.pickup': async ({ extension }) => {
+      const account = this.#accounts[0];
+      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+      return { callId: (await this.#dial(account, `${this.#preferences.pickupPrefix}${extension}`)).call.id };
+    },
+    'call.conference': async ({ callIds }) => {
+      const entries = callIds.map((id) => this.#call(id));
+      for (const e of entries) {
+        if (e.view.state !== 'active' && e.view.state !== 'held') {
+          throw new CommandFailure('invalid-state', 'Only answered calls can join a conference');
+        }
+      }
+      const conferenceId = entries.find((e) => e.local.conferenceId)?.local.conferenceId ?? `conf-${++this.#conferenceSeq}`;
+      // Everyone in the conference talks at once: resume the held ones, hold nobody else.
+      for (const e of entries) this.#patchLocal(e, { conferenceId, consultFor: undefined });
+      await Promise.all(entries.filter((e) => e.view.state === 'held').map((e) => e.call.unhold()));
+      return { conferenceId };
+    },
+    'call.addToConference': async ({ callId, target }) => {
+      const entry = this.#call(callId);
+      if (entry.view.state !== 'active' && entry.view.state !== 'held') {
+        throw new CommandFailure('invalid-state', 'Only an answered call can be part of a conference');
+      }
+      const conferenceId = entry.local.conferenceId ?? `conf-${++this.#conferenceSeq}`;
+      if (!entry.local.conferenceId) this.#patchLocal(entry, { conferenceId });
+      const members = this.#conferenceMembers(conferenceId);
+      await Promise.all(members.filter((m) => m.view.state === 'held').map((m) => m.call.unhold()));
+      const added = await this.#dial(this.#accountOf(entry), target, { conferenceId }, false);
+      return { callId: added.call.id, conferenceId };
+    },
+    'call.leaveConference': async ({ conferenceId, end }) => {
+      const members = this.#conferenceMembers(conferenceId);
+      if (members.length === 0) throw new CommandFailure('not-found', 'This conference no longer exists');
+      if (end || members.length !== 2) {
+        // Leaving a conference of three or more would need a bridge on the PBX; ending it is what we can honour.
+        await Promise.allSettled(members.map((m) => m.call.hangup()));
+        return;
+      }
+      const [a, b] = members as [CallEntry, CallEntry];
+      await this.#transferOrReport(a, () => a.call.transferTo(b.call));
+    },
+    'call.redial': async () => {
+      const last = this.#lastDialed;
+      if (!last) throw new CommandFailure('not-found', 'No number has been dialed yet');
+      const account = this.#accounts.find((a) => a.id === last.accountId) ?? this.#accounts[0];
+      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+      return { callId: (await this.#dial(account, last.target)).call.id };
     },
     'messages.dismiss': ({ id }) => {
       this.messages.dismiss(id);
@@ -299,6 +435,106 @@ export class ConsoleService {
     const c = this.#calls.get(callId);
     if (!c) throw new CommandFailure('not-found', 'This call no longer exists');
     return c;
+  }
+
+  #accountOf(entry: CallEntry): AccountEntry {
+    const account = this.#accounts.find((a) => a.id === entry.view.accountId) ?? this.#accounts[0];
+    if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+    return account;
+  }
+
+  #live(): CallEntry[] {
+    return [...this.#calls.values()].filter((e) => LIVE_STATES.has(e.view.state));
+  }
+
+  /** Lowest line not taken by a live call; undefined when all lines are busy. */
+  #freeLine(): number | undefined {
+    const taken = new Set(this.#live().map((e) => e.local.line));
+    for (let line = 1; line <= this.#preferences.lines; line++) if (!taken.has(line)) return line;
+    return undefined;
+  }
+
+  /** One talking line at a time: hold every answered call except `keep` (and its conference). */
+  async #holdOthers(keep?: CallEntry): Promise<void> {
+    const conf = keep?.local.conferenceId;
+    const toHold = this.#live().filter(
+      (e) => e !== keep && e.view.state === 'active' && (conf === undefined || e.local.conferenceId !== conf),
+    );
+    await Promise.all(toHold.map((e) => e.call.hold()));
+  }
+
+  async #dial(
+    account: AccountEntry,
+    target: string,
+    extra: { consultFor?: string; conferenceId?: string } = {},
+    holdOthers = true,
+  ): Promise<CallEntry> {
+    if (account.registration.state !== 'registered') {
+      throw new CommandFailure('not-registered', 'The phone is not registered: calls cannot be placed yet');
+    }
+    const line = this.#freeLine();
+    if (line === undefined) throw new CommandFailure('lines-busy', 'All lines are busy: end or transfer a call first');
+    // Dialing during a call holds it first (the caller hears music on hold, not the new conversation).
+    if (holdOthers) await this.#holdOthers();
+    const call = account.softphone.dial(target);
+    this.#lastDialed = { target, accountId: account.id };
+    return this.#trackCall(call, { line, ...extra });
+  }
+
+  async #answer(entry: CallEntry): Promise<void> {
+    await this.#holdOthers(entry);
+    await entry.call.answer();
+  }
+
+  /** Line selection: ringing ⇒ answer, held ⇒ resume; whatever was talking is held first. */
+  async #select(entry: CallEntry): Promise<void> {
+    switch (entry.view.state) {
+      case 'incoming':
+        return this.#answer(entry);
+      case 'held': {
+        await this.#holdOthers(entry);
+        const conf = entry.local.conferenceId;
+        const members = conf ? this.#conferenceMembers(conf) : [entry];
+        await Promise.all(members.filter((m) => m.view.state === 'held').map((m) => m.call.unhold()));
+        return;
+      }
+      case 'active':
+        return this.#holdOthers(entry);
+      default:
+        throw new CommandFailure('invalid-state', 'This line cannot be selected now');
+    }
+  }
+
+  #conferenceMembers(conferenceId: string): CallEntry[] {
+    return this.#live().filter((e) => e.local.conferenceId === conferenceId);
+  }
+
+  async #holdConference(conferenceId: string): Promise<void> {
+    await Promise.all(this.#conferenceMembers(conferenceId).filter((m) => m.view.state === 'active').map((m) => m.call.hold()));
+  }
+
+  /** A failed transfer leaves the call with us; the receptionist is told why in plain words. */
+  async #transferOrReport(entry: CallEntry, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (e) {
+      if (e instanceof CallError && e.code === 'transfer-failed') {
+        const r = entry.view.remote;
+        this.messages.add('warning', 'transfer.failed', {
+          name: r.displayName ?? r.user,
+          status: entry.call.snapshot().transfer?.status ?? 0,
+        });
+      }
+      throw e;
+    }
+  }
+
+  #patchLocal(entry: CallEntry, patch: Partial<CallEntry['local']>): void {
+    const next = { ...entry.local, ...patch };
+    for (const k of Object.keys(patch) as (keyof CallEntry['local'])[]) if (patch[k] === undefined) delete next[k];
+    entry.local = next;
+    entry.view = callView(entry.call.snapshot(), entry.local);
+    this.#broadcast('call.changed', entry.view);
   }
 
   // ───────────────────────────── accounts & calls ─────────────────────────────
@@ -354,13 +590,48 @@ export class ConsoleService {
   }
 
   #onIncoming(call: Call): void {
-    const entry = this.#trackCall(call);
+    const snap = call.snapshot();
+    if (snap.replaces !== undefined) {
+      // INVITE with Replaces (RFC 3891): sip-core already took it over; it continues the replaced call on its line.
+      const replaced = this.#calls.get(snap.replaces);
+      const line = replaced?.local.line ?? this.#freeLine() ?? this.#preferences.lines + 1;
+      this.#trackCall(call, { line, muted: replaced?.local.muted ?? false, volume: replaced?.local.volume ?? 1 });
+      return;
+    }
+    const busy = this.#live().length > 0;
+    const line = this.#freeLine();
+    if (line === undefined || (busy && !this.#preferences.callWaiting)) {
+      // Call waiting off, or every line taken: the caller hears busy, and the receptionist sees who it was.
+      call.decline(486).catch((e: unknown) => this.#log('warn', `decline (busy) ${call.id}: ${String(e)}`));
+      const who = snap.remote.displayName ?? snap.remote.user;
+      this.messages.add('warning', 'call.rejectedBusy', { name: who, number: snap.remote.user });
+      return;
+    }
+    const entry = this.#trackCall(call, { line });
     const r = entry.view.remote;
     this.messages.add('info', 'call.incoming', { name: r.displayName ?? r.user, number: r.user });
+    this.#scheduleAutoAnswer(entry, busy);
   }
 
-  #trackCall(call: Call): CallEntry {
-    const entry: CallEntry = { call, view: callView(call.snapshot()), dispose: () => undefined };
+  /** Auto-answer (the console's setting, or the PBX's request when allowed) — never over another call. */
+  #scheduleAutoAnswer(entry: CallEntry, busy: boolean): void {
+    if (busy) return;
+    const server = this.#preferences.serverAutoAnswer ? entry.call.snapshot().autoAnswerAfter : undefined;
+    const seconds = server ?? this.#preferences.autoAnswerAfter;
+    if (seconds === null || seconds === undefined) return;
+    const at = Date.now() + seconds * 1000;
+    this.#patchLocal(entry, { autoAnswerAt: at });
+    entry.autoAnswerTimer = setTimeout(() => {
+      if (entry.view.state !== 'incoming' || this.#live().some((e) => e !== entry && e.view.state === 'active')) return;
+      this.#patchLocal(entry, { autoAnswered: true, autoAnswerAt: undefined });
+      this.#answer(entry).catch((e: unknown) => this.#log('warn', `auto-answer ${entry.call.id}: ${String(e)}`));
+    }, seconds * 1000);
+    entry.autoAnswerTimer.unref?.();
+  }
+
+  #trackCall(call: Call, local: Partial<CallEntry['local']> & { line: number }): CallEntry {
+    const l: CallEntry['local'] = { muted: false, volume: 1, ...local };
+    const entry: CallEntry = { call, view: callView(call.snapshot(), l), local: l, dispose: () => undefined };
     entry.dispose = call.onDidChange((s) => this.#onCallChange(entry, s));
     this.#calls.set(call.id, entry);
     this.#broadcast('call.changed', entry.view);
@@ -369,10 +640,16 @@ export class ConsoleService {
 
   #onCallChange(entry: CallEntry, s: CallSnapshot): void {
     const before = entry.view;
-    entry.view = callView(s);
+    if (s.state !== 'incoming' && entry.local.autoAnswerAt !== undefined) {
+      clearTimeout(entry.autoAnswerTimer);
+      delete entry.local.autoAnswerAt;
+    }
+    entry.view = callView(s, entry.local);
     this.#broadcast('call.changed', entry.view);
     if (s.state === 'ended' && before.state !== 'ended') {
       entry.dispose();
+      clearTimeout(entry.autoAnswerTimer);
+      this.#afterEnd(entry);
       this.#reportEnd(before, s);
       entry.removeTimer = setTimeout(() => {
         this.#calls.delete(s.id);
@@ -408,6 +685,9 @@ export class ConsoleService {
       case 'remote-hangup':
       case 'declined':
       case 'answered-elsewhere':
+      case 'transferred':
+      case 'replaced':
+      case 'deflected':
       case undefined:
         return;
       default: {
@@ -415,6 +695,16 @@ export class ConsoleService {
         return never;
       }
     }
+  }
+
+  /** A call ended: dissolve what it was part of (a conference of one, a consultation link). */
+  #afterEnd(entry: CallEntry): void {
+    const conf = entry.local.conferenceId;
+    if (conf !== undefined) {
+      const rest = this.#conferenceMembers(conf);
+      if (rest.length === 1) this.#patchLocal(rest[0]!, { conferenceId: undefined });
+    }
+    for (const e of this.#live()) if (e.local.consultFor === entry.call.id) this.#patchLocal(e, { consultFor: undefined });
   }
 
   // ───────────────────────────── helpers ─────────────────────────────

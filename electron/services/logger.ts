@@ -30,8 +30,8 @@ export function createLogger(options: FileLoggerOptions = {}): SipLogger {
   const min = LEVELS[options.level ?? 'info'];
   const maxBytes = options.maxBytes ?? 5 * 1024 * 1024;
   if (options.file) mkdirSync(dirname(options.file), { recursive: true });
-  const write = (level: keyof typeof LEVELS, message: string) => {
-    if (LEVELS[level] < min) return;
+  const write = (level: keyof typeof LEVELS, message: string, always = false) => {
+    if (LEVELS[level] < min && !always) return;
     const line = `${new Date().toISOString()} ${level.toUpperCase()} ${redactSecrets(message, options.secrets?.() ?? [])}\n`;
     if (options.stderr) process.stderr.write(line);
     if (options.file) {
@@ -48,6 +48,6 @@ export function createLogger(options: FileLoggerOptions = {}): SipLogger {
     info: (m) => write('info', m),
     warn: (m) => write('warn', m),
     error: (m) => write('error', m),
-    ...(options.sipTrace && { sipTrace: (dir: 'in' | 'out', text: string) => write('debug', `SIP ${dir}\n${text}`) }),
+    ...(options.sipTrace && { sipTrace: (dir: 'in' | 'out', text: string) => write('debug', `SIP ${dir}\n${text}`, true) }),
   };
 }

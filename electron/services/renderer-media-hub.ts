@@ -74,11 +74,11 @@ export class RendererMediaHub implements RendererMediaPort {
     return () => this.#attachListeners.delete(listener);
   }
 
-  async createOffer(callId: string): Promise<string> {
-    return this.#sdp(await this.#request({ op: 'offer', callId }));
+  async createOffer(callId: string, options?: { readonly keep?: boolean }): Promise<string> {
+    return this.#sdp(await this.#request({ op: 'offer', callId, ...(options?.keep && { keep: true }) }));
   }
-  async createAnswer(callId: string, remoteOffer: string): Promise<string> {
-    return this.#sdp(await this.#request({ op: 'answer', callId, sdp: remoteOffer }));
+  async createAnswer(callId: string, remoteOffer: string, options?: { readonly keep?: boolean }): Promise<string> {
+    return this.#sdp(await this.#request({ op: 'answer', callId, sdp: remoteOffer, ...(options?.keep && { keep: true }) }));
   }
   async acceptAnswer(callId: string, remoteAnswer: string): Promise<void> {
     const r = await this.#request({ op: 'accept', callId, sdp: remoteAnswer });
@@ -130,8 +130,9 @@ export class RendererMediaHub implements RendererMediaPort {
 export function createRendererMediaSession(callId: string, port: RendererMediaPort) {
   let closed = false;
   return {
-    createOffer: () => port.createOffer(callId),
-    createAnswer: (offer: string) => port.createAnswer(callId, offer),
+    // The renderer's peer talks to the PBX itself: a re-INVITE (hold, resume) re-negotiates that same peer.
+    createOffer: () => port.createOffer(callId, { keep: true }),
+    createAnswer: (offer: string) => port.createAnswer(callId, offer, { keep: true }),
     acceptAnswer: (answer: string) => port.acceptAnswer(callId, answer),
     sendDtmf: (tones: string) => port.sendDtmf(callId, tones),
     close: () => {

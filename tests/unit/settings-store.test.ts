@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createSettingsStore } from '../../electron/services/settings-store';
 import { parseProvisioning } from '../../electron/services/provisioning';
+import { DEFAULT_PREFERENCES } from '../../electron/contract/dto';
 
 const account = { server: '127.0.0.1', port: 5060, transport: 'udp', user: '1001', password: 's3cr3t-pw', media: 'auto' } as const;
 
@@ -15,7 +16,7 @@ describe('settings store', () => {
     const store = createSettingsStore(path.join(dir, 'data'));
     expect(store.load()).toEqual({});
     const input = parseProvisioning({ accounts: [account] }).accounts[0]!;
-    store.save({ accounts: [input], preferences: { language: 'fr', theme: 'dark', declineCode: 603, microphoneId: 'mic-1' } });
+    store.save({ accounts: [input], preferences: { ...DEFAULT_PREFERENCES, language: 'fr', theme: 'dark', declineCode: 603, microphoneId: 'mic-1' } });
     expect(fs.statSync(store.file).mode & 0o777).toBe(0o600);
     const loaded = store.load();
     expect(loaded.problem).toBeUndefined();
@@ -28,7 +29,7 @@ describe('settings store', () => {
   it('goes through the codec (Electron safeStorage) so the password is not on disk in clear', () => {
     const xor = (b: Buffer) => Buffer.from(b.map((x) => x ^ 0x5a));
     const store = createSettingsStore(dir, { encode: (t) => xor(Buffer.from(t)), decode: (d) => xor(d).toString('utf8') });
-    store.save({ accounts: [parseProvisioning({ accounts: [account] }).accounts[0]!], preferences: { language: 'en', theme: 'system', declineCode: 486 } });
+    store.save({ accounts: [parseProvisioning({ accounts: [account] }).accounts[0]!], preferences: DEFAULT_PREFERENCES });
     expect(fs.readFileSync(store.file).includes('s3cr3t-pw')).toBe(false);
     expect(store.load().settings?.accounts[0]?.user).toBe('1001');
   });

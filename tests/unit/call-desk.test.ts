@@ -1,0 +1,299 @@
+/**
+ * The console's call handling (lines, hold-others, consult/complete/cancel, conference, call waiting, auto-answer)
+ * against a fake Softphone: the Softphone/Call interfaces are our own seam; the real SIP side is covered by the
+ * integration and E2E suites.
+ */
+import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
+import type { CallView, Events } from '../../electron/contract';
+import type { CallSnapshot, CallStateName } from '../../sip-core/api/call';
+import { CallError, type Call, type Softphone, type SoftphoneOptions } from '../../sip-core/api/softphone';
+import type { RegistrationState } from '../../sip-core/api/registration-state';
+
+let seq = 0;
+class FakeCall implements Call {
+  readonly id = `c${++seq}`;
+  #s: CallSnapshot;
+  readonly #listeners = new Set<(s: CallSnapshot) => void>();
+  readonly log: string[] = [];
+  failTransfer = false;
+  constructor(direction: 'incoming' | 'outgoing', user: string, extra: Partial<CallSnapshot> = {}) {
+    this.#s = {
+      id: this.id,
+      accountId: 'acc-1',
+      direction,
+      state: direction === 'incoming' ? 'incoming' : 'dialing',
+      remote: { user, uri: `sip:${user}@pbx` },
+      mediaMode: 'rtp',
+      createdAt: Date.now(),
+      ...extra,
+    };
+  }
+  set(state: CallStateName, patch: Partial<CallSnapshot> = {}): void {
+    this.#s = { ...this.#s, ...patch, state };
+    for (const l of [...this.#listeners]) l(this.#s);
+  }
+  snapshot(): CallSnapshot {
+    return this.#s;
+  }
+  onDidChange(l: (s: CallSnapshot) => void) {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  }
+  async answer() {
+    this.log.push('answer');
+    this.set('active', { answeredAt: Date.now() });
+  }
+  async decline(code: 486 | 603 = 486) {
+    this.log.push(`decline ${code}`);
+    this.set('ended', { endReason: 'declined' });
+  }
+  async hangup() {
+    this.log.push('hangup');
+    this.set('ended', { endReason: 'local-hangup' });
+  }
+  async sendDtmf(t: string) {
+    this.log.push(`dtmf ${t}`);
+  }
+  async renegotiate() {}
+  async hold() {
+    this.log.push('hold');
+    this.set('held');
+  }
+  async unhold() {
+    this.log.push('unhold');
+    this.set('active');
+  }
+  async transfer(target: string) {
+    this.log.push(`transfer ${target}`);
+    if (this.failTransfer) {
+      this.set(this.#s.state, { transfer: { kind: 'blind', target, state: 'failed', status: 404 } });
+      throw new CallError('transfer-failed', 'Transfer failed: 404');
+    }
+    this.set('ended', { endReason: 'transferred' });
+  }
+  async transferTo(other: Call) {
+    this.log.push(`transferTo ${other.id}`);
+    this.set('ended', { endReason: 'transferred' });
+    (other as FakeCall).set('ended', { endReason: 'transferred' });
+  }
+  async deflect(target: string) {
+    this.log.push(`deflect ${target}`);
+    this.set('ended', { endReason: 'deflected' });
+  }
+}
+
+class FakeSoftphone implements Softphone {
+  readonly accountId = 'acc-1';
+  readonly dialed: FakeCall[] = [];
+  #incoming = new Set<(c: Call) => void>();
+  #reg = new Set<(s: RegistrationState) => void>();
+  registration(): RegistrationState {
+    return { state: 'registered', expiresAt: Date.now() + 300_000 };
+  }
+  onDidChangeRegistration(l: (s: RegistrationState) => void) {
+    this.#reg.add(l);
+    return () => this.#reg.delete(l);
+  }
+  onIncomingCall(l: (c: Call) => void) {
+    this.#incoming.add(l);
+    return () => this.#incoming.delete(l);
+  }
+  async start() {
+    for (const l of this.#reg) l(this.registration());
+  }
+  async stop() {}
+  async reconnect() {}
+  dial(target: string): Call {
+    const c = new FakeCall('outgoing', target);
+    this.dialed.push(c);
+    queueMicrotask(() => c.set('active', { answeredAt: Date.now() }));
+    return c;
+  }
+  calls() {
+    return this.dialed;
+  }
+  ring(user: string, extra: Partial<CallSnapshot> = {}): FakeCall {
+    const c = new FakeCall('incoming', user, extra);
+    for (const l of this.#incoming) l(c);
+    return c;
+  }
+}
+
+async function setup(preferences: Record<string, unknown> = {}) {
+  const phone = new FakeSoftphone();
+  const service = new ConsoleService({
+    host: 'web',
+    createSoftphone: (_o: SoftphoneOptions) => phone,
+    createMediaFactory: () => ({ create: () => { throw new Error('unused'); } }),
+    endedCallLingerMs: 10,
+  });
+  await service.applyProvisioning({ accounts: [{ server: '127.0.0.1', user: '1001', password: 'x', transport: 'udp', media: 'auto' }], preferences });
+  const events: { name: keyof Events; payload: unknown }[] = [];
+  const conn: HostConnection = { id: 'w1', send: (name, payload) => events.push({ name, payload }) };
+  service.connect(conn);
+  const cmd = async (name: string, args: unknown) => service.dispatch(conn, name, args);
+  const view = (id: string): CallView => service.callViews().find((v) => v.id === id)!;
+  await new Promise((r) => setImmediate(r));
+  return { phone, service, cmd, view, events };
+}
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('call desk', () => {
+  it('puts calls on the lowest free line and holds the talking call when dialing another', async () => {
+    const { phone, cmd, view } = await setup();
+    const a = await cmd('call.dial', { target: '1003' });
+    await flush();
+    const first = phone.dialed[0]!;
+    expect(view(first.id)).toMatchObject({ line: 1, state: 'active', muted: false, volume: 1 });
+    await cmd('call.dial', { target: '1004' });
+    await flush();
+    expect(first.log).toEqual(['hold']);
+    expect(view(phone.dialed[1]!.id).line).toBe(2);
+    expect(a.ok).toBe(true);
+  });
+
+  it('selecting a held line holds the active one and resumes the chosen one; ringing ⇒ answer', async () => {
+    const { phone, cmd, view } = await setup();
+    await cmd('call.dial', { target: '1003' });
+    await flush();
+    const first = phone.dialed[0]!;
+    const caller = phone.ring('1002');
+    expect(view(caller.id)).toMatchObject({ line: 2, state: 'incoming' });
+    await cmd('call.select', { callId: caller.id });
+    expect(first.log).toEqual(['hold']);
+    expect(caller.log).toEqual(['answer']);
+    await cmd('call.select', { callId: first.id });
+    expect(caller.log).toEqual(['answer', 'hold']);
+    expect(first.log).toEqual(['hold', 'unhold']);
+    expect(view(first.id).state).toBe('active');
+  });
+
+  it('call waiting off: a second caller gets 486 and the receptionist is told', async () => {
+    const { phone, cmd, service } = await setup({ callWaiting: false });
+    await cmd('call.dial', { target: '1003' });
+    await flush();
+    const second = phone.ring('1002');
+    expect(second.log).toEqual(['decline 486']);
+    expect(service.messagesList().at(-1)).toMatchObject({ key: 'call.rejectedBusy', params: { number: '1002' } });
+  });
+
+  it('refuses to dial when every line is busy, in words', async () => {
+    const { cmd } = await setup({ lines: 1 });
+    await cmd('call.dial', { target: '1003' });
+    await flush();
+    const r = await cmd('call.dial', { target: '1004' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'lines-busy', message: expect.stringMatching(/All lines are busy/) } });
+  });
+
+  it('attended transfer: consult holds the caller, complete sends REFER/Replaces for the right pair, cancel goes back', async () => {
+    const { phone, cmd, view } = await setup();
+    const caller = phone.ring('1002');
+    await cmd('call.answer', { callId: caller.id });
+    const r = (await cmd('call.consult', { callId: caller.id, target: '1003' })) as { ok: true; value: { callId: string } };
+    await flush();
+    const consult = phone.dialed[0]!;
+    expect(r.value.callId).toBe(consult.id);
+    expect(caller.log).toEqual(['answer', 'hold']);
+    expect(view(consult.id).consultFor).toBe(caller.id);
+    // Cancel: the consultation ends, the caller is back.
+    await cmd('call.cancelTransfer', { callId: consult.id });
+    expect(consult.log).toEqual(['hangup']);
+    expect(caller.log.at(-1)).toBe('unhold');
+    // Consult again and complete, from the caller's side this time.
+    await cmd('call.consult', { callId: caller.id, target: '1004' });
+    await flush();
+    const second = phone.dialed[1]!;
+    await cmd('call.completeTransfer', { callId: caller.id });
+    expect(caller.log.at(-1)).toBe(`transferTo ${second.id}`);
+    expect(view(caller.id)).toMatchObject({ state: 'ended', endReason: 'transferred' });
+  });
+
+  it('a failed blind transfer keeps the call and says why', async () => {
+    const { phone, cmd, view, service } = await setup();
+    await cmd('call.dial', { target: '1003' });
+    await flush();
+    const call = phone.dialed[0]!;
+    call.failTransfer = true;
+    const r = await cmd('call.transfer', { callId: call.id, target: '9999' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'transfer-failed' } });
+    expect(view(call.id)).toMatchObject({ state: 'active', transfer: { state: 'failed', status: 404 } });
+    expect(service.messagesList().at(-1)).toMatchObject({ key: 'transfer.failed', params: { status: 404 } });
+  });
+
+  it('conference: members share an id and are all resumed; leaving a two-party conference transfers them together', async () => {
+    const { phone, cmd, view } = await setup();
+    const caller = phone.ring('1002');
+    await cmd('call.answer', { callId: caller.id });
+    await cmd('call.dial', { target: '1003' });
+    await flush();
+    const other = phone.dialed[0]!;
+    expect(view(caller.id).state).toBe('held');
+    const r = (await cmd('call.conference', { callIds: [caller.id, other.id] })) as { ok: true; value: { conferenceId: string } };
+    expect(view(caller.id)).toMatchObject({ state: 'active', conferenceId: r.value.conferenceId });
+    expect(view(other.id).conferenceId).toBe(r.value.conferenceId);
+    // Mute applies to the whole conference (one microphone).
+    await cmd('call.mute', { callId: other.id, muted: true });
+    expect(view(caller.id).muted).toBe(true);
+    await cmd('call.leaveConference', { conferenceId: r.value.conferenceId });
+    expect(caller.log.at(-1)).toBe(`transferTo ${other.id}`);
+  });
+
+  it('auto-answer after N seconds, only when no other call is up; the PBX request is honoured only if allowed', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask'] });
+    try {
+      const { phone, view } = await setup({ autoAnswerAfter: 2 });
+      const c = phone.ring('1002');
+      expect(view(c.id).autoAnswerAt).toBeGreaterThan(Date.now());
+      jest.advanceTimersByTime(2100);
+      await flush();
+      expect(c.log).toEqual(['answer']);
+      expect(view(c.id)).toMatchObject({ autoAnswered: true, state: 'active' });
+      // A second caller while talking is never auto-answered.
+      const d = phone.ring('1004');
+      jest.advanceTimersByTime(5000);
+      expect(d.log).toEqual([]);
+
+      const other = await setup({ serverAutoAnswer: false });
+      const e = other.phone.ring('1005', { autoAnswerAfter: 0 });
+      jest.advanceTimersByTime(1000);
+      expect(e.log).toEqual([]);
+      const allowed = await setup({ serverAutoAnswer: true });
+      const f = allowed.phone.ring('1005', { autoAnswerAfter: 0 });
+      jest.advanceTimersByTime(10);
+      await flush();
+      expect(f.log).toEqual(['answer']);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('pickup dials prefix + extension, park transfers to the park extension, redial repeats the last number', async () => {
+    const { phone, cmd } = await setup({ pickupPrefix: '*8', parkExtension: '701' });
+    await cmd('call.pickup', { extension: '2003' });
+    await flush();
+    expect(phone.dialed[0]!.snapshot().remote.user).toBe('*82003');
+    await cmd('call.park', { callId: phone.dialed[0]!.id });
+    expect(phone.dialed[0]!.log).toEqual(['transfer 701']);
+    await cmd('call.redial', {});
+    expect(phone.dialed[1]!.snapshot().remote.user).toBe('*82003');
+  });
+
+  it('rejects hostile arguments to the new commands without touching calls', async () => {
+    const { cmd } = await setup();
+    expect(await cmd('call.volume', { callId: 'x', volume: 7 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await cmd('call.pickup', { extension: '20<script>' })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await cmd('call.conference', { callIds: ['only-one'] })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await cmd('call.transfer', { callId: 'gone', target: '1004' })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+  });
+
+  it('a call that replaced one of ours (INVITE with Replaces) takes its line without ringing or call-waiting checks', async () => {
+    const { phone, cmd, view } = await setup({ callWaiting: false });
+    const first = phone.ring('1002');
+    await cmd('call.answer', { callId: first.id });
+    const takeover = phone.ring('1003', { replaces: first.id, state: 'connecting' });
+    first.set('ended', { endReason: 'replaced' });
+    expect(takeover.log).toEqual([]);
+    expect(view(takeover.id)).toMatchObject({ line: 1, state: 'connecting' });
+  });
+});

@@ -4,7 +4,7 @@
  * `media.reply`. Media then flows directly between our RTCPeerConnection and the PBX (WebRTC mode) or main's werift
  * bridge on loopback (classic mode) — either way this code is the same.
  */
-import type { CommandArgs, ConsoleClient, MediaRequest, Preferences } from '../../../electron/contract';
+import type { CallView, CommandArgs, ConsoleClient, MediaRequest, Preferences } from '../../../electron/contract';
 import { dominantFrequency, packetsReceived } from './analysis';
 import { applySink, Ringtone } from './ringtone';
 
@@ -17,6 +17,14 @@ interface CallMedia {
   readonly remote: MediaStream;
   /** Chromium only feeds WebAudio (the test hook) from a remote stream that is also attached to a media element. */
   readonly element: HTMLAudioElement;
+}
+
+/** A conference mixed here: each member's sender carries our microphone plus every other member's voice. */
+interface Mix {
+  readonly key: string;
+  readonly context: AudioContext;
+  readonly micGain: Map<string, GainNode>;
+  readonly nodes: AudioNode[];
 }
 
 export interface MediaEngineOptions {
@@ -46,6 +54,10 @@ export class MediaEngine {
   readonly #ringtone = new Ringtone();
   readonly #options: MediaEngineOptions;
   readonly #unsubscribe: (() => void)[] = [];
+  /** The console's view of each call (hold, mute, volume, conference) — applied to the peers by #route(). */
+  #views = new Map<string, CallView>();
+  readonly #mixes = new Map<string, Mix>();
+  readonly #beeped = new Set<string>();
 
   constructor(options: MediaEngineOptions) {
     this.#options = options;
@@ -85,6 +97,102 @@ export class MediaEngine {
     else this.#ringtone.stop();
   }
 
+  /**
+   * Apply the console's call state to the audio: only a talking (active) call hears us and is heard; a held or muted
+   * call gets silence from us; volume per call; conference members are mixed. Called on every call change.
+   */
+  applyCalls(calls: readonly CallView[]): void {
+    this.#views = new Map(calls.map((c) => [c.id, c]));
+    for (const c of calls) {
+      if (c.autoAnswered && !this.#beeped.has(c.id)) {
+        this.#beeped.add(c.id);
+        beep();
+      }
+    }
+    this.#route();
+  }
+
+  #route(): void {
+    const conferences = new Map<string, string[]>();
+    for (const [id, view] of this.#views) {
+      if (view.conferenceId && view.state === 'active' && this.#calls.has(id)) {
+        conferences.set(view.conferenceId, [...(conferences.get(view.conferenceId) ?? []), id]);
+      }
+    }
+    for (const [confId, mix] of this.#mixes) {
+      const members = conferences.get(confId) ?? [];
+      if (members.length < 2 || mix.key !== this.#mixKey(members)) this.#unmix(confId);
+    }
+    for (const [confId, members] of conferences) {
+      if (members.length >= 2 && !this.#mixes.has(confId)) this.#mix(confId, members);
+    }
+    for (const [id, media] of this.#calls) {
+      const view = this.#views.get(id);
+      if (!view) continue;
+      const talking = view.state === 'active';
+      // Early media (ringback, announcements) stays audible; a held call is silent both ways.
+      media.element.muted = view.state === 'held';
+      media.element.volume = Math.min(1, Math.max(0, view.volume));
+      const mixed = view.conferenceId !== undefined && this.#mixes.has(view.conferenceId);
+      for (const track of media.local.getAudioTracks()) track.enabled = talking && !view.muted;
+      if (mixed) {
+        const gain = this.#mixes.get(view.conferenceId!)!.micGain.get(id);
+        if (gain) gain.gain.value = talking && !view.muted ? 1 : 0;
+      } else {
+        // Back from a conference: the sender still carries the old mix; put our own microphone back.
+        const sender = media.pc.getSenders().find((s) => s.track?.kind === 'audio');
+        const mic = media.local.getAudioTracks()[0];
+        if (sender && mic && sender.track !== mic) void sender.replaceTrack(mic).catch(() => undefined);
+      }
+    }
+  }
+
+  #mixKey(members: readonly string[]): string {
+    return members
+      .map((id) => `${id}:${this.#calls.get(id)?.remote.getAudioTracks()[0]?.id ?? '-'}`)
+      .sort()
+      .join('|');
+  }
+
+  #mix(confId: string, members: readonly string[]): void {
+    const context = new AudioContext();
+    const micGain = new Map<string, GainNode>();
+    const nodes: AudioNode[] = [];
+    const remotes = new Map<string, AudioNode>();
+    for (const id of members) {
+      const media = this.#calls.get(id)!;
+      if (media.remote.getAudioTracks().length > 0) {
+        const src = context.createMediaStreamSource(media.remote);
+        remotes.set(id, src);
+        nodes.push(src);
+      }
+    }
+    for (const id of members) {
+      const media = this.#calls.get(id)!;
+      const dest = context.createMediaStreamDestination();
+      const gain = context.createGain();
+      if (media.local.getAudioTracks().length > 0) context.createMediaStreamSource(media.local).connect(gain);
+      gain.connect(dest);
+      micGain.set(id, gain);
+      for (const [other, src] of remotes) if (other !== id) src.connect(dest);
+      nodes.push(dest, gain);
+      const sender = media.pc.getSenders().find((s) => s.track?.kind === 'audio');
+      const mixed = dest.stream.getAudioTracks()[0];
+      if (sender && mixed) void sender.replaceTrack(mixed).catch(() => undefined);
+    }
+    void context.resume().catch(() => undefined);
+    this.#mixes.set(confId, { key: this.#mixKey(members), context, micGain, nodes });
+  }
+
+  #unmix(confId: string): void {
+    const mix = this.#mixes.get(confId);
+    if (!mix) return;
+    this.#mixes.delete(confId);
+    for (const n of mix.nodes) n.disconnect();
+    void mix.context.close().catch(() => undefined);
+    // #route() puts each call's own microphone track back on its sender.
+  }
+
   /** Re-route outputs after the user picked other devices in Settings. */
   applyOutputDevices(preferences: Preferences | undefined): void {
     this.#ringtone.setSink(preferences?.ringerId);
@@ -105,13 +213,18 @@ export class MediaEngine {
     const { requestId } = req;
     switch (req.op) {
       case 'offer': {
-        const media = await this.#create(req.callId);
+        // A re-INVITE (hold, resume) re-negotiates the peer the PBX already talks to; otherwise a new peer.
+        const kept = req.keep ? this.#reusable(req.callId) : undefined;
+        const media = kept ?? (await this.#create(req.callId));
         await media.pc.setLocalDescription(await media.pc.createOffer());
         return { requestId, ok: true, sdp: await gatheredSdp(media.pc) };
       }
       case 'answer': {
-        const media = await this.#create(req.callId, req.sdp);
+        const kept = req.keep ? this.#reusable(req.callId) : undefined;
+        if (kept) await kept.pc.setRemoteDescription({ type: 'offer', sdp: req.sdp });
+        const media = kept ?? (await this.#create(req.callId, req.sdp));
         await media.pc.setLocalDescription(await media.pc.createAnswer());
+        this.#route();
         return { requestId, ok: true, sdp: await gatheredSdp(media.pc) };
       }
       case 'accept': {
@@ -154,11 +267,13 @@ export class MediaEngine {
       const track = event.track;
       if (!remote.getTracks().includes(track)) remote.addTrack(track);
       void element.play().catch(() => undefined);
+      this.#route();
     });
     void applySink(element, this.#options.preferences()?.speakerId ?? '');
     try {
       if (remoteOffer !== undefined) await pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
       for (const track of local.getAudioTracks()) pc.addTrack(track, local);
+      this.#route();
     } catch (err) {
       this.#close(callId);
       throw err;
@@ -166,25 +281,27 @@ export class MediaEngine {
     return media;
   }
 
+  #reusable(callId: string): CallMedia | undefined {
+    const media = this.#calls.get(callId);
+    if (!media) return undefined;
+    const pc = media.pc;
+    return pc.signalingState === 'stable' && pc.connectionState !== 'closed' && pc.connectionState !== 'failed' ? media : undefined;
+  }
+
   async #microphone(): Promise<MediaStream> {
     const microphoneId = this.#options.preferences()?.microphoneId;
+    const processing = this.#options.preferences()?.audioProcessing ?? true;
+    const dsp = { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing };
     try {
       return await navigator.mediaDevices.getUserMedia({
-        audio: {
-          ...(microphoneId ? { deviceId: { exact: microphoneId } } : {}),
-          echoCancellation: true,
-          noiseSuppression: true,
-          autoGainControl: true,
-        },
+        audio: { ...(microphoneId ? { deviceId: { exact: microphoneId } } : {}), ...dsp },
       });
     } catch (err) {
       if (err instanceof DOMException && (err.name === 'NotAllowedError' || err.name === 'SecurityError')) {
         this.#options.notify('media.microphone-denied');
       } else if (microphoneId && err instanceof DOMException && err.name === 'OverconstrainedError') {
         // The chosen headset was unplugged: a call on the default microphone beats a failed call.
-        return navigator.mediaDevices.getUserMedia({
-          audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
-        });
+        return navigator.mediaDevices.getUserMedia({ audio: dsp });
       }
       throw err;
     }
@@ -198,6 +315,7 @@ export class MediaEngine {
     for (const track of media.local.getTracks()) track.stop();
     media.element.pause();
     media.element.srcObject = null;
+    this.#route();
   }
 
   #pick(callId: string | undefined): CallMedia | undefined {
@@ -225,6 +343,23 @@ async function gatheredSdp(pc: RTCPeerConnection): Promise<string> {
   const sdp = pc.localDescription?.sdp;
   if (!sdp) throw new Error('no local description');
   return sdp;
+}
+
+/** The short beep of an auto-answered call (the receptionist must know the line is open). */
+function beep(): void {
+  try {
+    const context = new AudioContext();
+    const osc = context.createOscillator();
+    const gain = context.createGain();
+    osc.frequency.value = 880;
+    gain.gain.value = 0.15;
+    osc.connect(gain).connect(context.destination);
+    osc.start();
+    osc.stop(context.currentTime + 0.15);
+    osc.onended = () => void context.close();
+  } catch {
+    /* no audio output: nothing to beep on */
+  }
 }
 
 function describe(err: unknown): string {

@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -16,6 +16,8 @@ export interface ConsoleAccount {
   displayName?: string;
   media?: 'auto' | 'webrtc' | 'rtp';
   registerExpires?: number;
+  wsPath?: string;
+  dtmfMode?: 'rfc4733' | 'info';
 }
 
 export interface RunningConsole {
@@ -65,6 +67,15 @@ export async function startConsole(account: ConsoleAccount | null, extra: Record
         setTimeout(() => child.kill('SIGKILL'), 6000).unref();
       }),
   };
+}
+
+/** Dominant frequency of what the console hears on the call shown by `row` (its `data-call-id`). */
+export async function heardOn(page: Page, row: Locator): Promise<number> {
+  const id = await row.getAttribute('data-call-id');
+  return page.evaluate(async (callId) => {
+    const w = globalThis as unknown as { __rcMedia: { dominantFrequency(id?: string): Promise<number> } };
+    return w.__rcMedia.dominantFrequency(callId ?? undefined);
+  }, id);
 }
 
 /** Dominant frequency of a call's remote audio, measured in the page by the media engine's analyser. */

@@ -2,11 +2,6 @@
  * Self-test of the Asterisk test bed (tests/testbed/asterisk): real Asterisk on 127.0.0.1, real SIP peers (sipp),
  * observed through AMI. If Asterisk is not running every test fails with the command that starts it.
  */
-import { execFile } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import {
   MediaStreamTrack,
   RTCPeerConnection,
@@ -16,13 +11,10 @@ import {
 } from 'werift';
 import { AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
 import { SipWsClient } from '../testbed/asterisk/sip-ws';
+import { sipp } from '../testbed/asterisk/sipp';
 
-const BED = path.resolve(__dirname, '../testbed/asterisk');
-const SIPP_DIR = path.join(BED, 'sipp');
-const ASTERISK_SIP = '127.0.0.1:5070';
 // Debian's sip-tester ships this 8 s PCMA recording; play_pcap_audio sends it as RTP after the call is answered.
 const PCMA_PCAP = '/usr/share/sip-tester/g711a.pcap';
-const work = mkdtempSync(path.join(tmpdir(), 'asterisk-testbed-'));
 
 jest.setTimeout(60_000);
 
@@ -42,54 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await ami?.close();
 });
-
-/** A UDP port nobody uses right now (the OS picks it); sipp binds it a moment later. */
-async function freeUdpPort(): Promise<number> {
-  const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-interface SippRun {
-  code: number;
-  output: string;
-  /** The local SIP port sipp used (it is in the Contact it registered). */
-  sipPort: number;
-}
-
-/**
- * Runs one sipp scenario from tests/testbed/asterisk/sipp as `user` (digest password `secret`).
- * `subst` fills the @NAME@ placeholders of a scenario template.
- */
-async function sipp(
-  scenario: string,
-  user: string,
-  opts: { service?: string; extra?: string[]; subst?: Record<string, string | number>; sipPort?: number } = {},
-): Promise<SippRun> {
-  let file = path.join(SIPP_DIR, scenario);
-  if (opts.subst) {
-    let xml = readFileSync(file, 'utf8');
-    for (const [k, v] of Object.entries(opts.subst)) xml = xml.replaceAll(`@${k}@`, String(v));
-    file = path.join(work, `${user}-${path.basename(scenario)}`);
-    writeFileSync(file, xml);
-  }
-  const [sipPort, mediaPort] = [opts.sipPort ?? (await freeUdpPort()), await freeUdpPort()];
-  const args = [
-    ASTERISK_SIP, '-sf', file, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
-    '-m', '1', '-au', user, '-ap', 'secret', '-key', 'user', user, '-nostdin', '-timeout', '30s', '-timeout_error',
-    '-trace_err', '-error_file', path.join(work, `${user}-${scenario}.err.log`),
-    ...(opts.service ? ['-s', opts.service] : []),
-    ...(opts.extra ?? []),
-  ];
-  return new Promise((resolve) => {
-    execFile('sipp', args, { cwd: work, timeout: 45_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, sipPort, output: `sipp ${args.join(' ')}\n${stdout}${stderr}` });
-    });
-  });
-}
 
 /** `CHANNEL(rtcp,all)` → `ssrc=…;rxcount=…;txcount=…` (Asterisk's RTP quality string) as numbers. */
 function parseQuality(value: string): Record<string, number> {

@@ -59,3 +59,24 @@ export function rmsAmplitude(wav: string, startS = 0.5, lengthS = 1): number {
 export function near(value: number, target: number, tolerance = 0.05): boolean {
   return Math.abs(value - target) <= target * tolerance;
 }
+
+/**
+ * Whether a tone is present in a recording (mixes carry several): RMS in a ±40 Hz band (sox sinc band-pass) against
+ * the whole signal's RMS. A lone tone gives ~1, one of two equal tones ~0.7, a missing one ~0.
+ */
+export function toneShare(wav: string, freq: number, startS = 0.5, lengthS = 1): number {
+  const total = rmsAmplitude(wav, startS, lengthS);
+  if (total <= 0) return 0;
+  const out = execFileSync(
+    'sh',
+    ['-c', `sox "$0" -n trim ${startS} ${lengthS} sinc ${freq - 40}-${freq + 40} stat 2>&1`, wav],
+    { encoding: 'utf8' },
+  );
+  const m = /RMS\s+amplitude:\s+([0-9.]+)/.exec(out);
+  return m ? Number(m[1]) / total : 0;
+}
+
+/** Length of a wav in seconds (sox --i -D). */
+export function wavSeconds(wav: string): number {
+  return Number(execFileSync('sox', ['--i', '-D', wav], { encoding: 'utf8' }).trim());
+}

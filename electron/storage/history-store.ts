@@ -21,12 +21,19 @@ export interface HistoryEntryInput {
   readonly line?: number | null;
   readonly transferTarget?: string | null;
   readonly account?: string;
+  /** ms since the epoch (migration 0003). */
+  readonly answeredAt?: number | null;
+  readonly endedAt?: number | null;
+  /** Why the call ended, in the call service's words (transferred, deflected, replaced, remote-hangup…). */
+  readonly endReason?: string;
 }
 
-export interface HistoryEntry extends Required<Omit<HistoryEntryInput, 'line' | 'transferTarget'>> {
+export interface HistoryEntry extends Required<Omit<HistoryEntryInput, 'line' | 'transferTarget' | 'answeredAt' | 'endedAt'>> {
   readonly id: number;
   readonly line: number | null;
   readonly transferTarget: string | null;
+  readonly answeredAt: number | null;
+  readonly endedAt: number | null;
 }
 
 export interface HistoryQuery {
@@ -54,6 +61,9 @@ interface HistoryRow extends Record<string, unknown> {
   line: number | null;
   transfer_target: string | null;
   account: string;
+  answered_at: number | null;
+  ended_at: number | null;
+  end_reason: string;
 }
 
 const toEntry = (r: HistoryRow): HistoryEntry => ({
@@ -68,6 +78,9 @@ const toEntry = (r: HistoryRow): HistoryEntry => ({
   line: r.line,
   transferTarget: r.transfer_target,
   account: r.account,
+  answeredAt: r.answered_at,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
 });
 
 export class HistoryStore {
@@ -80,13 +93,18 @@ export class HistoryStore {
     const f = phoneForms(e.remoteNumber, this.options.defaultCountry);
     const r = await this.db.run(
       `INSERT INTO call_history (direction, type, remote_number, remote_digits, remote_national, remote_name,
-         remote_name_folded, started_at, ring_ms, talk_ms, line, transfer_target, account)
-         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+         remote_name_folded, started_at, ring_ms, talk_ms, line, transfer_target, account, answered_at, ended_at, end_reason)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       [e.direction, e.type, e.remoteNumber, f.digits, f.nationalDigits, e.remoteName ?? '', fold(e.remoteName ?? ''),
         e.startedAt, e.ringMs ?? 0,
-        e.talkMs ?? 0, e.line ?? null, e.transferTarget ?? null, e.account ?? ''],
+        e.talkMs ?? 0, e.line ?? null, e.transferTarget ?? null, e.account ?? '', e.answeredAt ?? null, e.endedAt ?? null, e.endReason ?? ''],
     );
     return r.lastID;
+  }
+
+  async get(id: number): Promise<HistoryEntry | undefined> {
+    const row = await this.db.get<HistoryRow>('SELECT * FROM call_history WHERE id = ?', [id]);
+    return row && toEntry(row);
   }
 
   /** Newest first. */

@@ -3,6 +3,7 @@ import { migrate, schemaVersion, SchemaTooNewError, type NamedMigration } from '
 import { migrations } from '../../electron/storage/migrations';
 import { up0001Contacts } from '../../electron/storage/migrations/0001-contacts';
 import { up0002CallHistory } from '../../electron/storage/migrations/0002-call-history';
+import { up0003CallHistoryTimes } from '../../electron/storage/migrations/0003-call-history-times';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,8 +54,20 @@ describe('storage migrations', () => {
     ).rejects.toThrow(/CHECK/);
   });
 
+  it('0003 adds answer/end times and the end reason to history, keeping rows written before it', async () => {
+    await db.transaction((tx) => up0002CallHistory(tx));
+    await db.run("INSERT INTO call_history (direction, type, remote_number, remote_digits, started_at) VALUES ('incoming','missed','1','1',5)");
+    await db.transaction((tx) => up0003CallHistoryTimes(tx));
+    expect(await db.get('SELECT started_at, answered_at, ended_at, end_reason FROM call_history')).toEqual({
+      started_at: 5,
+      answered_at: null,
+      ended_at: null,
+      end_reason: '',
+    });
+  });
+
   it('the runner applies every migration once and records the version', async () => {
-    expect(await migrate(db)).toEqual([1, 2]);
+    expect(await migrate(db)).toEqual([1, 2, 3]);
     expect(await schemaVersion(db)).toBe(migrations.length);
     expect(await migrate(db)).toEqual([]);
   });

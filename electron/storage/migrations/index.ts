@@ -2,6 +2,7 @@
 import type { SqlRunner } from '../db';
 import { up0001Contacts } from './0001-contacts';
 import { up0002CallHistory } from './0002-call-history';
+import { up0003CallHistoryTimes } from './0003-call-history-times';
 
 /** A pure schema step; the runner wraps it in a transaction together with the version bump. */
 export type Migration = (db: SqlRunner) => Promise<void>;
@@ -14,4 +15,5 @@ export interface NamedMigration {
 export const migrations: readonly NamedMigration[] = [
   { version: 1, name: '0001-contacts', up: up0001Contacts },
   { version: 2, name: '0002-call-history', up: up0002CallHistory },
+  { version: 3, name: '0003-call-history-times', up: up0003CallHistoryTimes },
 ];

@@ -1,0 +1,513 @@
+/**
+ * The contacts service behind the contract's `contacts.*` and `history.*` commands, plugged into the ConsoleService
+ * as an extension: it answers those commands, names the party of every call (caller lookup) and writes every ended
+ * call to the history. One SQLite database (contacts.sqlite in the data directory; in memory without one), opened
+ * lazily so both hosts can construct the service synchronously.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CountryCode } from 'libphonenumber-js';
+import type {
+  CallContactView,
+  CompanySyncView,
+  ContactInputView,
+  ContactView,
+  DirectoryKindName,
+  HistoryEntryView,
+  ImportPreviewView,
+} from '../contract/contacts';
+import { MAX_IMPORT_BYTES } from '../contract/contacts';
+import type { EventName, Events } from '../contract/contract';
+import type { CallView } from '../contract/dto';
+import type { SipLogger } from '../../sip-core/api/softphone';
+import { StorageError } from '../storage/db';
+import type { HistoryEntry, HistoryEntryInput } from '../storage/history-store';
+import type { CallType } from '../storage/history-store';
+import type { Contact, ContactInput, Directory } from '../storage/types';
+import { CommandFailure, type ConsoleExtension } from './console-service';
+import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
+import { DirectoryService } from './directory/directory-service';
+import { ImportError, importContacts, previewImport, exportContactsCsv } from './directory/import';
+import { LdapCompanySource } from './directory/ldap-source';
+import type { CompanyDirectorySource } from './directory/company-source';
+import { loadProvisioningFile } from './provisioning';
+
+export interface ContactsServiceOptions {
+  /** `contacts.sqlite` in the data directory, or `:memory:`. */
+  readonly dbPath: string;
+  readonly config?: DirectoriesConfig | undefined;
+  readonly logger?: SipLogger;
+  /** Tests: a company source other than the configured LDAP one. */
+  readonly companySource?: CompanyDirectorySource;
+}
+
+interface Upload {
+  readonly fileName: string;
+  readonly chunks: Buffer[];
+  size: number;
+  readonly startedAt: number;
+}
+
+const MAX_UPLOADS = 4;
+const UPLOAD_TTL_MS = 15 * 60_000;
+const EDITABLE: ReadonlySet<DirectoryKindName> = new Set(['personal', 'speed-dial']);
+const DELETABLE: ReadonlySet<DirectoryKindName> = new Set(['personal', 'speed-dial', 'outlook', 'custom']);
+
+/** The history row of an ended call: which kind of call it was, from what the call desk saw. */
+export function historyEntryFromCall(view: CallView, context: { pickupPrefix: string }): HistoryEntryInput {
+  const answered = view.answeredAt !== undefined;
+  const reason = view.endReason ?? '';
+  let type: CallType;
+  if (reason === 'transferred' || reason === 'deflected' || view.transfer?.state === 'done') type = 'transferred';
+  else if (view.direction === 'outgoing') {
+    type = context.pickupPrefix !== '' && view.remote.user.startsWith(context.pickupPrefix) ? 'picked-up' : 'placed';
+  } else if (answered) type = 'received';
+  else if (reason === 'declined') type = 'rejected';
+  else type = 'missed';
+  const end = view.endedAt ?? Date.now();
+  const ringEnd = view.answeredAt ?? end;
+  const number = view.remote.user || view.remote.uri;
+  const name = view.contact?.name ?? view.remote.displayName ?? '';
+  return {
+    direction: view.direction,
+    type,
+    remoteNumber: number,
+    remoteName: name,
+    startedAt: view.createdAt,
+    ringMs: Math.max(0, ringEnd - view.createdAt),
+    talkMs: answered ? Math.max(0, end - view.answeredAt!) : 0,
+    line: view.line,
+    transferTarget: view.transfer?.target ?? null,
+    account: view.accountId,
+    answeredAt: view.answeredAt ?? null,
+    endedAt: view.endedAt ?? null,
+    endReason: reason,
+  };
+}
+
+function toHistoryView(e: HistoryEntry): HistoryEntryView {
+  return {
+    id: e.id,
+    direction: e.direction,
+    type: e.type,
+    remoteNumber: e.remoteNumber,
+    remoteName: e.remoteName,
+    startedAt: e.startedAt,
+    answeredAt: e.answeredAt,
+    endedAt: e.endedAt,
+    ringMs: e.ringMs,
+    talkMs: e.talkMs,
+    line: e.line,
+    transferTarget: e.transferTarget,
+    endReason: e.endReason,
+  };
+}
+
+function toContactInput(c: ContactInputView): ContactInput {
+  return {
+    ...(c.name !== undefined && { name: c.name }),
+    ...(c.firstName !== undefined && { firstName: c.firstName }),
+    ...(c.lastName !== undefined && { lastName: c.lastName }),
+    ...(c.company !== undefined && { company: c.company }),
+    ...(c.department !== undefined && { department: c.department }),
+    ...(c.title !== undefined && { title: c.title }),
+    ...(c.notes !== undefined && { notes: c.notes }),
+    ...(c.favorite !== undefined && { favorite: c.favorite }),
+    phones: c.phones ?? [],
+    emails: c.emails ?? [],
+  };
+}
+
+const b64 = (b: Buffer) => b.toString('base64');
+
+export class ContactsService implements ConsoleExtension {
+  readonly config: DirectoriesConfig;
+  readonly #ready: Promise<DirectoryService>;
+  readonly #options: ContactsServiceOptions;
+  readonly #company: CompanyDirectorySource | undefined;
+  #broadcast: <E extends EventName>(event: E, payload: Events[E]) => void = () => undefined;
+  #uploads = new Map<string, Upload>();
+  #sync: { lastSyncAt?: number; lastError?: string; running?: Promise<void> } = {};
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: ContactsServiceOptions) {
+    this.#options = options;
+    this.config = options.config ?? DirectoriesConfigSchema.parse({});
+    this.#ready = DirectoryService.open({ dbPath: options.dbPath, defaultCountry: this.config.defaultCountry as CountryCode });
+    this.#ready.catch((e: unknown) => this.#log('error', `contacts database ${options.dbPath}: ${String(e)}`));
+    this.#company = options.companySource ?? (this.config.ldap ? new LdapCompanySource(this.config.ldap) : undefined);
+    if (this.#company) {
+      // The local copy answers at once; the refresh runs beside it and on a schedule.
+      void this.refreshCompany();
+      const minutes = this.config.ldap?.refreshMinutes ?? 0;
+      if (minutes > 0) {
+        this.#timer = setInterval(() => void this.refreshCompany(), minutes * 60_000);
+        this.#timer.unref?.();
+      }
+    }
+  }
+
+  /** The underlying directory service (tests, bench). */
+  directory(): Promise<DirectoryService> {
+    return this.#ready;
+  }
+
+  bind(broadcast: <E extends EventName>(event: E, payload: Events[E]) => void): void {
+    this.#broadcast = broadcast;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await this.#sync.running?.catch(() => undefined);
+    await this.#company?.close().catch(() => undefined);
+    const svc = await this.#ready.catch(() => undefined);
+    await svc?.close().catch(() => undefined);
+  }
+
+  // ───────────────────────────── calls ─────────────────────────────
+
+  async lookupCaller(call: CallView): Promise<CallContactView | undefined> {
+    const number = call.remote.user;
+    if (!number || !/\d/.test(number)) return undefined;
+    const svc = await this.#ready;
+    const hit = await svc.lookupNumber(number);
+    if (!hit) return undefined;
+    return {
+      id: hit.id,
+      name: hit.name,
+      ...(hit.company && { company: hit.company }),
+      directory: hit.directory.name,
+      directoryKind: hit.directory.kind,
+    };
+  }
+
+  callEnded(call: CallView, context: { readonly pickupPrefix: string }): void {
+    const entry = historyEntryFromCall(call, context);
+    this.#ready
+      .then(async (svc) => {
+        const saved = await svc.history.get(await svc.addHistory(entry));
+        if (saved && !this.#stopped) this.#broadcast('history.added', toHistoryView(saved));
+      })
+      .catch((e: unknown) => this.#log('error', `history ${call.id}: ${String(e)}`));
+  }
+
+  // ───────────────────────────── company directory ─────────────────────────────
+
+  /** Copy the company directory from LDAP into SQLite; on failure the previous copy stays and answers. */
+  refreshCompany(): Promise<void> {
+    const source = this.#company;
+    if (!source) return Promise.resolve();
+    if (this.#sync.running) return this.#sync.running;
+    const run = (async () => {
+      try {
+        const svc = await this.#ready;
+        const r = await svc.syncCompany(source);
+        this.#sync.lastSyncAt = Date.now();
+        delete this.#sync.lastError;
+        this.#log('info', `company directory: ${r.inserted} new, ${r.updated} updated, ${r.removed} removed from ${source.label}`);
+        if (!this.#stopped) this.#broadcast('contacts.changed', { directoryKind: 'company' });
+      } catch (e) {
+        this.#sync.lastError = e instanceof Error ? e.message : String(e);
+        this.#log('warn', `company directory refresh failed: ${this.#sync.lastError}`);
+      } finally {
+        this.#sync.running = undefined;
+      }
+    })();
+    this.#sync.running = run;
+    return run;
+  }
+
+  async companyStatus(): Promise<CompanySyncView> {
+    const svc = await this.#ready;
+    const dir = await svc.ensureDirectory('company', 'Company');
+    return {
+      configured: this.#company !== undefined,
+      ...(this.#company && { label: this.#company.label }),
+      ...(this.#sync.lastSyncAt !== undefined && { lastSyncAt: this.#sync.lastSyncAt }),
+      ...(this.#sync.lastError !== undefined && { lastError: this.#sync.lastError }),
+      count: await svc.contacts.count(dir.id),
+    };
+  }
+
+  // ───────────────────────────── views ─────────────────────────────
+
+  async #view(svc: DirectoryService, contacts: readonly Contact[], positions?: ReadonlyMap<number, number>): Promise<ContactView[]> {
+    const dirs = new Map((await svc.listDirectories()).map((d) => [d.id, d]));
+    return contacts.flatMap((c) => {
+      const d = dirs.get(c.directoryId);
+      if (!d) return [];
+      const position = positions?.get(c.id);
+      const view: ContactView = {
+        id: c.id,
+        directory: { id: d.id, kind: d.kind, name: d.name },
+        name: c.name,
+        firstName: c.firstName,
+        lastName: c.lastName,
+        company: c.company,
+        department: c.department,
+        title: c.title,
+        notes: c.notes,
+        favorite: c.favorite,
+        phones: c.phones.map((p) => ({ type: p.type, number: p.number, e164: p.e164 })),
+        emails: [...c.emails],
+        ...(position !== undefined && { speedDial: position }),
+      };
+      return [view];
+    });
+  }
+
+  async #contact(svc: DirectoryService, id: number): Promise<{ contact: Contact; directory: Directory }> {
+    const contact = await svc.getContact(id);
+    const directory = contact && (await svc.contacts.directory(contact.directoryId));
+    if (!contact || !directory) throw new CommandFailure('not-found', 'This contact no longer exists');
+    return { contact, directory };
+  }
+
+  #changed(kind: DirectoryKindName): void {
+    this.#broadcast('contacts.changed', { directoryKind: kind });
+  }
+
+  #upload(id: string): Upload {
+    const u = this.#uploads.get(id);
+    if (!u) throw new CommandFailure('not-found', 'The file to import is no longer available: choose it again');
+    return u;
+  }
+
+  #expireUploads(): void {
+    const now = Date.now();
+    for (const [id, u] of this.#uploads) if (now - u.startedAt > UPLOAD_TTL_MS) this.#uploads.delete(id);
+  }
+
+  /** Expected import failures (binary file, wrong delimiter, formula cells…) become a clear message. */
+  async #importGuard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof ImportError) throw new CommandFailure('bad-request', e.message);
+      if (e instanceof StorageError) throw new CommandFailure('internal', e.message);
+      throw e;
+    }
+  }
+
+  // ───────────────────────────── commands ─────────────────────────────
+
+  readonly handlers: ConsoleExtension['handlers'] = {
+    'contacts.search': async ({ query, limit, directoryIds }) => {
+      const svc = await this.#ready;
+      const hits = await svc.search(query, { limit: limit ?? 20, ...(directoryIds && { directoryIds }) });
+      const views = await this.#view(svc, hits.map((h) => h.contact));
+      const out = views.map((contact, i) => ({ contact, matchedOn: hits[i]!.matchedOn }));
+      // A speed-dial code ("7") finds its key first.
+      const code = /^\d{1,2}$/.test(query.trim()) ? Number(query.trim()) : undefined;
+      if (code !== undefined) {
+        const key = (await svc.contacts.speedDials()).find((s) => s.position === code);
+        if (key) {
+          const [view] = await this.#view(svc, [key.contact], new Map([[key.contact.id, code]]));
+          if (view) return [{ contact: view, matchedOn: 'extension' as const }, ...out.filter((h) => h.contact.id !== view.id)];
+        }
+      }
+      return out;
+    },
+    'contacts.directories': async () => {
+      const svc = await this.#ready;
+      const dirs = await svc.listDirectories();
+      return Promise.all(dirs.map(async (d) => ({ id: d.id, kind: d.kind, name: d.name, count: await svc.contacts.count(d.id) })));
+    },
+    'contacts.list': async ({ directoryId, kind, favorites, limit, offset }) => {
+      const svc = await this.#ready;
+      const page = { limit: limit ?? 200, offset: offset ?? 0 };
+      if (favorites) {
+        const rows = await svc.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT ? OFFSET ?', [
+          page.limit,
+          page.offset,
+        ]);
+        return this.#view(svc, await svc.contacts.hydrate(svc.db, rows.map((r) => r.id)));
+      }
+      let id = directoryId;
+      if (id === undefined) {
+        if (!kind) throw new CommandFailure('bad-request', 'contacts.list: give a directoryId, a kind or favorites');
+        id = (await svc.listDirectories()).find((d) => d.kind === kind)?.id;
+        if (id === undefined) return [];
+      }
+      return this.#view(svc, await svc.listContacts(id, page));
+    },
+    'contacts.get': async ({ id }) => {
+      const svc = await this.#ready;
+      const { contact } = await this.#contact(svc, id);
+      return (await this.#view(svc, [contact]))[0]!;
+    },
+    'contacts.create': async ({ contact }) => {
+      const svc = await this.#ready;
+      const input = toContactInput(contact);
+      if (!input.name?.trim() && !input.firstName?.trim() && !input.lastName?.trim() && !input.company?.trim()) {
+        throw new CommandFailure('bad-request', 'A contact needs a name or a company');
+      }
+      const dir = await svc.ensureDirectory('personal', 'Personal');
+      const created = await svc.createContact(dir.id, input);
+      this.#changed('personal');
+      return (await this.#view(svc, [created]))[0]!;
+    },
+    'contacts.update': async ({ id, contact }) => {
+      const svc = await this.#ready;
+      const { directory } = await this.#contact(svc, id);
+      if (!EDITABLE.has(directory.kind)) {
+        throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory cannot be edited here`);
+      }
+      const updated = await svc.updateContact(id, toContactInput(contact));
+      if (!updated) throw new CommandFailure('not-found', 'This contact no longer exists');
+      this.#changed(directory.kind);
+      return (await this.#view(svc, [updated]))[0]!;
+    },
+    'contacts.delete': async ({ id }) => {
+      const svc = await this.#ready;
+      const { directory } = await this.#contact(svc, id);
+      if (!DELETABLE.has(directory.kind)) {
+        throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory are managed by the administrator`);
+      }
+      await svc.deleteContact(id);
+      this.#changed(directory.kind);
+    },
+    'contacts.favorite': async ({ id, favorite }) => {
+      const svc = await this.#ready;
+      const { directory } = await this.#contact(svc, id);
+      await svc.setFavorite(id, favorite);
+      this.#changed(directory.kind);
+    },
+    'contacts.speedDials': async () => {
+      const svc = await this.#ready;
+      const keys = await svc.contacts.speedDials();
+      return this.#view(svc, keys.map((k) => k.contact), new Map(keys.map((k) => [k.contact.id, k.position])));
+    },
+    'contacts.setSpeedDial': async ({ position, name, number }) => {
+      const svc = await this.#ready;
+      const dir = await svc.ensureDirectory('speed-dial', 'Speed dial');
+      const existing = (await svc.contacts.speedDials(dir.id)).find((k) => k.position === position);
+      const input: ContactInput = { name, phones: [{ type: 'other', number }] };
+      const contact = existing ? await svc.updateContact(existing.contact.id, input) : await svc.createContact(dir.id, input);
+      if (!contact) throw new CommandFailure('not-found', 'This speed-dial key no longer exists');
+      await svc.contacts.setSpeedDialPosition(contact.id, position);
+      this.#changed('speed-dial');
+      return (await this.#view(svc, [contact], new Map([[contact.id, position]])))[0]!;
+    },
+    'contacts.clearSpeedDial': async ({ position }) => {
+      const svc = await this.#ready;
+      const key = (await svc.contacts.speedDials()).find((k) => k.position === position);
+      if (key) await svc.deleteContact(key.contact.id);
+      this.#changed('speed-dial');
+    },
+    'contacts.queues': () => this.config.queues.map((q) => ({ name: q.name, number: q.number })),
+    'contacts.importChunk': ({ uploadId, fileName, size, data }) => {
+      this.#expireUploads();
+      let id = uploadId;
+      if (id === undefined) {
+        if (this.#uploads.size >= MAX_UPLOADS) throw new CommandFailure('too-large', 'Too many imports in progress: finish or cancel one first');
+        if (size !== undefined && size > MAX_IMPORT_BYTES) throw new CommandFailure('too-large', 'The file is too large to import');
+        id = randomUUID();
+        this.#uploads.set(id, { fileName: fileName ?? 'contacts', chunks: [], size: 0, startedAt: Date.now() });
+      }
+      const u = this.#upload(id);
+      const chunk = Buffer.from(data, 'base64');
+      if (u.size + chunk.length > MAX_IMPORT_BYTES) {
+        this.#uploads.delete(id);
+        throw new CommandFailure('too-large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: this is not a contacts export`);
+      }
+      u.chunks.push(chunk);
+      u.size += chunk.length;
+      return { uploadId: id, received: u.size };
+    },
+    'contacts.importPreview': ({ uploadId, limit }) =>
+      this.#importGuard(async () => {
+        const u = this.#upload(uploadId);
+        const p = previewImport(Buffer.concat(u.chunks), limit ?? 10);
+        const view: ImportPreviewView = {
+          uploadId,
+          format: p.format,
+          encoding: p.encoding,
+          total: p.total,
+          valid: p.valid,
+          skipped: p.skipped.slice(0, 200).map((s) => ({ row: s.row, reason: s.reason })),
+          sample: p.sample.map((c) => ({
+            name: c.name ?? `${c.firstName ?? ''} ${c.lastName ?? ''}`.trim(),
+            company: c.company ?? '',
+            phones: (c.phones ?? []).map((x) => ({ type: x.type, number: x.number })),
+            emails: [...(c.emails ?? [])],
+          })),
+        };
+        return view;
+      }),
+    'contacts.importCommit': ({ uploadId, directory }) =>
+      this.#importGuard(async () => {
+        const u = this.#upload(uploadId);
+        const svc = await this.#ready;
+        const dir = await svc.ensureDirectory(directory, directory === 'outlook' ? 'Outlook' : 'Personal');
+        let lastSent = 0;
+        const report = await importContacts(svc.contacts, dir.id, Buffer.concat(u.chunks), {
+          onProgress: (p) => {
+            const now = Date.now();
+            if (now - lastSent < 100 && p.done !== p.total) return;
+            lastSent = now;
+            this.#broadcast('contacts.importProgress', { uploadId, phase: p.phase, done: p.done, total: p.total });
+          },
+        });
+        this.#uploads.delete(uploadId);
+        this.#changed(dir.kind);
+        return {
+          inserted: report.inserted,
+          updated: report.updated,
+          skipped: report.skipped.slice(0, 200).map((s) => ({ row: s.row, reason: s.reason })),
+          directory: dir.name,
+        };
+      }),
+    'contacts.importCancel': ({ uploadId }) => {
+      this.#uploads.delete(uploadId);
+    },
+    'contacts.export': async ({ directoryId }) => {
+      const svc = await this.#ready;
+      const dir = directoryId !== undefined ? await svc.contacts.directory(directoryId) : await svc.ensureDirectory('personal', 'Personal');
+      if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists');
+      const csv = await exportContactsCsv(svc.contacts, dir.id);
+      return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.contacts.count(dir.id) };
+    },
+    'contacts.companyStatus': () => this.companyStatus(),
+    'contacts.companyRefresh': async () => {
+      await this.refreshCompany();
+      return this.companyStatus();
+    },
+    'history.list': async ({ types, direction, text, limit, beforeId }) => {
+      const svc = await this.#ready;
+      const rows = await svc.queryHistory({
+        ...(types && { types }),
+        ...(direction && { direction }),
+        ...(text && { text }),
+        ...(beforeId !== undefined && { beforeId }),
+        limit: limit ?? 100,
+      });
+      return rows.map(toHistoryView);
+    },
+    'history.delete': async (target) => {
+      const svc = await this.#ready;
+      const deleted = await svc.deleteHistory('all' in target ? { all: true } : { ids: target.ids });
+      return { deleted };
+    },
+    'history.export': async () => {
+      const svc = await this.#ready;
+      const csv = await svc.exportHistoryCsv();
+      return { fileName: 'call-history.csv', data: b64(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv, 'utf8')])) };
+    },
+  };
+
+  #log(level: 'info' | 'warn' | 'error', message: string): void {
+    this.#options.logger?.[level](message);
+  }
+}
+
+/** The `directories` section of a provisioning file, or undefined (a broken file is reported by the host itself). */
+export function directoriesFromProvisioningFile(path: string | undefined): DirectoriesConfig | undefined {
+  if (!path) return undefined;
+  try {
+    return loadProvisioningFile(path).directories;
+  } catch {
+    return undefined;
+  }
+}

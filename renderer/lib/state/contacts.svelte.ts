@@ -1,0 +1,329 @@
+/**
+ * The Contacts pane's state: search-as-you-type, the directory tabs, personal contacts, import and the call history.
+ * Main owns the data (SQLite); this class only asks for pages of it and reloads when main says it changed.
+ */
+import type {
+  CallTypeName,
+  CommandArgs,
+  CommandName,
+  CommandResult,
+  ConsoleClient,
+  ContactHitView,
+  ContactView,
+  DirectoryKindName,
+  HistoryEntryView,
+  ImportPreviewView,
+  ImportResultView,
+  QueueView,
+  Result,
+} from '../../../electron/contract';
+import { IMPORT_CHUNK_BASE64 } from '../../../electron/contract';
+
+export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'outlook', 'history'] as const;
+export type ContactTab = (typeof CONTACT_TABS)[number];
+
+export type HistoryFilter = 'all' | 'missed' | 'received' | 'placed';
+const HISTORY_TYPES: Record<HistoryFilter, CallTypeName[] | undefined> = {
+  all: undefined,
+  missed: ['missed', 'rejected'],
+  received: ['received', 'transferred', 'picked-up'],
+  placed: ['placed'],
+};
+
+const LIST_KIND: Partial<Record<ContactTab, DirectoryKindName>> = { company: 'company', personal: 'personal', outlook: 'outlook' };
+
+export interface ImportState {
+  readonly step: 'idle' | 'uploading' | 'preview' | 'importing' | 'done' | 'error';
+  readonly fileName?: string;
+  readonly progress?: number;
+  readonly preview?: ImportPreviewView;
+  readonly result?: ImportResultView;
+  readonly error?: string;
+}
+
+/** Which number a contact is dialled on: work/extension first, then mobile, then any. */
+export function primaryNumber(c: ContactView): string | undefined {
+  const order = ['extension', 'work', 'main', 'mobile', 'other', 'home'];
+  const sorted = [...c.phones].filter((p) => p.type !== 'fax').sort((a, b) => order.indexOf(a.type) - order.indexOf(b.type));
+  return sorted[0]?.number;
+}
+
+/** Next selection index for ArrowDown/ArrowUp over `count` results (wraps; -1 = none). */
+export function moveSelection(index: number, step: 1 | -1, count: number): number {
+  if (count === 0) return -1;
+  if (index < 0) return step === 1 ? 0 : count - 1;
+  return (index + step + count) % count;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+export class ContactsState {
+  #tab = $state<ContactTab>('search');
+  #query = $state('');
+  #hits = $state<ContactHitView[]>([]);
+  #selected = $state(-1);
+  #list = $state<ContactView[]>([]);
+  #listFilter = $state('');
+  #queues = $state<QueueView[]>([]);
+  #history = $state<HistoryEntryView[]>([]);
+  #historyFilter = $state<HistoryFilter>('all');
+  #historyText = $state('');
+  #import = $state<ImportState>({ step: 'idle' });
+  #error = $state<string | undefined>(undefined);
+  #searchSeq = 0;
+  #listSeq = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #client: ConsoleClient;
+
+  constructor(client: ConsoleClient) {
+    this.#client = client;
+    client.on('contacts.changed', () => {
+      void this.refresh();
+    });
+    client.on('history.added', (entry) => {
+      if (this.#tab === 'history') void this.loadHistory();
+      else this.#history = [entry, ...this.#history.filter((e) => e.id !== entry.id)];
+    });
+    client.on('contacts.importProgress', (p) => {
+      if (this.#import.step === 'importing' && p.total > 0) {
+        const part = p.phase === 'parse' ? 0 : 0.5;
+        this.#import = { ...this.#import, progress: Math.min(1, part + (p.done / p.total) * 0.5) };
+      }
+    });
+  }
+
+  get tab(): ContactTab {
+    return this.#tab;
+  }
+  get query(): string {
+    return this.#query;
+  }
+  get hits(): readonly ContactHitView[] {
+    return this.#hits;
+  }
+  get selected(): number {
+    return this.#selected;
+  }
+  get list(): readonly ContactView[] {
+    return this.#list;
+  }
+  get listFilter(): string {
+    return this.#listFilter;
+  }
+  get queues(): readonly QueueView[] {
+    return this.#queues;
+  }
+  get history(): readonly HistoryEntryView[] {
+    return this.#history;
+  }
+  get historyFilter(): HistoryFilter {
+    return this.#historyFilter;
+  }
+  get historyText(): string {
+    return this.#historyText;
+  }
+  get importState(): ImportState {
+    return this.#import;
+  }
+  get error(): string | undefined {
+    return this.#error;
+  }
+
+  async #call<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>> {
+    const r = await this.#client.invoke(name, args);
+    this.#error = r.ok ? undefined : r.error.message;
+    return r;
+  }
+
+  setTab(tab: ContactTab): void {
+    this.#tab = tab;
+    this.#listFilter = '';
+    void this.refresh();
+  }
+
+  /** Reload what the current tab shows. */
+  async refresh(): Promise<void> {
+    switch (this.#tab) {
+      case 'search':
+        if (this.#query.trim()) await this.#search();
+        return;
+      case 'queues': {
+        const r = await this.#call('contacts.queues', {});
+        if (r.ok) this.#queues = r.value;
+        return;
+      }
+      case 'history':
+        return this.loadHistory();
+      default:
+        return this.#loadList();
+    }
+  }
+
+  // ─── search ───
+  setQuery(q: string): void {
+    this.#query = q;
+    clearTimeout(this.#timer);
+    if (!q.trim()) {
+      this.#searchSeq++;
+      this.#hits = [];
+      this.#selected = -1;
+      return;
+    }
+    // A short pause between keystrokes: one query per burst of typing, not one per letter.
+    this.#timer = setTimeout(() => void this.#search(), 60);
+  }
+
+  async #search(): Promise<void> {
+    const seq = ++this.#searchSeq;
+    const r = await this.#call('contacts.search', { query: this.#query, limit: 30 });
+    if (seq !== this.#searchSeq || !r.ok) return; // a newer keystroke already asked
+    this.#hits = r.value;
+    this.#selected = r.value.length ? 0 : -1;
+  }
+
+  /** Wait until the results match what was typed (Enter right after typing). */
+  async settle(): Promise<void> {
+    if (this.#timer !== undefined && this.#query.trim()) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      await this.#search();
+    }
+  }
+
+  move(step: 1 | -1): void {
+    this.#selected = moveSelection(this.#selected, step, this.#hits.length);
+  }
+  select(index: number): void {
+    this.#selected = index;
+  }
+
+  // ─── directory tabs ───
+  setListFilter(text: string): void {
+    this.#listFilter = text;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#loadList(), 60);
+  }
+
+  async #loadList(): Promise<void> {
+    const seq = ++this.#listSeq;
+    const tab = this.#tab;
+    let contacts: ContactView[] | undefined;
+    if (tab === 'speed-dial') {
+      const r = await this.#call('contacts.speedDials', {});
+      if (r.ok) contacts = r.value;
+    } else if (tab === 'favorites') {
+      const r = await this.#call('contacts.list', { favorites: true, limit: 500 });
+      if (r.ok) contacts = r.value;
+    } else {
+      const kind = LIST_KIND[tab];
+      if (!kind) return;
+      const filter = this.#listFilter.trim();
+      if (filter) {
+        const dirs = await this.#call('contacts.directories', {});
+        const ids = dirs.ok ? dirs.value.filter((d) => d.kind === kind).map((d) => d.id) : [];
+        const r = ids.length ? await this.#call('contacts.search', { query: filter, limit: 200, directoryIds: ids }) : undefined;
+        contacts = r?.ok ? r.value.map((h) => h.contact) : [];
+      } else {
+        const r = await this.#call('contacts.list', { kind, limit: 500 });
+        if (r.ok) contacts = r.value;
+      }
+    }
+    if (seq === this.#listSeq && contacts && tab === this.#tab) this.#list = contacts;
+  }
+
+  async save(id: number | undefined, contact: CommandArgs<'contacts.create'>['contact']): Promise<boolean> {
+    const r = id === undefined ? await this.#call('contacts.create', { contact }) : await this.#call('contacts.update', { id, contact });
+    if (r.ok) await this.refresh();
+    return r.ok;
+  }
+  async remove(id: number): Promise<void> {
+    if ((await this.#call('contacts.delete', { id })).ok) await this.refresh();
+  }
+  async favorite(id: number, favorite: boolean): Promise<void> {
+    if ((await this.#call('contacts.favorite', { id, favorite })).ok) await this.refresh();
+  }
+  async setSpeedDial(position: number, name: string, number: string): Promise<boolean> {
+    const r = await this.#call('contacts.setSpeedDial', { position, name, number });
+    if (r.ok) await this.refresh();
+    return r.ok;
+  }
+  async clearSpeedDial(position: number): Promise<void> {
+    if ((await this.#call('contacts.clearSpeedDial', { position })).ok) await this.refresh();
+  }
+
+  // ─── import / export ───
+  async importFile(file: File): Promise<void> {
+    this.#import = { step: 'uploading', fileName: file.name, progress: 0 };
+    try {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const chunk = (IMPORT_CHUNK_BASE64 / 4) * 3; // bytes that encode to one base64 chunk
+      let uploadId: string | undefined;
+      for (let i = 0; i < Math.max(1, bytes.length); i += chunk) {
+        const r = await this.#call('contacts.importChunk', {
+          ...(uploadId ? { uploadId } : { fileName: file.name.slice(0, 256), size: bytes.length }),
+          data: toBase64(bytes.subarray(i, i + chunk)),
+        });
+        if (!r.ok) throw new Error(r.error.message);
+        uploadId = r.value.uploadId;
+        this.#import = { ...this.#import, progress: Math.min(1, r.value.received / Math.max(1, bytes.length)) };
+      }
+      const p = await this.#call('contacts.importPreview', { uploadId: uploadId!, limit: 5 });
+      if (!p.ok) {
+        void this.#client.invoke('contacts.importCancel', { uploadId: uploadId! });
+        throw new Error(p.error.message);
+      }
+      this.#import = { step: 'preview', fileName: file.name, preview: p.value };
+    } catch (e) {
+      this.#import = { step: 'error', fileName: file.name, error: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  async commitImport(directory: 'outlook' | 'personal'): Promise<void> {
+    const preview = this.#import.preview;
+    if (!preview) return;
+    this.#import = { ...this.#import, step: 'importing', progress: 0 };
+    const r = await this.#call('contacts.importCommit', { uploadId: preview.uploadId, directory });
+    this.#import = r.ok
+      ? { step: 'done', ...(this.#import.fileName && { fileName: this.#import.fileName }), result: r.value, progress: 1 }
+      : { step: 'error', error: r.error.message };
+  }
+
+  cancelImport(): void {
+    const id = this.#import.preview?.uploadId;
+    if (id) void this.#client.invoke('contacts.importCancel', { uploadId: id });
+    this.#import = { step: 'idle' };
+  }
+
+  async exportPersonal(): Promise<{ fileName: string; data: string } | undefined> {
+    const r = await this.#call('contacts.export', {});
+    return r.ok ? r.value : undefined;
+  }
+
+  // ─── history ───
+  setHistoryFilter(f: HistoryFilter): void {
+    this.#historyFilter = f;
+    void this.loadHistory();
+  }
+  setHistoryText(text: string): void {
+    this.#historyText = text;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.loadHistory(), 100);
+  }
+  async loadHistory(): Promise<void> {
+    const types = HISTORY_TYPES[this.#historyFilter];
+    const text = this.#historyText.trim();
+    const r = await this.#call('history.list', { ...(types && { types }), ...(text && { text }), limit: 200 });
+    if (r.ok) this.#history = r.value;
+  }
+  async clearHistory(): Promise<void> {
+    if ((await this.#call('history.delete', { all: true })).ok) await this.loadHistory();
+  }
+  async exportHistory(): Promise<{ fileName: string; data: string } | undefined> {
+    const r = await this.#call('history.export', {});
+    return r.ok ? r.value : undefined;
+  }
+}

@@ -144,6 +144,16 @@ export class HeadsetController {
     this.#writeLeds();
   }
 
+  /**
+   * Write every output report again, changed or not. The host acknowledges a button press this way when the press
+   * changes nothing in the console (hook lifted with no call, mute pressed while on hold): a device that toggled its
+   * own state on the press falls back to ours instead of drifting (or resetting).
+   */
+  refresh(): void {
+    if (this.#state === 'closed') return;
+    this.#writeLeds(true);
+  }
+
   /** Turn the LEDs off and release the device. Idempotent. */
   close(): void {
     if (this.#state === 'closed') return;
@@ -180,9 +190,9 @@ export class HeadsetController {
     };
   }
 
-  #writeLeds(): void {
+  #writeLeds(all = false): void {
     const desired = this.#desiredLeds();
-    const changed = new Set<number>();
+    const changed = new Set<number>(all ? this.#outputReports.keys() : []);
     for (const out of this.#layout.outputs) {
       const bytes = this.#outputReports.get(out.reportId);
       if (!bytes) continue;

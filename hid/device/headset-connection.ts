@@ -6,6 +6,7 @@ import {
   type HeadsetCallState,
   HeadsetController,
   type HeadsetEvent,
+  HeadsetStateError,
   type HidDeviceLike,
 } from '../headset-controller';
 import type { ResolvedLayout } from './layout-source';
@@ -76,9 +77,30 @@ export class HeadsetConnection {
     return this.#reconcile();
   }
 
+  /**
+   * Mirror the console's call state on the headset. A jump the controller calls illegal (idle → held: the console
+   * was not watched while the call was answered) goes through off-hook first, as after a replug.
+   */
   setCallState(call: HeadsetCallState): void {
     this.#call = { ...call };
-    this.#current?.controller.setCallState(call);
+    const controller = this.#current?.controller;
+    if (!controller) return;
+    try {
+      controller.setCallState(call);
+    } catch (error) {
+      if (!(error instanceof HeadsetStateError)) throw error;
+      this.#replay(controller);
+    }
+  }
+
+  /** Re-send the LED state unchanged: acknowledges a press that changed nothing, so the device drops its own toggle. */
+  refresh(): void {
+    this.#current?.controller.refresh();
+  }
+
+  /** The call state last mirrored (what a replugged headset is brought back to). */
+  get callState(): HeadsetCallState {
+    return { ...this.#call };
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import type { SipAccountConfig } from './account';
 import type { CallSnapshot } from './call';
 import type { MediaSessionFactory } from './media';
+import type { MailboxWatch, PresenceOptions, Watch } from './presence';
 import type { RegistrationState } from './registration-state';
 
 export type Disposable = () => void;
@@ -30,6 +31,8 @@ export interface SoftphoneOptions {
   readonly keepAliveMs?: number;
   /** Overridable clock/backoff for tests. */
   readonly backoffMs?: (attempt: number) => number;
+  /** BLF/MWI subscription tuning (expiry, start-up rate). */
+  readonly presence?: PresenceOptions;
 }
 
 /** A call handle. All mutating methods reject with a CallError on an illegal request. */
@@ -90,6 +93,13 @@ export interface Softphone {
   /** Place a call to a number, extension or SIP URI. */
   dial(target: string): Call;
   calls(): readonly Call[];
+  /**
+   * Busy-lamp field: watch a colleague's extension (RFC 4235). Subscriptions follow the connection (re-subscribe on
+   * reconnect, refresh, stale on failure). Optional so that test doubles need not implement presence.
+   */
+  watch?(extension: string): Watch;
+  /** Our own mailbox (RFC 3842 message-summary). */
+  watchMailbox?(): MailboxWatch;
 }
 
 export class CallError extends Error {

@@ -16,6 +16,7 @@ import {
   SIPExtension,
   UserAgent,
   type Core,
+  type Notification,
   type Session,
   type SessionDescriptionHandler,
 } from 'sip.js';
@@ -42,6 +43,8 @@ import { offerLooksWebRtc } from './media-sdh';
 import { scrubSecret } from './redact';
 import { SipJsCallAdapter } from './sipjs-call';
 import { ConnectionTransport, type ConnectionTransportOptions } from './sipjs-transport';
+import { PresenceSubscriptions } from './subscriptions';
+import type { MailboxWatch, Watch } from '../../api/presence';
 
 const DEFAULT_EXPIRES = 300;
 const DEFAULT_REQUEST_TIMEOUT_MS = 8000;
@@ -100,6 +103,8 @@ class SipJsSoftphone implements Softphone {
   readonly #incomingListeners = new Set<(call: Call) => void>();
   readonly #calls = new Map<string, SipJsCallAdapter>();
   readonly #sessionCalls = new WeakMap<Session, { call: SipJsCallAdapter; mode: 'webrtc' | 'rtp' }>();
+  /** BLF and MWI subscriptions; they follow the generations (re-subscribe on reconnect). */
+  readonly #presence: PresenceSubscriptions;
 
   constructor(options: SoftphoneOptions) {
     this.#options = options;
@@ -109,6 +114,27 @@ class SipJsSoftphone implements Softphone {
     this.#backoff = options.backoffMs ?? ((attempt) => registrationBackoffMs(attempt));
     // Stable Contact user per account and process, so refreshes and re-registrations replace one binding.
     this.#contactName = `rc${randomBytes(4).toString('hex')}`;
+    const domain = options.account.domain ?? options.account.server;
+    this.#presence = new PresenceSubscriptions({
+      logger: this.#logger,
+      domain,
+      aor: `sip:${options.account.user}@${domain}`,
+      ...options.presence,
+    });
+  }
+
+  /** Watch a colleague's line (RFC 4235 dialog event package). */
+  watch(extension: string): Watch {
+    return this.#presence.watch(extension);
+  }
+
+  /** Our own voicemail box (RFC 3842 message-summary). */
+  watchMailbox(): MailboxWatch {
+    return this.#presence.watchMailbox();
+  }
+
+  presenceStats(): { watched: number; active: number; queued: number } {
+    return this.#presence.stats();
   }
 
   registration(): RegistrationState {
@@ -148,6 +174,7 @@ class SipJsSoftphone implements Softphone {
     const gen = this.#gen;
     this.#gen = undefined;
     if (gen) {
+      await this.#presence.stop();
       await Promise.all([...this.#calls.values()].map((c) => c.hangup().catch(() => undefined)));
       if (gen.registerer.state === RegistererState.Registered) {
         // RFC 3261 §10.2.2: Expires 0 removes our binding.
@@ -261,6 +288,8 @@ class SipJsSoftphone implements Softphone {
     const expires = grantedExpires(response, this.#contactName) ?? this.#account.registerExpires ?? DEFAULT_EXPIRES;
     this.#failures = 0;
     this.#setState({ state: 'registered', expiresAt: Date.now() + expires * 1000 });
+    // First registration of a generation: (re-)subscribe presence on it.
+    if (this.#gen) this.#presence.attach(this.#gen.ua);
     this.#refreshTimer = setTimeout(() => void this.#register(), refreshDelayMs(expires));
   }
 
@@ -360,7 +389,10 @@ class SipJsSoftphone implements Softphone {
       sessionDescriptionHandlerFactory: (session: Session) => this.#createSdh(session),
       // RFC 3891: INVITE with Replaces of one of our dialogs (handled in #onInvite); 481 when nothing matches.
       sipExtensionReplaces: SIPExtension.Supported,
-      delegate: { onInvite: (invitation: Invitation) => this.#onInvite(invitation) },
+      delegate: {
+        onInvite: (invitation: Invitation) => this.#onInvite(invitation),
+        onNotify: (notification: Notification) => this.#onUnsolicitedNotify(notification),
+      },
     });
     const registerer = new Registerer(ua, {
       expires: account.registerExpires ?? DEFAULT_EXPIRES,
@@ -390,8 +422,21 @@ class SipJsSoftphone implements Softphone {
     const gen = this.#gen;
     this.#gen = undefined;
     if (!gen) return;
+    this.#presence.detach();
     for (const call of this.#calls.values()) call.terminateForNetwork();
     this.#disposeGeneration(gen);
+  }
+
+  /** Out-of-dialog NOTIFY: unsolicited message-summary (many PBXs send MWI to the registered contact). */
+  #onUnsolicitedNotify(notification: Notification): void {
+    const req = notification.request;
+    const handled = this.#presence.unsolicitedNotify(
+      req.getHeader('event') ?? '',
+      req.getHeader('content-type') ?? '',
+      typeof req.body === 'string' ? req.body : '',
+    );
+    if (handled) notification.accept().catch(() => undefined);
+    else notification.reject({ statusCode: 489 }).catch(() => undefined);
   }
 
   #disposeGeneration(gen: Generation): void {

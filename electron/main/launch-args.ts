@@ -15,7 +15,7 @@ export function parseLaunchArgs(argv: readonly string[]): LaunchArgs {
     if (a === '--provision' && argv[i + 1] !== undefined) out.provision = argv[++i];
     else if (a.startsWith('--provision=')) out.provision = a.slice('--provision='.length);
     else if (a === '--hidden') out.hidden = true;
-    else if (/^(tel|sip|sips|callto):/i.test(a)) out.dialUrl = a;
+    else if (/^(tel|sip|sips|callto):/i.test(a) && a.length <= 512) out.dialUrl = a;
   }
   return out;
 }

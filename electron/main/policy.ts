@@ -2,6 +2,10 @@
  * The shell's security decisions as plain functions (tested without Electron): window options, navigation and
  * window.open policy, which frames may talk IPC, which URLs may be opened externally.
  */
+/**
+ * The only webPreferences the main window may have. main.ts writes them as a literal `satisfies` this type (so
+ * Electronegativity's static analysis sees them and tsc refuses any other value).
+ */
 export interface SecureWebPreferences {
   sandbox: true;
   contextIsolation: true;
@@ -11,21 +15,13 @@ export interface SecureWebPreferences {
   allowRunningInsecureContent: false;
   webviewTag: false;
   spellcheck: false;
+  /** Middle-click must not open links in new windows. */
+  disableBlinkFeatures: 'Auxclick';
   preload: string;
 }
 
-export function mainWindowOptions(preload: string, opts: { show: boolean; dark: boolean }) {
-  const webPreferences: SecureWebPreferences = {
-    sandbox: true,
-    contextIsolation: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    webviewTag: false,
-    spellcheck: false,
-    preload,
-  };
+/** Window options except webPreferences (see SecureWebPreferences). */
+export function mainWindowOptions(opts: { show: boolean; dark: boolean }) {
   return {
     width: 1280,
     height: 820,
@@ -35,7 +31,6 @@ export function mainWindowOptions(preload: string, opts: { show: boolean; dark: 
     backgroundColor: opts.dark ? '#15181d' : '#f5f6f8',
     title: 'Receptionist Console',
     autoHideMenuBar: true,
-    webPreferences,
   };
 }
 

@@ -1,0 +1,174 @@
+/**
+ * The desktop shell's decisions as plain functions (unit-tested without Electron): start at login, tray, call
+ * notifications, second-instance hand-over, power and network events, global shortcuts. main.ts only feeds Electron's
+ * events in and applies what these return.
+ */
+import type { CallView, CommandArgs, CommandName, Preferences, RegistrationView } from '../contract';
+import { parseLaunchArgs } from './launch-args';
+
+// ─────────────────────────────── start at login ───────────────────────────────
+
+export interface LoginItemRequest {
+  readonly openAtLogin: boolean;
+  /** Windows: the shortcut's arguments (we start hidden in the tray). */
+  readonly args?: readonly string[];
+  /** macOS 13+: register the app itself as a login item (SMAppService). */
+  readonly type?: 'mainAppService';
+}
+
+export function loginItemRequest(enabled: boolean, platform: NodeJS.Platform): LoginItemRequest {
+  if (platform === 'win32') return { openAtLogin: enabled, args: enabled ? ['--hidden'] : [] };
+  if (platform === 'darwin') return { openAtLogin: enabled, type: 'mainAppService' };
+  return { openAtLogin: enabled };
+}
+
+/** macOS reports whether the user must still approve the login item in System Settings. */
+export function loginItemNeedsApproval(status: string | undefined): boolean {
+  return status === 'requires-approval';
+}
+
+/** Started at login? Windows passes our `--hidden`; macOS says `wasOpenedAtLogin`. */
+export function startHidden(argv: readonly string[], wasOpenedAtLogin: boolean): boolean {
+  return parseLaunchArgs(argv).hidden || wasOpenedAtLogin;
+}
+
+// ─────────────────────────────── tray ───────────────────────────────
+
+export type TrayTone = 'ok' | 'error' | 'idle' | 'dnd';
+
+export interface TrayModel {
+  readonly tone: TrayTone;
+  /** i18n key + params for the tooltip. */
+  readonly tooltip: { readonly key: string; readonly params?: Record<string, string | number> };
+  readonly items: readonly { readonly id: 'show' | 'dnd' | 'quit'; readonly checked?: boolean }[];
+}
+
+export function trayModel(state: {
+  registration: RegistrationView | undefined;
+  preferences: Pick<Preferences, 'doNotDisturb'> | undefined;
+  ringing: number;
+}): TrayModel {
+  const dnd = state.preferences?.doNotDisturb === true;
+  const reg = state.registration?.state ?? 'unregistered';
+  const tone: TrayTone = dnd ? 'dnd' : reg === 'registered' ? 'ok' : reg === 'failed' ? 'error' : 'idle';
+  const tooltip =
+    state.ringing > 0
+      ? { key: 'tray.ringing', params: { n: state.ringing } }
+      : { key: dnd ? 'tray.dnd' : `tray.${reg}` };
+  return { tone, tooltip, items: [{ id: 'show' }, { id: 'dnd', checked: dnd }, { id: 'quit' }] };
+}
+
+/** Closing the window hides it to the tray; only Quit (or the OS shutting down) really quits. */
+export function closeAction(quitting: boolean): 'hide' | 'close' {
+  return quitting ? 'close' : 'hide';
+}
+
+// ─────────────────────────────── incoming-call notification ───────────────────────────────
+
+export const NOTIFICATION_SECONDS = [20, 10, 5] as const;
+
+export interface CallNotification {
+  readonly callId: string;
+  readonly title: { readonly key: string; readonly params: Record<string, string> };
+  readonly body: string;
+  /** Button order = action index Electron reports. */
+  readonly actions: readonly { readonly id: 'answer' | 'decline'; readonly key: string }[];
+  readonly timeoutSeconds: number;
+}
+
+/** A notification for each newly ringing call; caller data is plain text (the OS renders no markup from it). */
+export function incomingCallNotification(call: CallView, timeoutSeconds = 20): CallNotification | undefined {
+  if (call.state !== 'incoming') return undefined;
+  const name = call.remote.displayName?.trim() || call.remote.user;
+  const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f<>]/g, '').slice(0, 80);
+  return {
+    callId: call.id,
+    title: { key: 'notify.incoming', params: { name: plain(name) } },
+    body: plain(call.remote.displayName ? call.remote.user : call.remote.uri),
+    actions: [
+      { id: 'answer', key: 'phone.answer' },
+      { id: 'decline', key: 'phone.decline' },
+    ],
+    timeoutSeconds: (NOTIFICATION_SECONDS as readonly number[]).includes(timeoutSeconds) ? timeoutSeconds : 20,
+  };
+}
+
+export type ShellCommand = { [N in CommandName]: { readonly name: N; readonly args: CommandArgs<N> } }[CommandName];
+
+/** What a click on the notification does: a button → the call command; the body → just show the console. */
+export function notificationCommand(n: CallNotification, actionIndex: number | undefined): ShellCommand | 'show' {
+  const action = actionIndex === undefined ? undefined : n.actions[actionIndex];
+  if (action?.id === 'answer') return { name: 'call.answer', args: { callId: n.callId } };
+  if (action?.id === 'decline') return { name: 'call.decline', args: { callId: n.callId } };
+  return 'show';
+}
+
+// ─────────────────────────────── second instance, links ───────────────────────────────
+
+/** A second launch (or macOS open-url) hands its arguments over: focus the window, dial a link if there is one. */
+export function secondInstanceActions(argv: readonly string[]): { focus: true; dialUrl?: string } {
+  const dialUrl = parseLaunchArgs(argv.slice(1)).dialUrl;
+  return dialUrl ? { focus: true, dialUrl } : { focus: true };
+}
+
+// ─────────────────────────────── power & network ───────────────────────────────
+
+export type PowerEvent = 'suspend' | 'resume' | 'lock-screen' | 'unlock-screen' | 'online' | 'offline';
+
+/** The service entry points (the same ones the web host's tests drive). */
+export interface PowerTarget {
+  resume(): Promise<void>;
+  setOnline(online: boolean): Promise<void>;
+}
+
+export function onPowerEvent(event: PowerEvent, target: PowerTarget): Promise<void> {
+  switch (event) {
+    case 'resume':
+    case 'unlock-screen':
+      // Sockets may be dead after sleep; NAT bindings surely are: reconnect and re-register now.
+      return target.resume();
+    case 'online':
+      return target.setOnline(true);
+    case 'offline':
+      return target.setOnline(false);
+    case 'suspend':
+    case 'lock-screen':
+      return Promise.resolve();
+  }
+}
+
+// ─────────────────────────────── global shortcuts ───────────────────────────────
+
+export const DEFAULT_GLOBAL_SHORTCUTS = {
+  answer: 'CommandOrControl+Alt+A',
+  hangup: 'CommandOrControl+Alt+H',
+  dialSelection: 'CommandOrControl+Alt+D',
+} as const;
+export type GlobalShortcutAction = keyof typeof DEFAULT_GLOBAL_SHORTCUTS;
+
+/** Accelerators as Electron accepts them: modifiers + one key; anything else is refused (not registered). */
+export function validAccelerator(accelerator: string): boolean {
+  const parts = accelerator.split('+');
+  const mods = new Set(['Command', 'Cmd', 'Control', 'Ctrl', 'CommandOrControl', 'CmdOrCtrl', 'Alt', 'Option', 'AltGr', 'Shift', 'Super', 'Meta']);
+  const key = parts.at(-1) ?? '';
+  return parts.length >= 2 && parts.slice(0, -1).every((m) => mods.has(m)) && /^(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Enter|Escape)$/.test(key);
+}
+
+/** The command a global shortcut runs, given the calls and (for dial) the selected text / clipboard. */
+export function globalShortcutCommand(action: GlobalShortcutAction, calls: readonly CallView[], selection: string): ShellCommand | undefined {
+  switch (action) {
+    case 'answer': {
+      const ringing = calls.filter((c) => c.state === 'incoming').sort((a, b) => a.line - b.line)[0];
+      return ringing ? { name: 'call.answer', args: { callId: ringing.id } } : undefined;
+    }
+    case 'hangup': {
+      const current = calls.find((c) => c.state === 'active') ?? calls.find((c) => c.state === 'dialing' || c.state === 'ringing');
+      return current ? { name: 'call.hangup', args: { callId: current.id } } : undefined;
+    }
+    case 'dialSelection': {
+      const text = selection.trim().slice(0, 64);
+      if (!/^\+?[0-9 ().\-/]{2,}$/.test(text)) return undefined;
+      return { name: 'call.dialUrl', args: { url: `tel:${text}` } };
+    }
+  }
+}

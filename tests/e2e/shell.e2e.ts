@@ -1,0 +1,64 @@
+/**
+ * Issue #7 behaviours that are not Electron-specific, through the web host: a tel: link handed to the host dials
+ * (Electron gets it from the OS: second-instance / open-url → the same ConsoleService.dialUrl), the confirmation
+ * variant prefills the Number field, and do-not-disturb answers callers busy.
+ */
+import type { Page } from '@playwright/test';
+import { baresip, baresipCalls, hangupAll, waitFor } from '../testbed/baresip';
+import { expect, startConsole, test, type RunningConsole } from './console';
+
+let console_: RunningConsole | undefined;
+test.afterEach(async () => {
+  await console_?.stop();
+  console_ = undefined;
+  await hangupAll();
+});
+
+async function open(page: Page, preferences: Record<string, unknown> = {}): Promise<URL> {
+  console_ = await startConsole({ transport: 'udp', port: 5060, media: 'rtp' }, { preferences: { language: 'en', ...preferences } });
+  await page.goto(console_.url);
+  await expect(page.locator('.registration')).toHaveText(/Registered/);
+  return new URL(console_.url);
+}
+
+const live = (page: Page) => page.locator('li.call:not(.ended)');
+
+test('a tel: link handed to the host dials it (tolerant of spaces and escapes)', async ({ page }) => {
+  const url = await open(page);
+  await waitFor('1003 free', async () => !/sip:/.test(await baresipCalls('1003')));
+  await page.goto(`${url.origin}/dial?token=${url.searchParams.get('token')}&url=${encodeURIComponent('tel:10 03')}`);
+  await expect(live(page)).toContainText('1003');
+  await expect(live(page)).toContainText('Connected');
+  // Without the token nothing is dialed.
+  const refused = await page.request.get(`${url.origin}/dial?url=tel:1004`);
+  expect(refused.status()).toBe(403);
+});
+
+test('with confirmation on, the link only fills the Number field; Enter dials', async ({ page }) => {
+  const url = await open(page, { confirmLinkDial: true });
+  await waitFor('1003 free', async () => !/sip:/.test(await baresipCalls('1003')));
+  await page.goto(`${url.origin}/dial?token=${url.searchParams.get('token')}&url=${encodeURIComponent('callto://1003')}`);
+  await expect(page.getByLabel('Number')).toHaveValue('1003');
+  await expect(page.getByLabel('Number')).toBeFocused();
+  await expect(live(page)).toHaveCount(0);
+  await page.keyboard.press('Enter');
+  await expect(live(page)).toContainText('Connected');
+});
+
+test('a link that is not a number is refused in plain words', async ({ page }) => {
+  const url = await open(page);
+  await page.goto(`${url.origin}/dial?token=${url.searchParams.get('token')}&url=${encodeURIComponent('javascript:alert(1)')}`);
+  await expect(page.getByText('That link is not a phone number or SIP address, so it was not dialed.')).toBeVisible();
+  await expect(live(page)).toHaveCount(0);
+});
+
+test('do not disturb: callers hear busy, the receptionist sees who called and can switch it off', async ({ page }) => {
+  await open(page, { doNotDisturb: true });
+  await expect(page.getByRole('button', { name: /Do not disturb/ })).toBeVisible();
+  await baresip('1002', 'dial', 'sip:1001@127.0.0.1');
+  await expect(page.getByText(/1002 called while you were on do not disturb/)).toBeVisible();
+  await waitFor('1002 to hear busy', async () => !/sip:1001/.test(await baresipCalls('1002')));
+  await expect(live(page)).toHaveCount(0);
+  await page.getByRole('button', { name: /Do not disturb/ }).click();
+  await expect(page.getByRole('button', { name: /Do not disturb/ })).toHaveCount(0);
+});

@@ -14,6 +14,8 @@ step() {
 
 step lint npm run --silent lint
 step typecheck npm run --silent typecheck
+# Electron shell without Electron: electron-builder.yml against its schema, Electronegativity with no HIGH finding.
+step shell node scripts/check-shell.mjs
 step unit npx jest --selectProjects unit --json --outputFile="$OUT/unit.json"
 
 # Test beds already running (a developer's) are left running; what this run started, it stops.
@@ -21,9 +23,12 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 stop_beds=""
 alive tests/testbed/run/kamailio.pid || stop_beds="$stop_beds bash tests/testbed/stop.sh;"
 alive tests/testbed/asterisk/asterisk.pid || stop_beds="$stop_beds bash tests/testbed/asterisk/stop.sh;"
+alive tests/testbed/ldap/run/slapd.pid || stop_beds="$stop_beds bash tests/testbed/ldap/stop.sh;"
 bash tests/testbed/start.sh || failed_steps+=(testbed)
 # Asterisk (queues, park, pickup, voicemail) runs from a Debian sid chroot: ~1 min the first time, seconds after.
 bash tests/testbed/asterisk/start.sh || failed_steps+=(asterisk-testbed)
+# OpenLDAP slapd on 127.0.0.1:3389 with a generated company directory of 1,200 people (contacts: company tab).
+bash tests/testbed/ldap/start.sh || failed_steps+=(ldap-testbed)
 [ -z "$stop_beds" ] || trap "$stop_beds" EXIT
 step integration npx jest --selectProjects integration --runInBand --forceExit --json --outputFile="$OUT/integration.json"
 step e2e npx playwright test -c tests/e2e/playwright.config.ts

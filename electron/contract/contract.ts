@@ -14,6 +14,9 @@ import {
   type RegistrationView,
   type Snapshot,
 } from './dto';
+import { CONTACTS_EVENT_NAMES, contactsCommands, type ContactsEvents } from './contacts';
+import { HEADSET_EVENT_NAMES, headsetCommands, type HeadsetEvents } from './headset';
+import { PRESENCE_EVENT_NAMES, presenceCommands, type PresenceEvents } from './presence';
 
 const callId = z.string().min(1).max(128);
 /** A number, extension or SIP URI as typed. */
@@ -79,6 +82,8 @@ export const commands = {
   'call.addToConference': command<{ callId: string; conferenceId: string }>()(z.strictObject({ callId, target })),
   /** Leave the conference: the other parties stay connected to each other (transfer); `end` hangs up all. */
   'call.leaveConference': command<void>()(z.strictObject({ conferenceId: z.string().max(64), end: z.boolean().optional() })),
+  /** A tel:/callto:/sip: link (clicked in the console, or handed over by the OS): dial it, or prefill when confirming. */
+  'call.dialUrl': command<{ callId?: string }>()(z.strictObject({ url: z.string().min(1).max(512) })),
   /** Call the last number dialed again. */
   'call.redial': command<{ callId: string }>()(z.strictObject({})),
   'messages.dismiss': command<void>()(z.strictObject({ id: z.string().max(64) })),
@@ -94,6 +99,12 @@ export const commands = {
       error: z.string().max(1024).optional(),
     }),
   ),
+  // Contacts, directories and call history (electron/contract/contacts.ts).
+  ...contactsCommands,
+  // USB headset: test mode of the "test your headset" dialog (electron/contract/headset.ts).
+  ...headsetCommands,
+  // Favorites/BLF, message waiting, voicemail (electron/contract/presence.ts).
+  ...presenceCommands,
 } as const;
 
 export type Commands = typeof commands;
@@ -111,7 +122,7 @@ export type MediaRequest =
   | { readonly requestId: string; readonly op: 'close'; readonly callId: string };
 
 /** Events main pushes. The first event on every connection is `snapshot`; the rest are deltas. */
-export interface Events {
+export interface Events extends ContactsEvents, HeadsetEvents, PresenceEvents {
   snapshot: Snapshot;
   'registration.changed': { readonly accountId: string; readonly registration: RegistrationView };
   'accounts.changed': { readonly accounts: readonly AccountView[]; readonly needsSetup: boolean };
@@ -121,6 +132,8 @@ export interface Events {
   'message.removed': { readonly id: string };
   'preferences.changed': Preferences;
   'network.changed': { readonly online: boolean };
+  /** Put this number in the Number field for the receptionist to confirm (tel: link with confirmation on). */
+  'dial.prefill': { readonly target: string };
   'media.request': MediaRequest;
 }
 export type EventName = keyof Events;
@@ -134,7 +147,11 @@ export const EVENT_NAMES: readonly EventName[] = [
   'message.removed',
   'preferences.changed',
   'network.changed',
+  'dial.prefill',
   'media.request',
+  ...CONTACTS_EVENT_NAMES,
+  ...HEADSET_EVENT_NAMES,
+  ...PRESENCE_EVENT_NAMES,
 ];
 
 /** Result envelope: errors cross the boundary as data. */

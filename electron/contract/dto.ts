@@ -1,5 +1,8 @@
 /** Data that crosses the IPC boundary. Pure TS + zod: no node, no DOM, no electron. */
 import { z } from 'zod';
+import type { CallContactView } from './contacts';
+import type { HeadsetView } from './headset';
+import type { FavoriteView, MwiView } from './presence';
 
 export const LANGUAGES = ['en', 'fr', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -90,6 +93,8 @@ export interface CallView {
   readonly autoAnswerAt?: number;
   /** The console answered by itself: the renderer plays a short beep. */
   readonly autoAnswered?: boolean;
+  /** Best-matching contact for the remote number (caller lookup); arrives in a later `call.changed`. */
+  readonly contact?: CallContactView;
 }
 
 export type MessageLevel = 'info' | 'warning' | 'error';
@@ -122,6 +127,18 @@ export interface Preferences {
   readonly parkExtension: string;
   /** Echo cancellation, noise suppression and automatic gain on the microphone (off for headsets that do their own). */
   readonly audioProcessing: boolean;
+  /** Do not disturb: incoming calls are answered 486 Busy Here (the PBX may forward them). */
+  readonly doNotDisturb: boolean;
+  /** tel:/sip: links fill the Number field for the receptionist to confirm instead of dialing at once. */
+  readonly confirmLinkDial: boolean;
+  /** Start with the session, hidden in the tray (Electron). */
+  readonly startAtLogin: boolean;
+  /** USB headset control: `auto` (the one matching the audio device, else the first), `off`, or a headset id. */
+  readonly headset: string;
+  /** Label of the chosen microphone as the renderer sees it (picks the matching USB headset in `auto`). */
+  readonly audioDeviceName?: string;
+  /** Voicemail access number dialed by the voicemail button (default *97). */
+  readonly voicemailNumber: string;
 }
 
 export const DEFAULT_PREFERENCES: Preferences = {
@@ -135,6 +152,11 @@ export const DEFAULT_PREFERENCES: Preferences = {
   pickupPrefix: '**',
   parkExtension: '700',
   audioProcessing: true,
+  doNotDisturb: false,
+  confirmLinkDial: false,
+  startAtLogin: false,
+  headset: 'auto',
+  voicemailNumber: '*97',
 };
 
 const featureCode = z.string().min(1).max(16).regex(/^[0-9*#]+$/, 'must be digits, * or #');
@@ -153,6 +175,12 @@ export const PreferencesPatchSchema = z.strictObject({
   pickupPrefix: featureCode.optional(),
   parkExtension: featureCode.optional(),
   audioProcessing: z.boolean().optional(),
+  doNotDisturb: z.boolean().optional(),
+  confirmLinkDial: z.boolean().optional(),
+  startAtLogin: z.boolean().optional(),
+  headset: z.string().min(1).max(300).optional(),
+  audioDeviceName: z.string().max(512).optional(),
+  voicemailNumber: featureCode.optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;
 
@@ -167,4 +195,10 @@ export interface Snapshot {
   readonly messages: readonly GlobalMessage[];
   readonly preferences: Preferences;
   readonly online: boolean;
+  /** The USB headset slot (absent when the host has no headset service). */
+  readonly headset?: HeadsetView;
+  /** Favorites with their lamps (absent when the host has no presence service). */
+  readonly favorites?: readonly FavoriteView[];
+  /** Our mailbox (absent until the first message-summary NOTIFY). */
+  readonly mwi?: MwiView;
 }

@@ -1,2 +1,5 @@
 export * from './contract';
 export * from './dto';
+export * from './contacts';
+export * from './headset';
+export * from './presence';

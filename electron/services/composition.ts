@@ -5,6 +5,14 @@ import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { SipLogger } from '../../sip-core/api/softphone';
 import { ConsoleService, type ConsoleServiceOptions } from './console-service';
 import { createRendererMediaSession, type RendererMediaHub } from './renderer-media-hub';
+import { type HeadsetDevices, HeadsetService } from './headset-service';
+import { PresenceService } from './presence-service';
+
+/** The real device layer: node-hid, loaded on first use so a machine where it cannot load still runs the console. */
+export async function loadNodeHidDevices(): Promise<HeadsetDevices> {
+  const { listTelephonyHeadsets, openHeadset } = await import('../../hid/device/node-hid-headsets');
+  return { list: listTelephonyHeadsets, open: openHeadset };
+}
 
 export function createMediaFactory(hub: RendererMediaHub, logger?: SipLogger): MediaSessionFactory {
   return {
@@ -16,12 +24,24 @@ export function createMediaFactory(hub: RendererMediaHub, logger?: SipLogger): M
 }
 
 export function createConsoleService(
-  options: Pick<ConsoleServiceOptions, 'host' | 'logger' | 'persist' | 'endedCallLingerMs'>,
+  options: Pick<ConsoleServiceOptions, 'host' | 'logger' | 'persist' | 'endedCallLingerMs' | 'extensions'> & {
+    /** USB headset bridge (headset-service.ts): node-hid by default, a fake device layer in tests, `false` for none. */
+    readonly headset?: HeadsetDevices | false;
+  },
 ): ConsoleService {
-  return new ConsoleService({
-    ...options,
+  const { headset: devices, ...rest } = options;
+  const headset =
+    devices === false ? undefined : new HeadsetService({ devices: devices ?? loadNodeHidDevices, ...(options.logger && { logger: options.logger }) });
+  const presence = new PresenceService();
+  const service = new ConsoleService({
+    ...rest,
+    extensions: [...(options.extensions ?? []), ...(headset ? [headset] : []), presence],
     createSoftphone,
     createMediaFactory: (hub) => createMediaFactory(hub, options.logger),
     userAgent: 'ReceptionistConsole/0.1',
   });
+  // Starts with the app in both hosts; no headset plugged (or no node-hid) just leaves the slot empty.
+  void headset?.start(service);
+  presence.start(service);
+  return service;
 }

@@ -25,12 +25,16 @@ import {
   type Events,
   type Result,
 } from '../contract/contract';
+import type { ContactsCommandName } from '../contract/contacts';
+import type { HeadsetCommandName } from '../contract/headset';
+import type { PresenceCommandName } from '../contract/presence';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { RegistrationState } from '../../sip-core/api/registration-state';
 import type { Call, Softphone, SoftphoneOptions, SipLogger } from '../../sip-core/api/softphone';
 import { CallError } from '../../sip-core/api/softphone';
+import { parseDialUrl } from './dial-url';
 import { MessageCenter } from './message-center';
 import { RendererMediaHub } from './renderer-media-hub';
 import type { Provisioning } from './provisioning';
@@ -39,6 +43,31 @@ import type { Provisioning } from './provisioning';
 export interface HostConnection {
   readonly id: string;
   send<E extends EventName>(event: E, payload: Events[E]): void;
+}
+
+type Handler<N extends CommandName> = (args: CommandParsedArgs<N>, conn: HostConnection) => Promise<CommandResult<N>> | CommandResult<N>;
+/** Commands the call desk answers itself; the others belong to an extension. */
+type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | PresenceCommandName>;
+
+/**
+ * A service beside the call desk that answers some contract commands and watches calls (the contacts service: caller
+ * lookup and call history). It lives in its own file; this one stays about calls.
+ */
+export interface ConsoleExtension {
+  readonly handlers: { readonly [N in CommandName]?: Handler<N> };
+  /** Called once: lets the extension push its own events to every client. */
+  bind?(broadcast: <E extends EventName>(event: E, payload: Events[E]) => void): void;
+  /** Who is on this call? Asked after the call is shown, so it never delays the ringing event. */
+  lookupCaller?(call: CallView): Promise<CallView['contact']>;
+  /** A call ended (its final view). */
+  callEnded?(call: CallView, context: { readonly pickupPrefix: string }): void;
+  stop?(): Promise<void>;
+  /** The extension's part of the snapshot (e.g. the headset slot); it cannot replace the call desk's fields. */
+  snapshot?(): Partial<Snapshot>;
+  /** The provisioning file (e.g. favorites), before its accounts are added. */
+  provision?(p: Provisioning): void;
+  /** The primary account's softphone changed (presence subscriptions ride on it); undefined: no account. */
+  primarySoftphone?(softphone: Softphone | undefined): void;
 }
 
 export class CommandFailure extends Error {
@@ -61,6 +90,7 @@ export interface ConsoleServiceOptions {
   readonly userAgent?: string;
   /** Persist accounts/preferences (Electron: user-data + safeStorage). Web host: none (memory only). */
   readonly persist?: (state: { accounts: AccountInput[]; preferences: Preferences }) => void;
+  readonly extensions?: readonly ConsoleExtension[];
 }
 
 interface AccountEntry {
@@ -86,6 +116,7 @@ interface CallEntry {
     conferenceId?: string;
     autoAnswerAt?: number;
     autoAnswered?: boolean;
+    contact?: CallView['contact'];
   };
   autoAnswerTimer?: NodeJS.Timeout;
 }
@@ -144,6 +175,7 @@ function callView(s: CallSnapshot, local: CallEntry['local']): CallView {
     ...(local.conferenceId !== undefined && { conferenceId: local.conferenceId }),
     ...(local.autoAnswerAt !== undefined && { autoAnswerAt: local.autoAnswerAt }),
     ...(local.autoAnswered && { autoAnswered: true }),
+    ...(local.contact && { contact: local.contact }),
   };
 }
 
@@ -158,6 +190,7 @@ export class ConsoleService {
   #connections = new Map<string, HostConnection>();
   #preferences: Preferences = { ...DEFAULT_PREFERENCES };
   #lastDialed: { target: string; accountId: string } | undefined;
+  #pendingPrefill: { target: string; until: number } | undefined;
   #conferenceSeq = 0;
   #online = true;
   #version = 0;
@@ -178,6 +211,7 @@ export class ConsoleService {
         }
       }
     });
+    for (const x of options.extensions ?? []) x.bind?.((event, payload) => this.#broadcast(event, payload));
   }
 
   // ───────────────────────────── lifecycle ─────────────────────────────
@@ -187,8 +221,30 @@ export class ConsoleService {
     this.messages.add('error', 'settings.damaged', { detail: problem.detail, file: problem.keptIn });
   }
 
+  /**
+   * A tel:/callto:/sip: link from the OS, a browser or the page: dial it on the first account, or only prefill the
+   * Number field when the receptionist wants to confirm. Unparseable links are reported, never dialed.
+   */
+  async dialUrl(url: string): Promise<{ callId?: string }> {
+    const target = parseDialUrl(url);
+    if (target === undefined) {
+      this.messages.add('warning', 'link.invalid', {});
+      throw new CommandFailure('bad-request', 'This link is not a phone number or SIP address');
+    }
+    if (this.#preferences.confirmLinkDial) {
+      // Kept a few seconds for a window that is (re)loading — the web host's /dial redirects to the console page.
+      this.#pendingPrefill = { target, until: Date.now() + 10_000 };
+      this.#broadcast('dial.prefill', { target });
+      return {};
+    }
+    const account = this.#accounts[0];
+    if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+    return { callId: (await this.#dial(account, target)).call.id };
+  }
+
   async applyProvisioning(p: Provisioning): Promise<void> {
     this.#preferences = { ...this.#preferences, ...p.preferences };
+    for (const x of this.options.extensions ?? []) x.provision?.(p);
     for (const input of p.accounts) await this.#addAccount(input);
   }
 
@@ -196,6 +252,7 @@ export class ConsoleService {
     this.#stopped = true;
     for (const e of this.#calls.values()) clearTimeout(e.removeTimer);
     await Promise.allSettled(this.#accounts.map((a) => this.#removeAccount(a)));
+    await Promise.allSettled((this.options.extensions ?? []).map((x) => x.stop?.()));
   }
 
   /** Network came back / machine resumed: reconnect every account now rather than waiting for the backoff. */
@@ -216,6 +273,9 @@ export class ConsoleService {
   connect(conn: HostConnection): () => void {
     this.#connections.set(conn.id, conn);
     conn.send('snapshot', this.snapshot());
+    const prefill = this.#pendingPrefill;
+    this.#pendingPrefill = undefined;
+    if (prefill && prefill.until > Date.now()) conn.send('dial.prefill', { target: prefill.target });
     return () => {
       this.#connections.delete(conn.id);
       this.media.detach(conn.id);
@@ -224,6 +284,7 @@ export class ConsoleService {
 
   snapshot(): Snapshot {
     return {
+      ...(Object.assign({}, ...(this.options.extensions ?? []).map((x) => x.snapshot?.() ?? {})) as Partial<Snapshot>),
       version: ++this.#version,
       host: this.options.host,
       needsSetup: this.#accounts.length === 0,
@@ -247,7 +308,11 @@ export class ConsoleService {
     const parsed = parseCommand(name, args);
     if (!parsed.ok) return parsed;
     try {
-      const handler = this.#handlers[parsed.name] as (a: unknown, c: HostConnection) => unknown;
+      const handler = (this.#handlers[parsed.name as CoreCommandName] ??
+        this.options.extensions?.find((x) => x.handlers[parsed.name])?.handlers[parsed.name]) as
+        | ((a: unknown, c: HostConnection) => unknown)
+        | undefined;
+      if (!handler) return { ok: false, error: { code: 'unknown-command', message: `${parsed.name} is not available in this console` } };
       const value = await handler(parsed.args, conn);
       return { ok: true, value: value === undefined ? null : value };
     } catch (e) {
@@ -267,7 +332,7 @@ export class ConsoleService {
 
   // ───────────────────────────── command handlers ─────────────────────────────
 
-  readonly #handlers: { [N in CommandName]: (args: CommandParsedArgs<N>, conn: HostConnection) => Promise<CommandResult<N>> | CommandResult<N> } = {
+  readonly #handlers: { [N in CoreCommandName]: Handler<N> } = {
     'app.snapshot': () => this.snapshot(),
     'account.save': async (input) => {
       for (const a of [...this.#accounts]) await this.#removeAccount(a);
@@ -407,6 +472,7 @@ export class ConsoleService {
       const [a, b] = members as [CallEntry, CallEntry];
       await this.#transferOrReport(a, () => a.call.transferTo(b.call));
     },
+    'call.dialUrl': async ({ url }) => this.dialUrl(url),
     'call.redial': async () => {
       const last = this.#lastDialed;
       if (!last) throw new CommandFailure('not-found', 'No number has been dialed yet');
@@ -562,6 +628,7 @@ export class ConsoleService {
     );
     this.#accounts.push(entry);
     this.#broadcast('accounts.changed', { accounts: this.#accounts.map(accountView), needsSetup: false });
+    this.#announcePrimary();
     softphone.start().catch((e: unknown) => this.#log('error', `start ${id}: ${String(e)}`));
     return entry;
   }
@@ -569,6 +636,7 @@ export class ConsoleService {
   async #removeAccount(entry: AccountEntry): Promise<void> {
     entry.disposers.forEach((d) => d());
     this.#accounts = this.#accounts.filter((a) => a !== entry);
+    this.#announcePrimary();
     await entry.softphone.stop().catch(() => undefined);
     if (!this.#stopped) {
       this.#broadcast('accounts.changed', {
@@ -596,6 +664,12 @@ export class ConsoleService {
       const replaced = this.#calls.get(snap.replaces);
       const line = replaced?.local.line ?? this.#freeLine() ?? this.#preferences.lines + 1;
       this.#trackCall(call, { line, muted: replaced?.local.muted ?? false, volume: replaced?.local.volume ?? 1 });
+      return;
+    }
+    if (this.#preferences.doNotDisturb) {
+      // Do not disturb: busy for the caller (the PBX may forward on busy); the receptionist still sees who it was.
+      call.decline(486).catch((e: unknown) => this.#log('warn', `decline (DND) ${call.id}: ${String(e)}`));
+      this.messages.add('info', 'call.rejectedDnd', { name: snap.remote.displayName ?? snap.remote.user, number: snap.remote.user });
       return;
     }
     const busy = this.#live().length > 0;
@@ -635,7 +709,19 @@ export class ConsoleService {
     entry.dispose = call.onDidChange((s) => this.#onCallChange(entry, s));
     this.#calls.set(call.id, entry);
     this.#broadcast('call.changed', entry.view);
+    this.#lookupCaller(entry);
     return entry;
+  }
+
+  /** Caller lookup after the first `call.changed`: the name arrives in a second one when the directory answers. */
+  #lookupCaller(entry: CallEntry): void {
+    for (const x of this.options.extensions ?? []) {
+      x.lookupCaller?.(entry.view)
+        .then((contact) => {
+          if (contact && !entry.local.contact && this.#calls.get(entry.call.id) === entry) this.#patchLocal(entry, { contact });
+        })
+        .catch((e: unknown) => this.#log('warn', `caller lookup ${entry.call.id}: ${String(e)}`));
+    }
   }
 
   #onCallChange(entry: CallEntry, s: CallSnapshot): void {
@@ -651,6 +737,7 @@ export class ConsoleService {
       clearTimeout(entry.autoAnswerTimer);
       this.#afterEnd(entry);
       this.#reportEnd(before, s);
+      for (const x of this.options.extensions ?? []) x.callEnded?.(entry.view, { pickupPrefix: this.#preferences.pickupPrefix });
       entry.removeTimer = setTimeout(() => {
         this.#calls.delete(s.id);
         this.#broadcast('call.removed', { callId: s.id });
@@ -725,6 +812,14 @@ export class ConsoleService {
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {
     this.options.logger?.[level](message);
+  }
+
+  preferences(): Preferences {
+    return this.#preferences;
+  }
+
+  #announcePrimary(): void {
+    for (const x of this.options.extensions ?? []) x.primarySoftphone?.(this.#accounts[0]?.softphone);
   }
 
   /** For tests and the bench. */

@@ -5,12 +5,18 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AccountInputSchema, PreferencesPatchSchema } from '../contract/dto';
+import { DirectoriesConfigSchema } from './directory/directory-config';
+import { FavoritesSchema } from '../contract/presence';
 
 export const ProvisioningSchema = z.strictObject({
   /** Optional schema version for future migrations of the format. */
   version: z.literal(1).optional(),
   accounts: z.array(AccountInputSchema).max(8).default([]),
   preferences: PreferencesPatchSchema.default({}),
+  /** Contacts: default country, company LDAP directory, queues (electron/services/directory/directory-config.ts). */
+  directories: DirectoriesConfigSchema.optional(),
+  /** Monitored extensions with busy-lamp field: `[{extension, name?}]` (electron/services/presence-service.ts). */
+  favorites: FavoritesSchema.optional(),
 });
 export type Provisioning = z.output<typeof ProvisioningSchema>;
 

@@ -39,7 +39,11 @@ export class RendererMediaHub implements RendererMediaPort {
   #seq = 0;
   #attachListeners = new Set<() => void>();
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly timeoutMs = 10_000,
+    /** How long a media request waits for a window to attach when none owns audio. */
+    private readonly attachWaitMs = 5_000,
+  ) {}
 
   get attached(): boolean {
     return this.#sink !== undefined;
@@ -102,9 +106,26 @@ export class RendererMediaHub implements RendererMediaPort {
     return `m${++this.#seq}`;
   }
 
-  #request(req: DistributiveOmit<MediaRequest, 'requestId'>): Promise<MediaReply> {
-    const sink = this.#sink;
-    if (!sink) return Promise.reject(new NoRendererError());
+  /** No window owns audio right now (starting hidden, page reloading): give one a few seconds to attach. */
+  #waitForSink(): Promise<MediaSink | undefined> {
+    if (this.#sink) return Promise.resolve(this.#sink);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#attachListeners.delete(listener);
+        resolve(this.#sink);
+      }, this.attachWaitMs);
+      const listener = () => {
+        clearTimeout(timer);
+        this.#attachListeners.delete(listener);
+        resolve(this.#sink);
+      };
+      this.#attachListeners.add(listener);
+    });
+  }
+
+  async #request(req: DistributiveOmit<MediaRequest, 'requestId'>): Promise<MediaReply> {
+    const sink = await this.#waitForSink();
+    if (!sink) throw new NoRendererError();
     const requestId = this.#nextId();
     return new Promise<MediaReply>((resolve, reject) => {
       const timer = setTimeout(() => {

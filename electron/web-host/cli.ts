@@ -5,9 +5,12 @@
  */
 import { join } from 'node:path';
 import { createConsoleService } from '../services/composition';
+import { ContactsService } from '../services/contacts-service';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError, type Provisioning } from '../services/provisioning';
 import { createSettingsStore } from '../services/settings-store';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ScriptedHeadset } from './scripted-headset';
 import { startWebHost } from './server';
 
 export interface WebCliArgs {
@@ -18,6 +21,8 @@ export interface WebCliArgs {
   logFile?: string;
   /** Where settings.json lives; without it nothing is saved (tests, demo). */
   dataDir?: string;
+  /** A scripted USB headset (report-descriptor file[:VID:PID]) driven over HTTP instead of node-hid. */
+  scriptedHeadset?: string;
   verbose: boolean;
 }
 
@@ -52,6 +57,9 @@ export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir
       case '--data-dir':
         out.dataDir = value();
         break;
+      case '--scripted-headset':
+        out.scriptedHeadset = value();
+        break;
       case '--verbose':
         out.verbose = true;
         break;
@@ -81,7 +89,26 @@ async function main(): Promise<void> {
     sipTrace: args.verbose || args.logFile !== undefined,
   });
   const store = args.dataDir ? createSettingsStore(args.dataDir) : undefined;
-  const service = createConsoleService({ host: 'web', logger, ...(store && { persist: (state) => store.save(state) }) });
+  // Contacts and call history: contacts.sqlite in the data directory; without one, in memory (tests, demo).
+  const contacts = new ContactsService({
+    dbPath: args.dataDir ? join(args.dataDir, 'contacts.sqlite') : ':memory:',
+    config: provisioning?.directories,
+    logger,
+  });
+  let scripted: ScriptedHeadset | undefined;
+  try {
+    scripted = args.scriptedHeadset ? new ScriptedHeadset(args.scriptedHeadset) : undefined;
+  } catch (e) {
+    process.stderr.write(`--scripted-headset: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const service = createConsoleService({
+    host: 'web',
+    logger,
+    ...(scripted && { headset: scripted }),
+    extensions: [contacts],
+    ...(store && { persist: (state) => store.save(state) }),
+  });
   // A provisioning file given at launch wins over what was saved.
   const saved = store && !provisioning?.accounts.length ? store.load() : undefined;
   if (saved?.problem) service.reportSettingsProblem(saved.problem);
@@ -92,6 +119,7 @@ async function main(): Promise<void> {
     rendererDir: args.rendererDir,
     port: args.port,
     ...(args.token && { token: args.token }),
+    ...(scripted && { routes: (url: URL, req: IncomingMessage, res: ServerResponse) => scripted.handle(url, req, res) }),
     log: (l) => logger.warn(l),
   });
   process.stdout.write(`Console: ${host.url}\n`);

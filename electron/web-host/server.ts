@@ -22,6 +22,8 @@ export interface WebHostOptions {
   /** Fixed token (tests); random by default. */
   readonly token?: string;
   readonly log?: (line: string) => void;
+  /** Extra token-protected GET routes (e.g. the scripted headset); return true when handled. */
+  readonly routes?: (url: URL, req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 export interface WebHost {
@@ -85,6 +87,33 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       return;
     }
     let path = decodeURIComponent(url.pathname);
+    if (options.routes && path !== '/' && path !== '/index.html' && tokenMatches(token, url.searchParams.get('token'))) {
+      if (options.routes(url, req, res)) return;
+    }
+    if (path === '/dial') {
+      // tel:/sip: hand-over for the web host (what the OS does for Electron): /dial?token=…&url=tel:… then back to
+      // the console. The token keeps other web pages from dialing through us.
+      if (!tokenMatches(token, url.searchParams.get('token'))) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' }).end('Forbidden\n');
+        return;
+      }
+      const link = url.searchParams.get('url') ?? '';
+      const run = () =>
+        void options.service.dialUrl(link).catch((e: unknown) => log(`dial link refused: ${e instanceof Error ? e.message : String(e)}`));
+      // The redirect reloads the console page: dial once the reloaded page owns audio again (or after 5 s anyway),
+      // not while the old one is unloading and would fail the media negotiation.
+      const timer = setTimeout(() => {
+        off();
+        run();
+      }, 5000);
+      const off = options.service.media.onDidAttach(() => {
+        off();
+        clearTimeout(timer);
+        run();
+      });
+      res.writeHead(303, { location: `/?token=${encodeURIComponent(token)}`, 'cache-control': 'no-store' }).end();
+      return;
+    }
     if (path === '/' || path === '/index.html') {
       if (!tokenMatches(token, url.searchParams.get('token'))) {
         res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });

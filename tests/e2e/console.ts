@@ -28,7 +28,11 @@ export interface RunningConsole {
   stop(): Promise<void>;
 }
 
-export async function startConsole(account: ConsoleAccount | null, extra: Record<string, unknown> = {}): Promise<RunningConsole> {
+export async function startConsole(
+  account: ConsoleAccount | null,
+  extra: Record<string, unknown> = {},
+  cliArgs: readonly string[] = [],
+): Promise<RunningConsole> {
   const dir = mkdtempSync(join(tmpdir(), 'rc-e2e-'));
   const provision = join(dir, 'provision.json');
   const accounts = account
@@ -36,7 +40,7 @@ export async function startConsole(account: ConsoleAccount | null, extra: Record
     : [];
   writeFileSync(provision, JSON.stringify({ accounts, preferences: { language: 'en' }, ...extra }));
   const logFile = join(dir, 'console.log');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile, ...cliArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -11,12 +11,16 @@ import type {
   CommandResult,
   ConsoleClient,
   GlobalMessage,
+  HeadsetPressView,
+  HeadsetView,
   MessageLevel,
   Preferences,
   RegistrationView,
   Result,
   Snapshot,
 } from '../../../electron/contract';
+
+import { PresenceState } from './presence.svelte';
 
 export type Connection = 'connecting' | 'open' | 'lost';
 
@@ -39,11 +43,20 @@ export class ConsoleState {
   #messages = $state<ShownMessage[]>([]);
   #preferences = $state<Preferences | undefined>(undefined);
   #online = $state(true);
+  /** A tel: link waiting for the receptionist's confirmation (fills the Number field). */
+  #prefill = $state<{ target: string; seq: number } | undefined>(undefined);
+  /** The USB headset slot; undefined when the host has no headset service. */
+  #headset = $state<HeadsetView | undefined>(undefined);
+  /** Headset presses seen by this window, newest last (the test dialog shows them). */
+  #headsetPresses = $state<HeadsetPressView[]>([]);
   #localSeq = 0;
   readonly #client: ConsoleClient;
+  /** Favorites (BLF) and message waiting (renderer/lib/state/presence.svelte.ts). */
+  readonly presence: PresenceState;
 
   constructor(client: ConsoleClient) {
     this.#client = client;
+    this.presence = new PresenceState(client);
     client.on('snapshot', (s) => this.applySnapshot(s));
     client.on('registration.changed', ({ accountId, registration }) => {
       this.#registrations = { ...this.#registrations, [accountId]: registration };
@@ -69,8 +82,17 @@ export class ConsoleState {
     client.on('preferences.changed', (p) => {
       this.#preferences = p;
     });
+    client.on('dial.prefill', ({ target }) => {
+      this.#prefill = { target, seq: (this.#prefill?.seq ?? 0) + 1 };
+    });
     client.on('network.changed', ({ online }) => {
       this.#online = online;
+    });
+    client.on('headset.changed', (h) => {
+      this.#headset = h;
+    });
+    client.on('headset.pressed', (p) => {
+      this.#headsetPresses = [...this.#headsetPresses.slice(-19), p];
     });
     client.onConnection((state) => {
       if (state === 'closed') {
@@ -92,6 +114,7 @@ export class ConsoleState {
     this.#calls = [...s.calls];
     this.#preferences = s.preferences;
     this.#online = s.online;
+    this.#headset = s.headset;
     const previous = new Map(this.#messages.map((m) => [m.id, m]));
     const fromMain: ShownMessage[] = s.messages.map((m) => ({
       ...m,
@@ -136,8 +159,17 @@ export class ConsoleState {
   get preferences(): Preferences | undefined {
     return this.#preferences;
   }
+  get prefill(): { target: string; seq: number } | undefined {
+    return this.#prefill;
+  }
   get online(): boolean {
     return this.#online;
+  }
+  get headset(): HeadsetView | undefined {
+    return this.#headset;
+  }
+  get headsetPresses(): readonly HeadsetPressView[] {
+    return this.#headsetPresses;
   }
 
   addLocalMessage(level: MessageLevel, key: string, params?: Record<string, string | number>): void {

@@ -7,6 +7,7 @@ import {
   app,
   BrowserWindow,
   clipboard,
+  dialog,
   globalShortcut,
   ipcMain,
   Menu,
@@ -21,6 +22,7 @@ import {
   Tray,
   type IpcMainInvokeEvent,
 } from 'electron';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { translate } from '../../renderer/i18n';
@@ -29,6 +31,7 @@ import type { CallView, Preferences, RegistrationView } from '../contract/dto';
 import { createConsoleService } from '../services/composition';
 import { ContactsService, directoriesFromProvisioningFile } from '../services/contacts-service';
 import type { HostConnection } from '../services/console-service';
+import { buildDiagnostics } from '../services/diagnostics';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError } from '../services/provisioning';
 import { createSettingsStore } from '../services/settings-store';
@@ -53,7 +56,8 @@ import {
 const launch = parseLaunchArgs(process.argv.slice(1));
 if (!app.requestSingleInstanceLock()) app.quit();
 
-const logger = createLogger({ file: join(app.getPath('userData'), 'logs', 'console.log'), level: 'info', sipTrace: true });
+const logFile = join(app.getPath('userData'), 'logs', 'console.log');
+const logger = createLogger({ file: logFile, level: 'info', sipTrace: true });
 // Passwords on disk go through the OS keychain (macOS) / DPAPI (Windows) when available.
 const settings = createSettingsStore(app.getPath('userData'), {
   encode: (text) => (safeStorage.isEncryptionAvailable() ? safeStorage.encryptString(text) : Buffer.from(text, 'utf8')),
@@ -173,10 +177,20 @@ function updateTray(): void {
           ? { label: t('tray.show'), click: () => showWindow() }
           : item.id === 'dnd'
             ? { label: t('settings.doNotDisturb'), type: 'checkbox' as const, checked: item.checked === true, click: (m: Electron.MenuItem) => runShellCommand({ name: 'preferences.update', args: { doNotDisturb: m.checked } }) }
-            : { label: t('tray.quit'), click: () => app.quit() },
+            : item.id === 'diagnostics'
+              ? { label: t('tray.diagnostics'), click: () => void exportDiagnostics() }
+              : { label: t('tray.quit'), click: () => app.quit() },
       ),
     ),
   );
+}
+
+/** Tray › Export diagnostics…: logs + SIP trace, redacted, saved where the receptionist chooses. */
+async function exportDiagnostics(): Promise<void> {
+  const { canceled, filePath } = await dialog.showSaveDialog({ defaultPath: 'receptionist-console-diagnostics.txt' });
+  if (canceled || !filePath) return;
+  const secrets = settings.load().settings?.accounts.map((a) => a.password ?? '') ?? [];
+  await writeFile(filePath, buildDiagnostics({ logFiles: [logFile], secrets, appVersion: app.getVersion(), host: 'electron' }));
 }
 
 function showWindow(): void {

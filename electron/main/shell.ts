@@ -40,7 +40,7 @@ export interface TrayModel {
   readonly tone: TrayTone;
   /** i18n key + params for the tooltip. */
   readonly tooltip: { readonly key: string; readonly params?: Record<string, string | number> };
-  readonly items: readonly { readonly id: 'show' | 'dnd' | 'quit'; readonly checked?: boolean }[];
+  readonly items: readonly { readonly id: 'show' | 'dnd' | 'diagnostics' | 'quit'; readonly checked?: boolean }[];
 }
 
 export function trayModel(state: {
@@ -55,7 +55,7 @@ export function trayModel(state: {
     state.ringing > 0
       ? { key: 'tray.ringing', params: { n: state.ringing } }
       : { key: dnd ? 'tray.dnd' : `tray.${reg}` };
-  return { tone, tooltip, items: [{ id: 'show' }, { id: 'dnd', checked: dnd }, { id: 'quit' }] };
+  return { tone, tooltip, items: [{ id: 'show' }, { id: 'dnd', checked: dnd }, { id: 'diagnostics' }, { id: 'quit' }] };
 }
 
 /** Closing the window hides it to the tray; only Quit (or the OS shutting down) really quits. */

@@ -68,6 +68,15 @@ export interface ConsoleExtension {
   provision?(p: Provisioning): void;
   /** The primary account's softphone changed (presence subscriptions ride on it); undefined: no account. */
   primarySoftphone?(softphone: Softphone | undefined): void;
+  /** The extension's part of the saved settings (same format as the provisioning file, e.g. favorites). */
+  persisted?(): Partial<Pick<Provisioning, 'favorites'>>;
+}
+
+/** What is saved between launches: the provisioning format (settings-store.ts). */
+export interface PersistedState {
+  readonly accounts: AccountInput[];
+  readonly preferences: Preferences;
+  readonly favorites?: Provisioning['favorites'];
 }
 
 export class CommandFailure extends Error {
@@ -89,7 +98,7 @@ export interface ConsoleServiceOptions {
   readonly endedCallLingerMs?: number;
   readonly userAgent?: string;
   /** Persist accounts/preferences (Electron: user-data + safeStorage). Web host: none (memory only). */
-  readonly persist?: (state: { accounts: AccountInput[]; preferences: Preferences }) => void;
+  readonly persist?: (state: PersistedState) => void;
   readonly extensions?: readonly ConsoleExtension[];
 }
 
@@ -807,7 +816,13 @@ export class ConsoleService {
   }
 
   #persist(): void {
-    this.options.persist?.({ accounts: this.#accounts.map((a) => a.input), preferences: this.#preferences });
+    const extra = Object.assign({}, ...(this.options.extensions ?? []).map((x) => x.persisted?.() ?? {})) as Partial<Pick<Provisioning, 'favorites'>>;
+    this.options.persist?.({ accounts: this.#accounts.map((a) => a.input), preferences: this.#preferences, ...extra });
+  }
+
+  /** Something an extension owns changed (e.g. a favorite added): save the settings now. */
+  persistNow(): void {
+    this.#persist();
   }
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {

@@ -15,6 +15,8 @@ import type { Provisioning } from './provisioning';
 export interface PresenceHost {
   dispatch(conn: HostConnection, name: unknown, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }>;
   preferences(): Preferences;
+  /** Save the settings now (favorites added or removed in the UI survive a restart). */
+  persistNow?(): void;
 }
 
 interface FavoriteEntry {
@@ -114,13 +116,20 @@ export class PresenceService implements ConsoleExtension {
   add(f: FavoriteInput): FavoriteView {
     const entry = this.#upsert(f);
     this.#opts.onFavorites(this.favorites());
+    this.#host?.persistNow?.();
     return entry.view;
+  }
+
+  /** Favorites are part of the saved settings, in the provisioning file's format. */
+  persisted(): { favorites: FavoriteInput[] } {
+    return { favorites: this.favorites().map((f) => ({ extension: f.extension, ...(f.name !== undefined && { name: f.name }) })) };
   }
 
   remove(extension: string): boolean {
     if (!this.#favorites.has(extension)) return false;
     this.#drop(extension);
     this.#opts.onFavorites(this.favorites());
+    this.#host?.persistNow?.();
     return true;
   }
 

@@ -9,7 +9,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { AccountInput, Preferences } from '../contract/dto';
+import type { PersistedState } from './console-service';
 import { parseProvisioning, type Provisioning } from './provisioning';
 
 export interface SettingsCodec {
@@ -31,7 +31,7 @@ export interface LoadedSettings {
 export interface SettingsStore {
   readonly file: string;
   load(): LoadedSettings;
-  save(state: { accounts: readonly AccountInput[]; preferences: Preferences }): void;
+  save(state: PersistedState): void;
 }
 
 export function createSettingsStore(dataDir: string, codec: SettingsCodec = plainCodec): SettingsStore {
@@ -62,7 +62,11 @@ export function createSettingsStore(dataDir: string, codec: SettingsCodec = plai
     },
     save(state) {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      const body = JSON.stringify({ version: 1, accounts: state.accounts, preferences: state.preferences }, null, 2);
+      const body = JSON.stringify(
+        { version: 1, accounts: state.accounts, preferences: state.preferences, ...(state.favorites?.length && { favorites: state.favorites }) },
+        null,
+        2,
+      );
       const tmp = `${file}.${process.pid}.tmp`;
       writeFileSync(tmp, codec.encode(`${body}\n`), { mode: 0o600 });
       renameSync(tmp, file);

@@ -10,7 +10,10 @@ import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError, type Provisioning } from '../services/provisioning';
 import { createSettingsStore } from '../services/settings-store';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { buildDiagnostics } from '../services/diagnostics';
 import { ScriptedHeadset } from './scripted-headset';
+
+const APP_VERSION = '0.1.0';
 import { startWebHost } from './server';
 
 export interface WebCliArgs {
@@ -119,7 +122,20 @@ async function main(): Promise<void> {
     rendererDir: args.rendererDir,
     port: args.port,
     ...(args.token && { token: args.token }),
-    ...(scripted && { routes: (url: URL, req: IncomingMessage, res: ServerResponse) => scripted.handle(url, req, res) }),
+    routes: (url: URL, req: IncomingMessage, res: ServerResponse) => {
+      if (url.pathname === '/diagnostics') {
+        // "Export diagnostics" for the web host: logs + SIP trace, redacted again on the way out.
+        const body = buildDiagnostics({ logFiles: args.logFile ? [args.logFile] : [], secrets: secrets(), appVersion: APP_VERSION, host: 'web' });
+        res.writeHead(200, {
+          'content-type': 'text/plain; charset=utf-8',
+          'content-disposition': 'attachment; filename="receptionist-console-diagnostics.txt"',
+          'cache-control': 'no-store',
+        });
+        res.end(body);
+        return true;
+      }
+      return scripted?.handle(url, req, res) ?? false;
+    },
     log: (l) => logger.warn(l),
   });
   process.stdout.write(`Console: ${host.url}\n`);

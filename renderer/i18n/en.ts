@@ -56,6 +56,7 @@ export const en = {
   'tray.dnd': 'Receptionist Console — do not disturb',
   'tray.ringing': 'Receptionist Console — {n} call(s) ringing',
   'tray.show': 'Show the console',
+  'tray.diagnostics': 'Export diagnostics…',
   'tray.quit': 'Quit',
   'notify.incoming': 'Incoming call: {name}',
   'settings.loginNeedsApproval': 'macOS asks you to allow the console in System Settings › General › Login Items.',

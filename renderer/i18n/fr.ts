@@ -57,6 +57,7 @@ export const fr: Dictionary = {
   'tray.dnd': 'Console standardiste — ne pas déranger',
   'tray.ringing': 'Console standardiste — {n} appel(s) en attente de réponse',
   'tray.show': 'Afficher la console',
+  'tray.diagnostics': 'Exporter les diagnostics…',
   'tray.quit': 'Quitter',
   'notify.incoming': 'Appel entrant : {name}',
   'settings.loginNeedsApproval': 'macOS vous demande d’autoriser la console dans Réglages Système › Général › Ouverture.',

@@ -57,6 +57,7 @@ export const nl: Dictionary = {
   'tray.dnd': 'Receptieconsole — niet storen',
   'tray.ringing': 'Receptieconsole — {n} oproep(en) gaan over',
   'tray.show': 'Console tonen',
+  'tray.diagnostics': 'Diagnose exporteren…',
   'tray.quit': 'Afsluiten',
   'notify.incoming': 'Inkomende oproep: {name}',
   'settings.loginNeedsApproval': 'macOS vraagt u de console toe te staan in Systeeminstellingen › Algemeen › Inlogonderdelen.',

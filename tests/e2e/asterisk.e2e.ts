@@ -84,6 +84,32 @@ test('directed pickup of a call ringing on 2003 (**2003)', async ({ page }) => {
   }
 });
 
+test('a favorite (BLF from the 2003 hint) shows who is calling it, and clicking it picks the call up', async ({ page }) => {
+  console_ = await startConsole(UDP, { preferences: { language: 'en', pickupPrefix: '**' }, favorites: [{ extension: '2003', name: 'Agent 2003' }] });
+  await page.goto(console_.url);
+  await expect(page.locator('.registration')).toHaveText(/Registered/);
+  await page.locator('#contacts-tab-favorites').click();
+  const fav = page.locator('[data-favorite="2003"]');
+  const phone = await sipp('register.xml', '2003', { extra: ['-key', 'expires', '60'] });
+  expect(phone.code).toBe(0);
+  const ringing = sipp('uas_ring.xml', '2003', { sipPort: phone.sipPort });
+  try {
+    await expect(fav).toHaveAttribute('data-state', 'idle', { timeout: 15_000 });
+    const caller = sippCall('2005', '2003');
+    await expect(fav).toHaveAttribute('data-state', 'ringing', { timeout: 10_000 });
+    await expect(fav).toContainText('2005');
+    const pickup = ami.waitForEvent((e) => e.Event === 'Pickup' && e.Channel?.startsWith('PJSIP/2001-') === true, 10_000);
+    await fav.getByRole('button', { name: /Agent 2003/ }).click();
+    expect((await pickup).TargetConnectedLineNum).toBe('2005');
+    await expect(page.locator('li.call:not(.ended)')).toContainText('Connected');
+    await page.locator('li.call:not(.ended)').getByRole('button', { name: 'Hang up' }).click();
+    await caller;
+  } finally {
+    await sipp('register.xml', '2003', { extra: ['-key', 'expires', '0'], sipPort: phone.sipPort });
+    await ringing;
+  }
+});
+
 test('park a call on 700 and retrieve it from its slot', async ({ page }) => {
   await open(page, UDP);
   const caller = sippCall('2005', '2001', 25_000);

@@ -46,4 +46,11 @@ describe('settings store', () => {
     fs.writeFileSync(store.file, '{not json');
     expect(store.load().problem?.detail).toBe('not valid JSON');
   });
+
+  it('keeps favorites added in the console, and loads them back as provisioning', () => {
+    const store = createSettingsStore(dir);
+    const input = parseProvisioning({ accounts: [account] }).accounts[0]!;
+    store.save({ accounts: [input], preferences: DEFAULT_PREFERENCES, favorites: [{ extension: '1002', name: 'Alice' }, { extension: '1003' }] });
+    expect(store.load().settings?.favorites).toEqual([{ extension: '1002', name: 'Alice' }, { extension: '1003' }]);
+  });
 });

@@ -71,7 +71,7 @@ describe('Electron shell decisions', () => {
     expect(trayModel({ registration: { state: 'registered', expiresAt: 0 }, preferences: { doNotDisturb: false }, ringing: 0 })).toMatchObject({
       tone: 'ok',
       tooltip: { key: 'tray.registered' },
-      items: [{ id: 'show' }, { id: 'dnd', checked: false }, { id: 'quit' }],
+      items: [{ id: 'show' }, { id: 'dnd', checked: false }, { id: 'diagnostics' }, { id: 'quit' }],
     });
     expect(trayModel({ registration: { state: 'failed', reason: 'auth', detail: '' }, preferences: { doNotDisturb: true }, ringing: 2 })).toMatchObject({
       tone: 'dnd',

@@ -1,5 +1,5 @@
 /** E2E fixtures: start a provisioned console under the web host, as the product runs it (`npm run web`). */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,5 +90,18 @@ export async function remoteFrequency(page: Page): Promise<number> {
   });
 }
 
-export const test = base;
+/**
+ * Every test starts on a complete SIP test bed: start.sh is idempotent (a fraction of a second when all is up), so a
+ * test that broke the bed — e.g. one that stops Kamailio and could not restart it — fails alone instead of taking
+ * every later test down with it.
+ */
+export const test = base.extend<{ sipTestBed: void }>({
+  sipTestBed: [
+    async ({}, use) => {
+      execFileSync('bash', [join(ROOT, 'tests/testbed/start.sh')], { stdio: 'pipe', timeout: 60_000 });
+      await use();
+    },
+    { auto: true },
+  ],
+});
 export { expect };

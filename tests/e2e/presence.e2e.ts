@@ -4,10 +4,10 @@
  * Pickup from a ringing favorite: Kamailio has no pickup service (the Asterisk bed has `**` pickup: see asterisk.e2e.ts).
  */
 import { execFileSync } from 'node:child_process';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { baresip, hangupAll } from '../testbed/baresip';
 import { sendMwi } from '../testbed/mwi';
-import { ROOT, startConsole, type RunningConsole } from './console';
+import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
 
 let consoleApp: RunningConsole;
 

@@ -3,6 +3,7 @@
  * Kept in its own file and spread into `commands` / `Events` by contract.ts. Pure TS + zod.
  */
 import { z } from 'zod';
+import { callQualityCommands, type QualitySampleView, type TimelineEventView } from './call-quality';
 
 export const DIRECTORY_KIND_NAMES = ['personal', 'company', 'outlook', 'speed-dial', 'custom'] as const;
 export type DirectoryKindName = (typeof DIRECTORY_KIND_NAMES)[number];
@@ -90,6 +91,13 @@ export interface HistoryEntryView {
   readonly line: number | null;
   readonly transferTarget: string | null;
   readonly endReason: string;
+}
+
+/** One history entry with its timeline and call-quality samples (the detail window). */
+export interface HistoryDetailView {
+  readonly entry: HistoryEntryView;
+  readonly timeline: readonly TimelineEventView[];
+  readonly quality: readonly QualitySampleView[];
 }
 
 export interface CompanySyncView {
@@ -206,6 +214,10 @@ export const contactsCommands = {
     z.union([z.strictObject({ ids: z.array(id).min(1).max(10_000) }), z.strictObject({ all: z.literal(true) })]),
   ),
   'history.export': def<{ fileName: string; data: string }>()(z.strictObject({})),
+  /** One history entry with its timeline and quality samples (the detail window). */
+  'history.detail': def<HistoryDetailView>()(z.strictObject({ id })),
+  // Call-quality samples from the renderer (electron/contract/call-quality.ts).
+  ...callQualityCommands,
 } as const;
 
 export type ContactsCommandName = keyof typeof contactsCommands;

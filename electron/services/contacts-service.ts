@@ -12,10 +12,12 @@ import type {
   ContactInputView,
   ContactView,
   DirectoryKindName,
+  HistoryDetailView,
   HistoryEntryView,
   ImportPreviewView,
 } from '../contract/contacts';
 import { MAX_IMPORT_BYTES } from '../contract/contacts';
+import { TIMELINE_EVENT_KINDS, type TimelineEventKind } from '../contract/call-quality';
 import type { EventName, Events } from '../contract/contract';
 import type { CallView } from '../contract/dto';
 import type { SipLogger } from '../../sip-core/api/softphone';
@@ -24,6 +26,7 @@ import type { HistoryEntry, HistoryEntryInput } from '../storage/history-store';
 import type { CallType } from '../storage/history-store';
 import type { Contact, ContactInput, Directory } from '../storage/types';
 import { CommandFailure, type ConsoleExtension } from './console-service';
+import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
 import { DirectoryService } from './directory/directory-service';
 import { ImportError, importContacts, previewImport, exportContactsCsv } from './directory/import';
@@ -129,6 +132,8 @@ export class ContactsService implements ConsoleExtension {
   #sync: { lastSyncAt?: number; lastError?: string; running?: Promise<void> } = {};
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Timeline and quality samples of live and just-ended calls (the history detail window). */
+  readonly #recorder = new CallRecorder();
 
   constructor(options: ContactsServiceOptions) {
     this.#options = options;
@@ -182,14 +187,29 @@ export class ContactsService implements ConsoleExtension {
     };
   }
 
+  /** Every `call.changed` view: the call's timeline grows from the differences. */
+  callChanged(call: CallView): void {
+    this.#recorder.changed(call, Date.now());
+  }
+
   callEnded(call: CallView, context: { readonly pickupPrefix: string }): void {
     const entry = historyEntryFromCall(call, context);
+    const record = this.#recorder.end(call, Date.now());
     this.#ready
       .then(async (svc) => {
-        const saved = await svc.history.get(await svc.addHistory(entry));
+        const id = await svc.addHistory(entry);
+        record.historyId = id;
+        await this.#saveDetails(record);
+        const saved = await svc.history.get(id);
         if (saved && !this.#stopped) this.#broadcast('history.added', toHistoryView(saved));
       })
       .catch((e: unknown) => this.#log('error', `history ${call.id}: ${String(e)}`));
+  }
+
+  async #saveDetails(record: CallRecord): Promise<void> {
+    if (record.historyId === undefined) return;
+    const svc = await this.#ready;
+    await svc.history.saveDetails(record.historyId, { timeline: record.timeline, quality: record.quality });
   }
 
   // ───────────────────────────── company directory ─────────────────────────────
@@ -489,6 +509,28 @@ export class ContactsService implements ConsoleExtension {
       const svc = await this.#ready;
       const deleted = await svc.deleteHistory('all' in target ? { all: true } : { ids: target.ids });
       return { deleted };
+    },
+    'call.quality': ({ callId, samples }) => {
+      const record = this.#recorder.quality(callId, samples, Date.now());
+      if (!record) throw new CommandFailure('not-found', `No call ${callId.slice(0, 64)}`);
+      // Samples that arrive after the call's history row was written top it up.
+      if (record.historyId !== undefined) {
+        this.#saveDetails(record).catch((e: unknown) => this.#log('warn', `call quality ${record.historyId}: ${String(e)}`));
+      }
+    },
+    'history.detail': async ({ id }) => {
+      const svc = await this.#ready;
+      const entry = await svc.history.get(id);
+      if (!entry) throw new CommandFailure('not-found', 'This call is no longer in the history');
+      const details = await svc.history.details(id);
+      const view: HistoryDetailView = {
+        entry: toHistoryView(entry),
+        timeline: details.timeline
+          .filter((e) => (TIMELINE_EVENT_KINDS as readonly string[]).includes(e.kind))
+          .map((e) => ({ at: e.at, kind: e.kind as TimelineEventKind, ...(typeof e.detail === 'string' && { detail: e.detail }) })),
+        quality: details.quality,
+      };
+      return view;
     },
     'history.export': async () => {
       const svc = await this.#ready;

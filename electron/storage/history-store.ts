@@ -36,6 +36,40 @@ export interface HistoryEntry extends Required<Omit<HistoryEntryInput, 'line' | 
   readonly endedAt: number | null;
 }
 
+/** One event of a call's timeline (migration 0004); `kind` is the call service's word (answered, held…). */
+export interface CallTimelineEvent {
+  readonly at: number;
+  readonly kind: string;
+  readonly detail?: string;
+}
+
+/** One call-quality reading (migration 0004); absent figures were not reported. */
+export interface CallQualitySample {
+  readonly t: number;
+  readonly rttMs?: number;
+  readonly jitterMs?: number;
+  readonly lossPct?: number;
+  readonly kbps?: number;
+}
+
+export interface CallDetails {
+  readonly timeline: readonly CallTimelineEvent[];
+  readonly quality: readonly CallQualitySample[];
+}
+
+/** Stored JSON read back: anything but an array of objects (a hand-edited file) reads as empty. */
+function parseArray<T>(json: string, valid: (x: Record<string, unknown>) => boolean): T[] {
+  try {
+    const v: unknown = JSON.parse(json);
+    if (!Array.isArray(v)) return [];
+    return v.filter((x): x is T => typeof x === 'object' && x !== null && valid(x as Record<string, unknown>));
+  } catch {
+    return [];
+  }
+}
+const isEvent = (x: Record<string, unknown>) => typeof x.at === 'number' && typeof x.kind === 'string';
+const isSample = (x: Record<string, unknown>) => typeof x.t === 'number';
+
 export interface HistoryQuery {
   readonly types?: readonly CallType[];
   readonly direction?: CallDirection;
@@ -105,6 +139,24 @@ export class HistoryStore {
   async get(id: number): Promise<HistoryEntry | undefined> {
     const row = await this.db.get<HistoryRow>('SELECT * FROM call_history WHERE id = ?', [id]);
     return row && toEntry(row);
+  }
+
+  /** Store (or replace) the timeline and quality samples of a history entry. */
+  async saveDetails(historyId: number, details: CallDetails): Promise<void> {
+    await this.db.run('INSERT OR REPLACE INTO call_details (history_id, timeline, quality) VALUES (?,?,?)', [
+      historyId,
+      JSON.stringify(details.timeline),
+      JSON.stringify(details.quality),
+    ]);
+  }
+
+  /** The timeline and quality samples of a history entry; empty for calls stored before migration 0004. */
+  async details(historyId: number): Promise<CallDetails> {
+    const row = await this.db.get<{ timeline: string; quality: string }>('SELECT timeline, quality FROM call_details WHERE history_id = ?', [
+      historyId,
+    ]);
+    if (!row) return { timeline: [], quality: [] };
+    return { timeline: parseArray(row.timeline, isEvent), quality: parseArray(row.quality, isSample) };
   }
 
   /** Newest first. */

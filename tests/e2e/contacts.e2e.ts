@@ -2,12 +2,16 @@
  * Issue #5 acceptance in Chromium through the web host, on the Kamailio + baresip test bed. The console is 1005 (not
  * 1001, which other suites use) so calls to 1001 never fork to it. The receptionist imports an Outlook CSV through the
  * Contacts pane, finds a colleague by three letters and dials with Enter; an incoming call from a number in those
- * contacts shows the contact's name; the call is in the history with its times.
+ * contacts shows the contact's name; the call is in the history with its times; after a call to 1003 (auto-answer) the
+ * history's detail window shows the call's timeline and its call-quality plot.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { baresip, hangupAll, waitFor } from '../testbed/baresip';
-import { expect, startConsole, test, type RunningConsole } from './console';
+import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
 
 const CSV = join(__dirname, '..', 'fixtures', 'contacts', 'e2e-colleagues.csv');
 let console_: RunningConsole | undefined;
@@ -18,10 +22,11 @@ test.afterEach(async () => {
   await hangupAll();
 });
 
-async function open(page: Page): Promise<void> {
+async function open(page: Page, cliArgs: readonly string[] = []): Promise<void> {
   console_ = await startConsole(
     { user: '1005', password: 'secret', transport: 'udp', port: 5060, media: 'rtp' },
     { directories: { defaultCountry: 'FR', queues: [{ name: 'Accueil', number: '800' }] } },
+    cliArgs,
   );
   await page.goto(console_.url);
   await expect(page.locator('.registration')).toHaveText(/Registered/);
@@ -106,4 +111,73 @@ test('an incoming call from an Outlook contact shows the name; the call is in th
   await expect(pane.getByRole('list', { name: 'Call history' })).toContainText('No calls yet');
   await pane.getByRole('button', { name: 'Received', exact: true }).click();
   await expect(pane.getByRole('list', { name: 'Call history' }).locator('li.history')).toHaveCount(1);
+});
+
+test('after a real call, History → Details shows the timeline and a call-quality plot sampled from getStats', async ({ page }) => {
+  await open(page);
+  await page.getByLabel('Number').fill('1003');
+  await page.getByRole('button', { name: 'Call' }).click();
+  const line = page.locator('li.call').first();
+  await expect(line).toContainText('Connected');
+  // Several 2-second getStats samples while 1003 plays its tone.
+  await page.waitForTimeout(7000);
+  await line.getByRole('button', { name: 'Hang up' }).click();
+  await expect(line).toContainText('Ended');
+
+  const pane = page.locator('section.contacts');
+  await pane.getByRole('tab', { name: 'History' }).click();
+  const entry = pane.getByRole('list', { name: 'Call history' }).locator('li.history').first();
+  await expect(entry).toContainText('Placed');
+  await entry.getByRole('button', { name: 'Details' }).click();
+
+  const dialog = page.getByRole('dialog', { name: 'Call details' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('1003');
+  await expect(dialog).toContainText(/Talk time\s*00:0[6-9]/);
+  const timeline = dialog.getByRole('list', { name: 'Timeline' }).locator('li');
+  await expect(timeline.first()).toContainText('Dialing 1003');
+  await expect(dialog.getByRole('list', { name: 'Timeline' })).toContainText('Answered');
+  await expect(timeline.last()).toContainText('Ended (you hung up)');
+
+  // The bit-rate plot: an inline SVG with several non-zero samples, min/avg/max in its accessible name.
+  const plot = dialog.getByRole('img', { name: /^Bit rate over the call/ });
+  await expect(plot).toBeVisible();
+  expect(Number(await plot.getAttribute('data-samples'))).toBeGreaterThanOrEqual(2);
+  expect(Number(await plot.getAttribute('data-max'))).toBeGreaterThan(0);
+  expect(await plot.locator('path').getAttribute('d')).toMatch(/^M[\d.]+ [\d.]+ L/);
+  await expect(plot).toHaveAttribute('aria-label', /minimum [\d.,]+, average [\d.,]+, maximum [\d.,]+ kbit\/s/);
+  // The PBX path is measured too (RTCP or ICE round trip on loopback).
+  await expect(dialog.getByRole('img', { name: /^Round-trip time over the call/ })).toBeVisible();
+
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(entry.getByRole('button', { name: 'Details' })).toBeFocused();
+});
+
+test('the Custom tab lists the directories the administrator provisioned; the Search filter keeps one directory', async ({ page }) => {
+  // The administrator's tool writes a named directory into the console's database before it starts.
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-e2e-custom-'));
+  execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), '--import-contacts', CSV, '--directory', 'Suppliers', '--db', join(dataDir, 'contacts.sqlite')]);
+  await open(page, ['--data-dir', dataDir]);
+  await importColleagues(page);
+  const pane = page.locator('section.contacts');
+
+  await pane.getByRole('tab', { name: 'Custom' }).click();
+  await expect(pane.getByLabel('Custom directory')).toContainText('Suppliers (2)');
+  await expect(pane.getByRole('list', { name: 'Custom' })).toContainText('Colette Durand');
+  await expect(pane.getByRole('list', { name: 'Custom' }).locator('li.contact')).toHaveCount(2);
+
+  // Colette is in Outlook and in Suppliers: all directories find both, the filter keeps the chosen one.
+  await pane.getByRole('tab', { name: 'Search' }).click();
+  await pane.getByRole('searchbox', { name: 'Search', exact: true }).fill('col');
+  const results = pane.getByRole('list', { name: 'Results' }).locator('li.contact');
+  await expect(results).toHaveCount(2);
+  await pane.getByRole('combobox', { name: 'Search in' }).selectOption({ label: 'Suppliers' });
+  await expect(results).toHaveCount(1);
+  await expect(results.first()).toContainText('Suppliers');
+  await pane.getByRole('combobox', { name: 'Search in' }).selectOption({ label: 'Outlook' });
+  await expect(results).toHaveCount(1);
+  await expect(results.first()).toContainText('Outlook');
+  await pane.getByRole('combobox', { name: 'Search in' }).selectOption({ label: 'All directories' });
+  await expect(results).toHaveCount(2);
 });

@@ -200,3 +200,46 @@ describe('history rows from ended calls', () => {
     expect(e).toMatchObject({ type, ringMs, talkMs, startedAt: 1000, line: 2 });
   });
 });
+
+describe('history detail: timeline and call quality', () => {
+  it('receptionist answers, holds and resumes a call; the renderer sends quality samples; Details shows both after the end', async () => {
+    const { phone, service, contacts, ok, cmd } = await setup();
+    const call = phone.ring('1002');
+    await flush();
+    await call.answer();
+    const t0 = Date.now();
+    await ok('call.quality', { callId: call.id, samples: [{ t: t0, rttMs: 12.34, jitterMs: 3, kbps: 80 }] });
+    call.set('held');
+    call.set('active');
+    await ok('call.quality', { callId: call.id, samples: [{ t: t0 + 2000, rttMs: 14, jitterMs: 4, lossPct: 1.5, kbps: 82 }] });
+    // A replayed (older) sample is dropped, the call's samples stay in time order.
+    await ok('call.quality', { callId: call.id, samples: [{ t: t0 + 1000, kbps: 1 }] });
+    await call.hangup();
+    await flush();
+    // The renderer's last batch arrives after the history row was written: it tops it up.
+    await ok('call.quality', { callId: call.id, samples: [{ t: t0 + 4000, rttMs: 16, kbps: 79 }] });
+    await flush();
+
+    const [entry] = await ok<{ id: number }[]>('history.list', {});
+    const detail = await ok<{ entry: { id: number }; timeline: { kind: string; detail?: string }[]; quality: { t: number; rttMs?: number }[] }>(
+      'history.detail',
+      { id: entry!.id },
+    );
+    expect(detail.entry.id).toBe(entry!.id);
+    expect(detail.timeline.map((e) => e.kind)).toEqual(['ringing', 'answered', 'held', 'resumed', 'ended']);
+    expect(detail.timeline.at(-1)!.detail).toBe('local-hangup');
+    // Stored oldest first, replays/out-of-order dropped, figures rounded to a tenth.
+    expect(detail.quality.map((q) => q.t)).toEqual([t0, t0 + 2000, t0 + 4000]);
+    expect(detail.quality[0]).toEqual({ t: t0, rttMs: 12.3, jitterMs: 3, kbps: 80 });
+
+    // A call main never knew, and hostile batches, are refused as data.
+    expect(await cmd('call.quality', { callId: 'nope', samples: [{ t: t0 }] })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    expect(await cmd('call.quality', { callId: call.id, samples: [{ t: t0, kbps: -1 }] })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await cmd('history.detail', { id: 999_999 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    // Deleting the history deletes the details with it (foreign key cascade).
+    await ok('history.delete', { all: true });
+    const db = (await contacts.directory()).db;
+    expect(await db.get('SELECT count(*) AS n FROM call_details')).toEqual({ n: 0 });
+    await service.stop();
+  });
+});

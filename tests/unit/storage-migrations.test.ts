@@ -4,6 +4,8 @@ import { migrations } from '../../electron/storage/migrations';
 import { up0001Contacts } from '../../electron/storage/migrations/0001-contacts';
 import { up0002CallHistory } from '../../electron/storage/migrations/0002-call-history';
 import { up0003CallHistoryTimes } from '../../electron/storage/migrations/0003-call-history-times';
+import { up0004CallDetails } from '../../electron/storage/migrations/0004-call-details';
+import { HistoryStore } from '../../electron/storage/history-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -66,8 +68,25 @@ describe('storage migrations', () => {
     });
   });
 
+  it('0004 adds call details (timeline, quality) beside history rows; they go with their row; bad JSON is refused', async () => {
+    await db.transaction((tx) => up0002CallHistory(tx));
+    await db.transaction((tx) => up0003CallHistoryTimes(tx));
+    await db.run("INSERT INTO call_history (id, direction, type, remote_number, remote_digits, started_at) VALUES (1,'incoming','missed','1','1',5)");
+    await db.transaction((tx) => up0004CallDetails(tx));
+    // Rows written before 0004 keep working and simply have no details.
+    const history = new HistoryStore(db, { defaultCountry: 'FR' });
+    expect(await history.details(1)).toEqual({ timeline: [], quality: [] });
+    await history.saveDetails(1, { timeline: [{ at: 5, kind: 'ringing' }], quality: [{ t: 6, rttMs: 12.5 }] });
+    expect(await history.details(1)).toEqual({ timeline: [{ at: 5, kind: 'ringing' }], quality: [{ t: 6, rttMs: 12.5 }] });
+    await expect(db.run("UPDATE call_details SET timeline = '[{oops' WHERE history_id = 1")).rejects.toThrow(/CHECK/);
+    await expect(db.run("UPDATE call_details SET quality = '{}' WHERE history_id = 1")).rejects.toThrow(/CHECK/);
+    await expect(db.run("INSERT INTO call_details (history_id) VALUES (42)")).rejects.toThrow(/FOREIGN KEY/);
+    await db.run('DELETE FROM call_history WHERE id = 1');
+    expect(await db.get('SELECT count(*) AS n FROM call_details')).toEqual({ n: 0 });
+  });
+
   it('the runner applies every migration once and records the version', async () => {
-    expect(await migrate(db)).toEqual([1, 2, 3]);
+    expect(await migrate(db)).toEqual([1, 2, 3, 4]);
     expect(await schemaVersion(db)).toBe(migrations.length);
     expect(await migrate(db)).toEqual([]);
   });

@@ -5,7 +5,9 @@
  * bridge on loopback (classic mode) — either way this code is the same.
  */
 import type { CallView, CommandArgs, ConsoleClient, MediaRequest, Preferences } from '../../../electron/contract';
+import { QUALITY_SAMPLE_INTERVAL_MS } from '../../../electron/contract';
 import { dominantFrequency, packetsReceived } from './analysis';
+import { QualityQueue, qualitySample, readStats, type StatsTotals } from './quality';
 import { applySink, Ringtone } from './ringtone';
 
 /** No trickle ICE over SIP here: we wait for gathering, but never longer than this (host candidates come fast). */
@@ -17,6 +19,8 @@ interface CallMedia {
   readonly remote: MediaStream;
   /** Chromium only feeds WebAudio (the test hook) from a remote stream that is also attached to a media element. */
   readonly element: HTMLAudioElement;
+  /** getStats() sampling for the history detail window (issue 5 §6). */
+  readonly quality: { timer?: ReturnType<typeof setInterval>; prev?: StatsTotals; readonly queue: QualityQueue; sending: boolean };
 }
 
 /** A conference mixed here: each member's sender carries our microphone plus every other member's voice. */
@@ -261,8 +265,9 @@ export class MediaEngine {
     element.autoplay = true;
     element.dataset.callId = callId;
     element.srcObject = remote;
-    const media: CallMedia = { pc, local, remote, element };
+    const media: CallMedia = { pc, local, remote, element, quality: { queue: new QualityQueue(), sending: false } };
     this.#calls.set(callId, media);
+    media.quality.timer = setInterval(() => void this.#sample(callId, media), QUALITY_SAMPLE_INTERVAL_MS);
     pc.addEventListener('track', (event) => {
       const track = event.track;
       if (!remote.getTracks().includes(track)) remote.addTrack(track);
@@ -279,6 +284,41 @@ export class MediaEngine {
       throw err;
     }
     return media;
+  }
+
+  /** One getStats() reading → one sample, sent with whatever is still queued. */
+  async #sample(callId: string, media: CallMedia): Promise<void> {
+    const pc = media.pc;
+    if (pc.connectionState === 'closed' || pc.connectionState === 'new') return;
+    try {
+      const report = await pc.getStats();
+      const reading = readStats(report.values() as Iterable<Record<string, unknown>>, Date.now());
+      const sample = qualitySample(media.quality.prev, reading);
+      media.quality.prev = reading.totals;
+      media.quality.queue.push(sample);
+    } catch {
+      return; // the peer closed under us
+    }
+    await this.#sendQuality(callId, media);
+  }
+
+  async #sendQuality(callId: string, media: CallMedia): Promise<void> {
+    const q = media.quality;
+    if (q.sending) return;
+    q.sending = true;
+    try {
+      while (q.queue.size > 0) {
+        const batch = q.queue.take();
+        const r = await this.#options.client.invoke('call.quality', { callId, samples: batch });
+        if (!r.ok) {
+          // Disconnected: keep them for the next tick. Anything else (call gone, refused): drop them.
+          if (r.error.code === 'network' || r.error.code === 'internal') q.queue.putBack(batch);
+          return;
+        }
+      }
+    } finally {
+      q.sending = false;
+    }
   }
 
   #reusable(callId: string): CallMedia | undefined {
@@ -311,6 +351,8 @@ export class MediaEngine {
     const media = this.#calls.get(callId);
     if (!media) return;
     this.#calls.delete(callId);
+    clearInterval(media.quality.timer);
+    void this.#sendQuality(callId, media);
     media.pc.close();
     for (const track of media.local.getTracks()) track.stop();
     media.element.pause();

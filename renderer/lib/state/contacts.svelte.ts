@@ -11,6 +11,8 @@ import type {
   ContactHitView,
   ContactView,
   DirectoryKindName,
+  DirectoryView,
+  HistoryDetailView,
   HistoryEntryView,
   ImportPreviewView,
   ImportResultView,
@@ -19,7 +21,7 @@ import type {
 } from '../../../electron/contract';
 import { IMPORT_CHUNK_BASE64 } from '../../../electron/contract';
 
-export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'outlook', 'history'] as const;
+export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'custom', 'outlook', 'history'] as const;
 export type ContactTab = (typeof CONTACT_TABS)[number];
 
 export type HistoryFilter = 'all' | 'missed' | 'received' | 'placed';
@@ -73,6 +75,13 @@ export class ContactsState {
   #historyFilter = $state<HistoryFilter>('all');
   #historyText = $state('');
   #import = $state<ImportState>({ step: 'idle' });
+  /** Every directory (search filter, Custom tab); reloaded with the tabs that show them. */
+  #directories = $state<DirectoryView[]>([]);
+  /** Search only this directory (undefined: all of them). */
+  #searchDirectory = $state<number | undefined>(undefined);
+  /** The custom directory shown on the Custom tab. */
+  #customDirectory = $state<number | undefined>(undefined);
+  #detail = $state<HistoryDetailView | undefined>(undefined);
   #error = $state<string | undefined>(undefined);
   #searchSeq = 0;
   #listSeq = 0;
@@ -126,6 +135,23 @@ export class ContactsState {
   get historyText(): string {
     return this.#historyText;
   }
+  get directories(): readonly DirectoryView[] {
+    return this.#directories;
+  }
+  /** The named directories the administrator provisioned (Custom tab). */
+  get customDirectories(): readonly DirectoryView[] {
+    return this.#directories.filter((d) => d.kind === 'custom');
+  }
+  get searchDirectory(): number | undefined {
+    return this.#searchDirectory;
+  }
+  get customDirectory(): number | undefined {
+    return this.#customDirectory;
+  }
+  /** The history entry open in the detail window. */
+  get detail(): HistoryDetailView | undefined {
+    return this.#detail;
+  }
   get importState(): ImportState {
     return this.#import;
   }
@@ -149,8 +175,12 @@ export class ContactsState {
   async refresh(): Promise<void> {
     switch (this.#tab) {
       case 'search':
+        await this.loadDirectories();
         if (this.#query.trim()) await this.#search();
         return;
+      case 'custom':
+        await this.loadDirectories();
+        return this.#loadList();
       case 'queues': {
         const r = await this.#call('contacts.queues', {});
         if (r.ok) this.#queues = r.value;
@@ -179,7 +209,8 @@ export class ContactsState {
 
   async #search(): Promise<void> {
     const seq = ++this.#searchSeq;
-    const r = await this.#call('contacts.search', { query: this.#query, limit: 30 });
+    const dir = this.#searchDirectory;
+    const r = await this.#call('contacts.search', { query: this.#query, limit: 30, ...(dir !== undefined && { directoryIds: [dir] }) });
     if (seq !== this.#searchSeq || !r.ok) return; // a newer keystroke already asked
     this.#hits = r.value;
     this.#selected = r.value.length ? 0 : -1;
@@ -192,6 +223,28 @@ export class ContactsState {
       this.#timer = undefined;
       await this.#search();
     }
+  }
+
+  async loadDirectories(): Promise<void> {
+    const r = await this.#call('contacts.directories', {});
+    if (!r.ok) return;
+    this.#directories = r.value;
+    const ids = new Set(r.value.map((d) => d.id));
+    if (this.#searchDirectory !== undefined && !ids.has(this.#searchDirectory)) this.#searchDirectory = undefined;
+    const custom = this.customDirectories;
+    if (this.#customDirectory === undefined || !custom.some((d) => d.id === this.#customDirectory)) this.#customDirectory = custom[0]?.id;
+  }
+
+  /** Restrict the search to one directory (undefined: all). */
+  setSearchDirectory(id: number | undefined): void {
+    this.#searchDirectory = id;
+    if (this.#query.trim()) void this.#search();
+  }
+
+  setCustomDirectory(id: number): void {
+    this.#customDirectory = id;
+    this.#listFilter = '';
+    void this.#loadList();
   }
 
   move(step: 1 | -1): void {
@@ -218,6 +271,17 @@ export class ContactsState {
     } else if (tab === 'favorites') {
       const r = await this.#call('contacts.list', { favorites: true, limit: 500 });
       if (r.ok) contacts = r.value;
+    } else if (tab === 'custom') {
+      const id = this.#customDirectory;
+      const filter = this.#listFilter.trim();
+      if (id === undefined) contacts = [];
+      else if (filter) {
+        const r = await this.#call('contacts.search', { query: filter, limit: 200, directoryIds: [id] });
+        contacts = r.ok ? r.value.map((h) => h.contact) : [];
+      } else {
+        const r = await this.#call('contacts.list', { directoryId: id, limit: 500 });
+        if (r.ok) contacts = r.value;
+      }
     } else {
       const kind = LIST_KIND[tab];
       if (!kind) return;
@@ -318,6 +382,15 @@ export class ContactsState {
     const text = this.#historyText.trim();
     const r = await this.#call('history.list', { ...(types && { types }), ...(text && { text }), limit: 200 });
     if (r.ok) this.#history = r.value;
+  }
+  /** Open the detail window of a history entry. */
+  async openDetail(id: number): Promise<boolean> {
+    const r = await this.#call('history.detail', { id });
+    this.#detail = r.ok ? r.value : undefined;
+    return r.ok;
+  }
+  closeDetail(): void {
+    this.#detail = undefined;
   }
   async clearHistory(): Promise<void> {
     if ((await this.#call('history.delete', { all: true })).ok) await this.loadHistory();

@@ -1,5 +1,6 @@
 // `npm test` step "shell": checks for the Electron shell that run without Electron.
-//  1. electron-builder.yml validated against electron-builder's own JSON schema (offline, its own validator).
+//  1. electron-builder.yml validated against electron-builder's own JSON schema (offline, its own validator), as is and
+//     with the generic update provider the README documents.
 //  2. Electronegativity (@doyensec/electronegativity) over electron/: no HIGH-severity finding allowed.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -21,6 +22,14 @@ try {
 } catch (e) {
   failed = true;
   console.error(`electron-builder.yml is invalid:\n${e.message}`);
+}
+// The documented auto-update build (`-c.publish.provider=generic -c.publish.url=…`) must stay valid as well.
+try {
+  await validateConfiguration({ ...config, publish: { provider: 'generic', url: 'https://updates.example.com/rc/' } }, { isEnabled: false, add: () => undefined });
+  console.log('electron-builder.yml with a generic update provider: valid');
+} catch (e) {
+  failed = true;
+  console.error(`electron-builder.yml with a generic update provider is invalid:\n${e.message}`);
 }
 
 const out = join(mkdtempSync(join(tmpdir(), 'rc-eng-')), 'electronegativity.csv');

@@ -6,6 +6,9 @@ import type { FavoriteView, MwiView } from './presence';
 
 export const LANGUAGES = ['en', 'fr', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
+/** The language preference: a UI language, or `system` (follow the OS in Electron, the browser's languages on the web). */
+export const LANGUAGE_PREFERENCES = [...LANGUAGES, 'system'] as const;
+export type LanguagePreference = (typeof LANGUAGE_PREFERENCES)[number];
 export const THEMES = ['light', 'dark', 'system'] as const;
 export type Theme = (typeof THEMES)[number];
 
@@ -107,8 +110,33 @@ export interface GlobalMessage {
   readonly params?: Readonly<Record<string, string | number>>;
 }
 
+/** How long an incoming-call notification stays on screen (seconds). */
+export const NOTIFICATION_SECONDS = [20, 10, 5] as const;
+export type NotificationSeconds = (typeof NOTIFICATION_SECONDS)[number];
+
+/** System-wide shortcuts of the Electron shell, as Electron accelerators; `''` = no shortcut for this action. */
+export interface GlobalShortcuts {
+  readonly answer: string;
+  readonly hangup: string;
+  readonly dialSelection: string;
+}
+export const DEFAULT_GLOBAL_SHORTCUTS = {
+  answer: 'CommandOrControl+Alt+A',
+  hangup: 'CommandOrControl+Alt+H',
+  dialSelection: 'CommandOrControl+Alt+D',
+} as const satisfies GlobalShortcuts;
+
+/** Accelerators as Electron accepts them: modifiers + one key; anything else is refused (not registered). */
+export function validAccelerator(accelerator: string): boolean {
+  const parts = accelerator.split('+');
+  const mods = new Set(['Command', 'Cmd', 'Control', 'Ctrl', 'CommandOrControl', 'CmdOrCtrl', 'Alt', 'Option', 'AltGr', 'Shift', 'Super', 'Meta']);
+  const key = parts.at(-1) ?? '';
+  return parts.length >= 2 && parts.slice(0, -1).every((m) => mods.has(m)) && /^(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Enter|Escape)$/.test(key);
+}
+
 export interface Preferences {
-  readonly language: Language;
+  /** `system`: the OS language (Electron) or the browser's (web host) when it is en/fr/nl, else English. */
+  readonly language: LanguagePreference;
   readonly theme: Theme;
   readonly declineCode: 486 | 603;
   readonly microphoneId?: string;
@@ -139,10 +167,16 @@ export interface Preferences {
   readonly audioDeviceName?: string;
   /** Voicemail access number dialed by the voicemail button (default *97). */
   readonly voicemailNumber: string;
+  /** Seconds an incoming-call notification stays on screen (Electron). */
+  readonly notificationSeconds: NotificationSeconds;
+  /** A compact always-on-top incoming-call window that does not take the keyboard focus (Electron). */
+  readonly incomingCallWindow: boolean;
+  /** Global shortcuts (Electron). */
+  readonly globalShortcuts: GlobalShortcuts;
 }
 
 export const DEFAULT_PREFERENCES: Preferences = {
-  language: 'en',
+  language: 'system',
   theme: 'system',
   declineCode: 486,
   lines: 4,
@@ -157,12 +191,19 @@ export const DEFAULT_PREFERENCES: Preferences = {
   startAtLogin: false,
   headset: 'auto',
   voicemailNumber: '*97',
+  notificationSeconds: 20,
+  incomingCallWindow: false,
+  globalShortcuts: DEFAULT_GLOBAL_SHORTCUTS,
 };
 
+const accelerator = z
+  .string()
+  .max(64)
+  .refine((a) => a === '' || validAccelerator(a), 'must be modifiers and one key, e.g. CommandOrControl+Alt+A (or empty for none)');
 const featureCode = z.string().min(1).max(16).regex(/^[0-9*#]+$/, 'must be digits, * or #');
 
 export const PreferencesPatchSchema = z.strictObject({
-  language: z.enum(LANGUAGES).optional(),
+  language: z.enum(LANGUAGE_PREFERENCES).optional(),
   theme: z.enum(THEMES).optional(),
   declineCode: z.union([z.literal(486), z.literal(603)]).optional(),
   microphoneId: z.string().max(512).optional(),
@@ -181,6 +222,16 @@ export const PreferencesPatchSchema = z.strictObject({
   headset: z.string().min(1).max(300).optional(),
   audioDeviceName: z.string().max(512).optional(),
   voicemailNumber: featureCode.optional(),
+  notificationSeconds: z.union([z.literal(20), z.literal(10), z.literal(5)]).optional(),
+  incomingCallWindow: z.boolean().optional(),
+  /** All three at once (an empty string turns one off); two actions may not share an accelerator. */
+  globalShortcuts: z
+    .strictObject({ answer: accelerator, hangup: accelerator, dialSelection: accelerator })
+    .refine((s) => {
+      const used = [s.answer, s.hangup, s.dialSelection].filter((a) => a !== '');
+      return new Set(used).size === used.length;
+    }, 'two actions cannot share the same shortcut')
+    .optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;
 

@@ -17,17 +17,20 @@ import {
   Notification,
   powerMonitor,
   safeStorage,
+  screen,
   session,
   shell,
   Tray,
   type IpcMainInvokeEvent,
 } from 'electron';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { translate } from '../../renderer/i18n';
+import { autoUpdater } from 'electron-updater';
+import { resolveLanguage, translate } from '../../renderer/i18n';
 import { ipcChannel, type EventName, type Events } from '../contract/contract';
-import type { CallView, Preferences, RegistrationView } from '../contract/dto';
+import type { CallView, GlobalShortcuts, Preferences, RegistrationView } from '../contract/dto';
 import { createConsoleService } from '../services/composition';
 import { ContactsService, directoriesFromProvisioningFile } from '../services/contacts-service';
 import type { HostConnection } from '../services/console-service';
@@ -35,12 +38,15 @@ import { buildDiagnostics } from '../services/diagnostics';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError } from '../services/provisioning';
 import { createSettingsStore } from '../services/settings-store';
+import { INCOMING_VIEW_QUERY, incomingWindowAction, incomingWindowCommandAllowed, incomingWindowOptions } from './incoming-window';
 import { parseLaunchArgs } from './launch-args';
 import { ELECTRON_CSP, ipcSenderAllowed, mainWindowOptions, navigationDecision, type SecureWebPreferences } from './policy';
 import {
   closeAction,
-  DEFAULT_GLOBAL_SHORTCUTS,
   globalShortcutCommand,
+  globalShortcutPlan,
+  globalShortcutProblem,
+  globalShortcutsChanged,
   incomingCallNotification,
   loginItemNeedsApproval,
   loginItemRequest,
@@ -49,9 +55,9 @@ import {
   secondInstanceActions,
   startHidden,
   trayModel,
-  type GlobalShortcutAction,
   type ShellCommand,
 } from './shell';
+import { updateCheckDue, updateNotice, updatePlan, updateUrlSource, type UpdateEvent, type UpdateNotice } from './updater';
 
 const launch = parseLaunchArgs(process.argv.slice(1));
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -73,6 +79,9 @@ const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
 const rendererIndexUrl = pathToFileURL(rendererIndex).toString();
 let mainWindow: BrowserWindow | undefined;
 let connection: { conn: HostConnection; disconnect: () => void } | undefined;
+/** The optional compact incoming-call window and its (restricted) connection. */
+let incomingWindow: BrowserWindow | undefined;
+let incomingConnection: { conn: HostConnection; disconnect: () => void } | undefined;
 let quitting = false;
 let tray: Tray | undefined;
 
@@ -87,7 +96,9 @@ const shellConn: HostConnection = {
   id: 'shell',
   send: (name: EventName, payload: unknown) => onShellEvent(name, payload),
 };
-const t = (key: string, params?: Record<string, string | number>) => translate(shellState.preferences?.language ?? 'en', key, params);
+// `system`: the OS's preferred languages (en/fr/nl, else English).
+const t = (key: string, params?: Record<string, string | number>) =>
+  translate(resolveLanguage(shellState.preferences?.language, [...app.getPreferredSystemLanguages(), app.getLocale()]), key, params);
 
 function runShellCommand(cmd: ShellCommand): void {
   void service.dispatch(shellConn, cmd.name, cmd.args);
@@ -126,11 +137,13 @@ function onShellEvent(name: EventName, payload: unknown): void {
       return;
   }
   updateTray();
+  updateIncomingWindow();
 }
 
 function applyPreferences(p: Preferences): void {
   const before = shellState.preferences;
   shellState.preferences = p;
+  if (globalShortcutsChanged(before?.globalShortcuts, p.globalShortcuts)) registerGlobalShortcuts(p.globalShortcuts);
   if (before?.startAtLogin === p.startAtLogin || !app.isPackaged) return;
   const { args, ...request } = loginItemRequest(p.startAtLogin, process.platform);
   app.setLoginItemSettings({ ...request, ...(args && { args: [...args] }) });
@@ -139,15 +152,43 @@ function applyPreferences(p: Preferences): void {
   }
 }
 
+/** (Re-)registers the configured global shortcuts; those refused (invalid, or held by another app) are reported. */
+function registerGlobalShortcuts(shortcuts: GlobalShortcuts): void {
+  globalShortcut.unregisterAll();
+  const plan = globalShortcutPlan(shortcuts);
+  const failed = [...plan.refused];
+  for (const { action, accelerator } of plan.register) {
+    let ok = false;
+    try {
+      ok = globalShortcut.register(accelerator, () => {
+        // Electron 45's clipboard is asynchronous (the W3C model); the dial shortcut reads the copied number.
+        const selection = action === 'dialSelection' ? clipboard.readText() : Promise.resolve('');
+        void selection.then((text) => {
+          const cmd = globalShortcutCommand(action, [...shellState.calls.values()], text);
+          if (cmd) runShellCommand(cmd);
+        });
+      });
+    } catch {
+      ok = false;
+    }
+    if (!ok) failed.push({ action, accelerator });
+  }
+  for (const f of failed) {
+    const problem = globalShortcutProblem(f.action, f.accelerator);
+    service.messages.add('warning', problem.key, { accelerator: problem.accelerator, action: t(problem.actionKey) });
+  }
+}
+
 function notifyIncoming(call: CallView): void {
-  const n = incomingCallNotification(call);
+  const n = incomingCallNotification(call, shellState.preferences?.notificationSeconds);
   if (!n || !Notification.isSupported()) return;
   const note = new Notification({
     title: t(n.title.key, n.title.params),
     body: n.body,
     actions: n.actions.map((a) => ({ type: 'button' as const, text: t(a.key) })),
     urgency: 'critical',
-    timeoutType: 'default',
+    // Our timer closes it after the chosen 20/10/5 s (the OS default would be its own few seconds).
+    timeoutType: 'never',
   });
   note.on('action', (_e, index) => {
     const cmd = notificationCommand(n, index);
@@ -158,6 +199,44 @@ function notifyIncoming(call: CallView): void {
   note.show();
   notifications.set(call.id, note);
   setTimeout(() => closeNotification(call.id), n.timeoutSeconds * 1000).unref();
+}
+
+/** Opens the compact incoming-call window when a call rings (preference on), closes it when nothing rings. */
+function updateIncomingWindow(): void {
+  const action = incomingWindowAction({ preferences: shellState.preferences, calls: [...shellState.calls.values()], isOpen: incomingWindow !== undefined });
+  if (action === 'open') incomingWindow = createIncomingWindow();
+  else if (action === 'close') incomingWindow?.destroy();
+}
+
+function createIncomingWindow(): BrowserWindow {
+  const { workArea } = screen.getDisplayNearestPoint(screen.getCursorScreenPoint());
+  const win = new BrowserWindow({
+    ...incomingWindowOptions({ dark: nativeTheme.shouldUseDarkColors, workArea }),
+    webPreferences: {
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
+      preload: join(__dirname, 'preload.js'),
+    } satisfies SecureWebPreferences,
+  });
+  win.setAlwaysOnTop(true, 'floating');
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // Shown without activation: the receptionist keeps typing where they were.
+  win.once('ready-to-show', () => win.showInactive());
+  win.on('closed', () => {
+    incomingConnection?.disconnect();
+    incomingConnection = undefined;
+    if (incomingWindow === win) incomingWindow = undefined;
+  });
+  void win.loadFile(rendererIndex, { query: { ...INCOMING_VIEW_QUERY } });
+  return win;
 }
 
 function closeNotification(callId: string): void {
@@ -251,31 +330,46 @@ function dropConnection(): void {
   connection = undefined;
 }
 
-function senderOk(e: { senderFrame: Electron.WebFrameMain | null; sender: Electron.WebContents }): boolean {
-  return (
-    mainWindow !== undefined &&
-    ipcSenderAllowed(
-      { frameUrl: e.senderFrame?.url, isMainFrame: e.senderFrame === e.sender.mainFrame, webContentsId: e.sender.id },
-      { webContentsId: mainWindow.webContents.id, rendererIndexUrl },
-    )
-  );
+/** Which of our windows sent this IPC message (our own top frame on our page only), if any. */
+function senderWindow(e: { senderFrame: Electron.WebFrameMain | null; sender: Electron.WebContents }): 'main' | 'incoming' | undefined {
+  const sender = { frameUrl: e.senderFrame?.url, isMainFrame: e.senderFrame === e.sender.mainFrame, webContentsId: e.sender.id };
+  if (mainWindow && !mainWindow.isDestroyed() && ipcSenderAllowed(sender, { webContentsId: mainWindow.webContents.id, rendererIndexUrl })) return 'main';
+  if (incomingWindow && !incomingWindow.isDestroyed() && ipcSenderAllowed(sender, { webContentsId: incomingWindow.webContents.id, rendererIndexUrl })) {
+    return 'incoming';
+  }
+  return undefined;
 }
 
 ipcMain.handle(ipcChannel.command, async (e: IpcMainInvokeEvent, name: unknown, args: unknown) => {
-  if (!senderOk(e) || !connection) return { ok: false, error: { code: 'bad-request', message: 'Refused: unknown sender' } };
+  const from = senderWindow(e);
+  // The compact incoming-call window may only read the state and answer or decline.
+  const conn = from === 'main' ? connection : from === 'incoming' && incomingWindowCommandAllowed(name) ? incomingConnection : undefined;
+  if (!conn) return { ok: false, error: { code: 'bad-request', message: 'Refused: unknown sender' } };
   let size = 0;
   try {
     size = JSON.stringify(args ?? null).length;
   } catch {
     return { ok: false, error: { code: 'bad-request', message: 'Arguments are not serialisable' } };
   }
-  return service.dispatch(connection.conn, name, args, size);
+  return service.dispatch(conn.conn, name, args, size);
 });
 
 ipcMain.on(ipcChannel.hello, (e) => {
-  if (!senderOk(e)) return;
-  dropConnection();
+  const from = senderWindow(e);
+  if (!from) return;
   const sender = e.sender;
+  if (from === 'incoming') {
+    incomingConnection?.disconnect();
+    const conn: HostConnection = {
+      id: `incoming${sender.id}-${Date.now()}`,
+      send: (name: EventName, payload: unknown) => {
+        if (!sender.isDestroyed()) sender.send(ipcChannel.event, { name, payload });
+      },
+    };
+    incomingConnection = { conn, disconnect: service.connect(conn) };
+    return;
+  }
+  dropConnection();
   const conn: HostConnection = {
     id: `win${sender.id}-${Date.now()}`,
     send: (name: EventName, payload: unknown) => {
@@ -305,9 +399,13 @@ void app.whenReady().then(async () => {
     callback(permission === 'media' || permission === 'speaker-selection');
   });
   let provisioned = false;
+  let provisionFileRead = false;
+  let provisionedUpdateUrl: string | undefined;
   if (launch.provision) {
     try {
       const p = loadProvisioningFile(launch.provision);
+      provisionFileRead = true;
+      provisionedUpdateUrl = p.update?.url;
       await service.applyProvisioning(p);
       provisioned = p.accounts.length > 0;
     } catch (err) {
@@ -332,22 +430,61 @@ void app.whenReady().then(async () => {
     void onPowerEvent(online ? 'online' : 'offline', service);
   }, 5000).unref();
   if (app.isPackaged) for (const scheme of ['tel', 'callto', 'sip']) app.setAsDefaultProtocolClient(scheme);
-  for (const [action, accelerator] of Object.entries(DEFAULT_GLOBAL_SHORTCUTS) as [GlobalShortcutAction, string][]) {
-    globalShortcut.register(accelerator, () => {
-      // Electron 45's clipboard is asynchronous (the W3C model); the dial shortcut reads the copied number.
-      const selection = action === 'dialSelection' ? clipboard.readText() : Promise.resolve('');
-      void selection.then((text) => {
-        const cmd = globalShortcutCommand(action, [...shellState.calls.values()], text);
-        if (cmd) runShellCommand(cmd);
-      });
-    });
-  }
+  // Global shortcuts are registered from the preferences (applyPreferences, on the shell's snapshot above).
+  startUpdater(provisionFileRead, provisionedUpdateUrl);
   tray = new Tray(nativeImage.createFromPath(join(__dirname, '..', '..', 'build', 'icon.png')).resize({ width: 16, height: 16 }));
   tray.on('click', () => showWindow());
   updateTray();
   mainWindow = createWindow(!startHidden(process.argv.slice(1), app.getLoginItemSettings().wasOpenedAtLogin));
   if (launch.dialUrl) void service.dialUrl(launch.dialUrl).catch(() => undefined);
 });
+
+/** Auto-update from the provisioned URL (electron-updater, generic provider): off without one. */
+function startUpdater(provisioned: boolean, provisionedUrl: string | undefined): void {
+  const savedFile = join(app.getPath('userData'), 'update.json');
+  let savedUrl: string | undefined;
+  try {
+    const saved = JSON.parse(readFileSync(savedFile, 'utf8')) as { url?: unknown };
+    savedUrl = typeof saved.url === 'string' ? saved.url : undefined;
+  } catch {
+    savedUrl = undefined;
+  }
+  const source = updateUrlSource({ provisioned, provisionedUrl, savedUrl });
+  try {
+    if (source.save === 'forget') rmSync(savedFile, { force: true });
+    else if (source.save) writeFileSync(savedFile, `${JSON.stringify(source.save)}\n`, { mode: 0o600 });
+  } catch (err) {
+    logger.warn(`update: cannot remember the update URL: ${String(err)}`);
+  }
+  const plan = updatePlan({ url: source.url, isPackaged: app.isPackaged, platform: process.platform });
+  if (!plan.enabled) {
+    logger.info(`update: off (${plan.reason})`);
+    return;
+  }
+  autoUpdater.autoDownload = true;
+  autoUpdater.autoInstallOnAppQuit = true;
+  autoUpdater.setFeedURL(plan.feed);
+  let last: UpdateNotice | undefined;
+  const tell = (event: UpdateEvent) => {
+    const notice = updateNotice(event, last);
+    if (!notice) return;
+    last = notice;
+    service.messages.add(notice.level, notice.key, notice.params ?? {});
+  };
+  autoUpdater.on('update-available', (info) => tell({ type: 'available', version: info.version }));
+  autoUpdater.on('update-downloaded', (info) => tell({ type: 'downloaded', version: info.version }));
+  autoUpdater.on('error', (err) => {
+    logger.warn(`update: ${err.message}`);
+    tell({ type: 'error', message: err.message });
+  });
+  const startedAt = Date.now();
+  let lastCheckAt: number | undefined;
+  setInterval(() => {
+    if (!updateCheckDue({ now: Date.now(), startedAt, lastCheckAt, calls: [...shellState.calls.values()] })) return;
+    lastCheckAt = Date.now();
+    void autoUpdater.checkForUpdates().catch(() => undefined);
+  }, 30_000).unref();
+}
 
 app.on('window-all-closed', () => {
   // The tray keeps the console (and its calls) alive; Quit is in the tray menu.

@@ -3,7 +3,17 @@
  * notifications, second-instance hand-over, power and network events, global shortcuts. main.ts only feeds Electron's
  * events in and applies what these return.
  */
-import type { CallView, CommandArgs, CommandName, Preferences, RegistrationView } from '../contract';
+import {
+  DEFAULT_GLOBAL_SHORTCUTS,
+  NOTIFICATION_SECONDS,
+  validAccelerator,
+  type CallView,
+  type CommandArgs,
+  type CommandName,
+  type GlobalShortcuts,
+  type Preferences,
+  type RegistrationView,
+} from '../contract';
 import { parseLaunchArgs } from './launch-args';
 
 // ─────────────────────────────── start at login ───────────────────────────────
@@ -65,7 +75,7 @@ export function closeAction(quitting: boolean): 'hide' | 'close' {
 
 // ─────────────────────────────── incoming-call notification ───────────────────────────────
 
-export const NOTIFICATION_SECONDS = [20, 10, 5] as const;
+export { NOTIFICATION_SECONDS };
 
 export interface CallNotification {
   readonly callId: string;
@@ -139,19 +149,36 @@ export function onPowerEvent(event: PowerEvent, target: PowerTarget): Promise<vo
 
 // ─────────────────────────────── global shortcuts ───────────────────────────────
 
-export const DEFAULT_GLOBAL_SHORTCUTS = {
-  answer: 'CommandOrControl+Alt+A',
-  hangup: 'CommandOrControl+Alt+H',
-  dialSelection: 'CommandOrControl+Alt+D',
-} as const;
-export type GlobalShortcutAction = keyof typeof DEFAULT_GLOBAL_SHORTCUTS;
+export { DEFAULT_GLOBAL_SHORTCUTS, validAccelerator };
+export type GlobalShortcutAction = keyof GlobalShortcuts;
 
-/** Accelerators as Electron accepts them: modifiers + one key; anything else is refused (not registered). */
-export function validAccelerator(accelerator: string): boolean {
-  const parts = accelerator.split('+');
-  const mods = new Set(['Command', 'Cmd', 'Control', 'Ctrl', 'CommandOrControl', 'CmdOrCtrl', 'Alt', 'Option', 'AltGr', 'Shift', 'Super', 'Meta']);
-  const key = parts.at(-1) ?? '';
-  return parts.length >= 2 && parts.slice(0, -1).every((m) => mods.has(m)) && /^(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Enter|Escape)$/.test(key);
+export interface GlobalShortcutPlan {
+  readonly register: readonly { readonly action: GlobalShortcutAction; readonly accelerator: string }[];
+  /** Not registered: not a valid accelerator, or already used by another action. */
+  readonly refused: readonly { readonly action: GlobalShortcutAction; readonly accelerator: string }[];
+}
+
+/** What to register for the configured shortcuts (empty = none for that action). */
+export function globalShortcutPlan(shortcuts: GlobalShortcuts): GlobalShortcutPlan {
+  const register: { action: GlobalShortcutAction; accelerator: string }[] = [];
+  const refused: { action: GlobalShortcutAction; accelerator: string }[] = [];
+  for (const action of ['answer', 'hangup', 'dialSelection'] as const) {
+    const accelerator = shortcuts[action].trim();
+    if (accelerator === '') continue;
+    if (!validAccelerator(accelerator) || register.some((r) => r.accelerator === accelerator)) refused.push({ action, accelerator });
+    else register.push({ action, accelerator });
+  }
+  return { register, refused };
+}
+
+/** Re-register only when the configured shortcuts changed (or on the first preferences). */
+export function globalShortcutsChanged(before: GlobalShortcuts | undefined, after: GlobalShortcuts): boolean {
+  return !before || before.answer !== after.answer || before.hangup !== after.hangup || before.dialSelection !== after.dialSelection;
+}
+
+/** The message shown when the OS refuses a shortcut (another application holds it) or it is not valid. */
+export function globalShortcutProblem(action: GlobalShortcutAction, accelerator: string): { key: string; actionKey: string; accelerator: string } {
+  return { key: 'settings.shortcutUnavailable', actionKey: `settings.shortcut.${action}`, accelerator: accelerator.slice(0, 64) };
 }
 
 /** The command a global shortcut runs, given the calls and (for dial) the selected text / clipboard. */

@@ -59,6 +59,8 @@ export interface ConsoleExtension {
   bind?(broadcast: <E extends EventName>(event: E, payload: Events[E]) => void): void;
   /** Who is on this call? Asked after the call is shown, so it never delays the ringing event. */
   lookupCaller?(call: CallView): Promise<CallView['contact']>;
+  /** Every `call.changed` view, in order (the contacts service builds each call's timeline from them). */
+  callChanged?(call: CallView): void;
   /** A call ended (its final view). */
   callEnded?(call: CallView, context: { readonly pickupPrefix: string }): void;
   stop?(): Promise<void>;
@@ -806,6 +808,7 @@ export class ConsoleService {
   // ───────────────────────────── helpers ─────────────────────────────
 
   #broadcast<E extends EventName>(event: E, payload: Events[E]): void {
+    if (event === 'call.changed') for (const x of this.options.extensions ?? []) x.callChanged?.(payload as CallView);
     for (const c of this.#connections.values()) {
       try {
         c.send(event, payload);

@@ -8,6 +8,17 @@ import { AccountInputSchema, PreferencesPatchSchema } from '../contract/dto';
 import { DirectoriesConfigSchema } from './directory/directory-config';
 import { FavoritesSchema } from '../contract/presence';
 
+/** Updates come over https; plain http only from this machine (a test server). No credentials in the URL. */
+export function updateUrlAllowed(url: string): boolean {
+  try {
+    const u = new URL(url);
+    const local = u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
+    return (u.protocol === 'https:' || (u.protocol === 'http:' && local)) && u.username === '' && u.password === '';
+  } catch {
+    return false;
+  }
+}
+
 export const ProvisioningSchema = z.strictObject({
   /** Optional schema version for future migrations of the format. */
   version: z.literal(1).optional(),
@@ -17,6 +28,12 @@ export const ProvisioningSchema = z.strictObject({
   directories: DirectoriesConfigSchema.optional(),
   /** Monitored extensions with busy-lamp field: `[{extension, name?}]` (electron/services/presence-service.ts). */
   favorites: FavoritesSchema.optional(),
+  /** Auto-update (Electron): electron-updater's generic provider at `url` (latest.yml + installers); absent ⇒ off. */
+  update: z
+    .strictObject({
+      url: z.string().max(2048).refine(updateUrlAllowed, 'must be an https URL without user or password (http only for localhost)'),
+    })
+    .optional(),
 });
 export type Provisioning = z.output<typeof ProvisioningSchema>;
 

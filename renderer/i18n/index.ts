@@ -3,7 +3,7 @@
  * `fr`/`nl` are typed `Dictionary` (= exactly the keys of `en`), and `DICTIONARIES` below is typed
  * `Record<Language, Dictionary>`, so a missing or extra key fails svelte-check and tsc.
  */
-import type { Language } from '../../electron/contract';
+import type { Language, LanguagePreference } from '../../electron/contract';
 import { en, type Dictionary, type MessageKey } from './en';
 import { fr } from './fr';
 import { nl } from './nl';
@@ -37,4 +37,17 @@ export function translate(language: Language, key: string, params?: Params): str
 export function languageFromTag(tag: string | undefined): Language {
   const primary = (tag ?? '').toLowerCase().split('-')[0];
   return primary === 'fr' || primary === 'nl' ? primary : 'en';
+}
+
+/**
+ * The UI language for a preference: a set language as is; `system` → the first of the OS's / browser's preferred
+ * languages (app.getPreferredSystemLanguages(), navigator.languages) that we have, else English.
+ */
+export function resolveLanguage(preference: LanguagePreference | undefined, preferred: readonly string[]): Language {
+  if (preference && preference !== 'system') return preference;
+  for (const tag of preferred) {
+    const primary = tag.toLowerCase().split(/[-_]/)[0];
+    if (primary === 'en' || primary === 'fr' || primary === 'nl') return primary;
+  }
+  return 'en';
 }

@@ -62,3 +62,33 @@ test('do not disturb: callers hear busy, the receptionist sees who called and ca
   await page.getByRole('button', { name: /Do not disturb/ }).click();
   await expect(page.getByRole('button', { name: /Do not disturb/ })).toHaveCount(0);
 });
+
+test('the compact incoming-call view (index.html?view=incoming) shows the caller; Answer there answers the call', async ({ page }) => {
+  const url = await open(page, { incomingCallWindow: true });
+  // Electron opens this view in an always-on-top, non-focusable window; the web host serves the same page.
+  const compact = await page.context().newPage();
+  await compact.goto(`${url.origin}/?token=${url.searchParams.get('token')}&view=incoming`);
+  await expect(compact.getByText('No call ringing')).toBeVisible();
+  await expect(compact.locator('.registration')).toHaveCount(0); // no panes, no info pane
+  await baresip('1002', 'dial', 'sip:1001@127.0.0.1');
+  const ringing = compact.locator('section.call');
+  await expect(ringing).toContainText('1002');
+  await ringing.getByRole('button', { name: 'Answer' }).click();
+  await expect(live(page)).toContainText('Connected');
+  await expect(compact.getByText('No call ringing')).toBeVisible();
+  await compact.close();
+});
+
+test.describe('language follows the browser by default', () => {
+  test.use({ locale: 'fr-FR' });
+  test('language "system" in a French browser shows the console in French; a set language wins', async ({ page }) => {
+    console_ = await startConsole({ transport: 'udp', port: 5060, media: 'rtp' }, { preferences: { language: 'system' } });
+    await page.goto(console_.url);
+    await expect(page.locator('.registration')).toHaveText(/Enregistré/);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+    await console_.stop();
+    console_ = await startConsole({ transport: 'udp', port: 5060, media: 'rtp' }, { preferences: { language: 'nl' } });
+    await page.goto(console_.url);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'nl');
+  });
+});

@@ -1,6 +1,6 @@
 /** Current UI language and theme, driven by main's preferences; before the first snapshot, by the browser. */
-import type { Language, Theme } from '../../../electron/contract';
-import { languageFromTag, translate, type Params } from '../../i18n';
+import type { Language, LanguagePreference, Theme } from '../../../electron/contract';
+import { languageFromTag, resolveLanguage, translate, type Params } from '../../i18n';
 
 export class Locale {
   #language = $state<Language>(languageFromTag(typeof navigator === 'undefined' ? undefined : navigator.language));
@@ -13,7 +13,9 @@ export class Locale {
     return this.#theme;
   }
 
-  setLanguage(language: Language): void {
+  /** `system` follows the browser's languages (in Electron, Chromium's are the OS's). */
+  setLanguage(preference: LanguagePreference): void {
+    const language = resolveLanguage(preference, typeof navigator === 'undefined' ? [] : navigator.languages);
     this.#language = language;
     document.documentElement.lang = language;
   }

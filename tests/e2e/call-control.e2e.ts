@@ -4,11 +4,14 @@
  * plays 440 Hz, 1002 is switched to 700 Hz, 1003 plays 1000 Hz, 1004 plays 2000 Hz. baresip's recordings stop at the
  * first re-INVITE of a call (NOTES.md), so recordings are only read from calls that were never held.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { baresip, baresipCalls, hangupAll, waitFor, type BaresipUser } from '../testbed/baresip';
 import { clearRecordings, near, newestRecording, toneShare, wavSeconds } from '../testbed/audio';
-import { expect, heardOn, startConsole, test, type RunningConsole } from './console';
+import { expect, heardOn, ROOT, startConsole, test, type RunningConsole } from './console';
 
 let console_: RunningConsole | undefined;
 test.beforeEach(async () => {
@@ -240,3 +243,41 @@ test('keyboard only: answer, consult 1003, complete — counting keystrokes', as
   console.log(`keyboard-only answer + attended transfer: ${keystrokes} keystrokes`);
   expect(keystrokes).toBe(8);
 });
+
+test('keyboard only, as the issue asks: answer, search "100", consult 1003 from the results, complete', async ({ page }) => {
+  // The company directory, imported by the administrator's CLI into the console's data directory.
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-kbd-'));
+  execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), '--import-contacts', join(ROOT, 'tests/fixtures/contacts/e2e-colleagues.csv'), '--directory', 'company', '--db', join(dataDir, 'contacts.sqlite')]);
+  console_ = await startConsole({ transport: 'udp', port: 5060, media: 'rtp' }, { preferences: { language: 'en' } }, ['--data-dir', dataDir]);
+  await page.goto(console_.url);
+  await expect(page.locator('.registration')).toHaveText(/Registered/);
+  let keystrokes = 0;
+  const press = async (key: string) => {
+    keystrokes++;
+    await page.keyboard.press(key);
+  };
+  await baresip('1002', 'dial', 'sip:1001@127.0.0.1');
+  await expect(row(page, '1002')).toContainText('Ringing');
+  await press('F2');
+  await expect(row(page, '1002')).toContainText('Connected');
+  await press('Control+f');
+  const search = page.getByRole('searchbox', { name: 'Search', exact: true });
+  await expect(search).toBeFocused();
+  for (const ch of '100') await press(ch);
+  const results = page.getByRole('list', { name: 'Results' }).locator('li.contact');
+  await expect(results.filter({ hasText: 'Colette Durand' })).toHaveCount(1);
+  const names = await results.allInnerTexts();
+  const index = names.findIndex((t) => t.includes('Colette Durand'));
+  // The first result is selected as the results arrive; move down to Colette.
+  for (let i = 0; i < index; i++) await press('ArrowDown');
+  await expect(results.nth(index)).toHaveAttribute('aria-current', 'true');
+  await press('Enter'); // during a call: consult (attended transfer), the caller is held
+  await expect(row(page, '1002')).toContainText('On hold');
+  const consult = page.locator('li.call:not(.ended)', { hasText: 'Colette Durand' });
+  await expect(consult).toContainText('Connected');
+  await press('F8');
+  await waitFor('1002 ⇄ 1003', async () => /1003/.test(await connectedCalls('1002')), 15_000);
+  await expect(page.locator('li.call:not(.ended)')).toHaveCount(0);
+  console.log(`keyboard-only answer + search + attended transfer: ${keystrokes} keystrokes`);
+});
+

@@ -204,7 +204,10 @@ export class ContactsState {
       return;
     }
     // A short pause between keystrokes: one query per burst of typing, not one per letter.
-    this.#timer = setTimeout(() => void this.#search(), 60);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined; // fired: settle() must not search again (it would reset the selection)
+      void this.#search();
+    }, 60);
   }
 
   async #search(): Promise<void> {

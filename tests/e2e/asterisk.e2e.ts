@@ -99,7 +99,7 @@ test('a favorite (BLF from the 2003 hint) shows who is calling it, and clicking 
     await expect(fav).toHaveAttribute('data-state', 'ringing', { timeout: 10_000 });
     await expect(fav).toContainText('2005');
     const pickup = ami.waitForEvent((e) => e.Event === 'Pickup' && e.Channel?.startsWith('PJSIP/2001-') === true, 10_000);
-    await fav.getByRole('button', { name: /Agent 2003/ }).click();
+    await fav.getByRole('button', { name: /^Agent 2003 \(2003\): .*Pick up/ }).click();
     expect((await pickup).TargetConnectedLineNum).toBe('2005');
     await expect(page.locator('li.call:not(.ended)')).toContainText('Connected');
     await page.locator('li.call:not(.ended)').getByRole('button', { name: 'Hang up' }).click();

@@ -1,5 +1,7 @@
 /** baresip control over its ctrl_tcp module (netstring-framed JSON; one client at a time). Test-bed helper. */
+import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
+import { join } from 'node:path';
 
 export const BARESIP = {
   '1002': { ctrl: 4442, tone: 440, answer: 'manual' },
@@ -86,4 +88,26 @@ export async function hangupAll(): Promise<void> {
       await new Promise((r) => setTimeout(r, 150));
     }
   }
+}
+
+/**
+ * End every dialog Kamailio still tracks as early/confirmed (RPC dlg.end_dlg: BYE both ways). A call whose BYE never
+ * crossed the proxy (a test that dropped its transport mid-call) stays "confirmed" in Kamailio's dialog module, and
+ * the dialog-info it publishes then shows the colleague busy for hours. Call after hangupAll() in presence tests.
+ */
+export function endStaleDialogs(): number {
+  const ctl = `unix:${join(__dirname, 'run', 'kamailio_ctl')}`;
+  const out = execFileSync('kamcmd', ['-s', ctl, 'dlg.list'], { encoding: 'utf8' });
+  let ended = 0;
+  for (const block of out.split(/\n\t?\{/)) {
+    const entry = /h_entry:\s*(\d+)/.exec(block)?.[1];
+    const id = /h_id:\s*(\d+)/.exec(block)?.[1];
+    const state = Number(/\bstate:\s*(\d+)/.exec(block)?.[1]);
+    // 1 unconfirmed, 2 early, 3 confirmed (no ACK yet), 4 confirmed; 5 = deleted
+    if (entry && id && state >= 1 && state <= 4) {
+      execFileSync('kamcmd', ['-s', ctl, 'dlg.end_dlg', entry, id], { encoding: 'utf8' });
+      ended++;
+    }
+  }
+  return ended;
 }

@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import type { Page } from '@playwright/test';
-import { baresip, endStaleDialogs, hangupAll } from '../testbed/baresip';
+import { baresip, hangupAll, restartProxy } from '../testbed/baresip';
 import { sendMwi } from '../testbed/mwi';
 import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
 
@@ -13,7 +13,7 @@ let consoleApp: RunningConsole;
 
 test.beforeAll(async () => {
   await hangupAll();
-  endStaleDialogs(); // earlier suites may have left a dialog whose BYE never crossed the proxy
+  restartProxy(); // presence state from earlier suites (a dialog whose BYE or final PUBLISH never happened) goes
   consoleApp = await startConsole(
     { user: '1001' },
     { favorites: [{ extension: '1002', name: 'Anna' }, { extension: '1003' }, { extension: '1004' }] },

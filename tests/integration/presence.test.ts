@@ -5,7 +5,7 @@
 import { createSoftphone } from '../../sip-core';
 import type { MessageSummary, PresenceStatus, Watch } from '../../sip-core/api/presence';
 import type { Softphone } from '../../sip-core/api/softphone';
-import { baresip, endStaleDialogs, hangupAll, waitFor } from '../testbed/baresip';
+import { baresip, hangupAll, restartProxy, waitFor } from '../testbed/baresip';
 import { sendMwi } from '../testbed/mwi';
 import { account1001, noMedia, sleep, waitForRegistration } from './sip-core-helpers';
 
@@ -30,7 +30,7 @@ function waitState(w: Watch, pred: (s: PresenceStatus) => boolean, what: string,
 
 beforeAll(async () => {
   await hangupAll();
-  endStaleDialogs(); // earlier suites may have left a dialog whose BYE never crossed the proxy
+  restartProxy(); // presence state from earlier suites (a dialog whose BYE or final PUBLISH never happened) goes
   phone = createSoftphone({ account: account1001({ registerExpires: 120 }), media: noMedia, presence: { expires: 120 } });
   await phone.start();
   await waitForRegistration(phone, (s) => s.state === 'registered');

@@ -91,23 +91,12 @@ export async function hangupAll(): Promise<void> {
 }
 
 /**
- * End every dialog Kamailio still tracks as early/confirmed (RPC dlg.end_dlg: BYE both ways). A call whose BYE never
- * crossed the proxy (a test that dropped its transport mid-call) stays "confirmed" in Kamailio's dialog module, and
- * the dialog-info it publishes then shows the colleague busy for hours. Call after hangupAll() in presence tests.
+ * A fresh Kamailio (stop.sh/start.sh kamailio; the UAs re-register): presence state lives in its memory, and a
+ * colleague's dialog-info can stay "confirmed" after an earlier suite's call whose final PUBLISH never happened.
+ * Presence suites start from here so what they assert is what they caused.
  */
-export function endStaleDialogs(): number {
-  const ctl = `unix:${join(__dirname, 'run', 'kamailio_ctl')}`;
-  const out = execFileSync('kamcmd', ['-s', ctl, 'dlg.list'], { encoding: 'utf8' });
-  let ended = 0;
-  for (const block of out.split(/\n\t?\{/)) {
-    const entry = /h_entry:\s*(\d+)/.exec(block)?.[1];
-    const id = /h_id:\s*(\d+)/.exec(block)?.[1];
-    const state = Number(/\bstate:\s*(\d+)/.exec(block)?.[1]);
-    // 1 unconfirmed, 2 early, 3 confirmed (no ACK yet), 4 confirmed; 5 = deleted
-    if (entry && id && state >= 1 && state <= 4) {
-      execFileSync('kamcmd', ['-s', ctl, 'dlg.end_dlg', entry, id], { encoding: 'utf8' });
-      ended++;
-    }
+export function restartProxy(): void {
+  for (const what of ['stop', 'start']) {
+    execFileSync('sh', [join(__dirname, `${what}.sh`), 'kamailio'], { stdio: 'pipe', timeout: 60_000 });
   }
-  return ended;
 }

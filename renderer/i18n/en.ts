@@ -121,6 +121,8 @@ export const en = {
   'phone.pickup': 'Pick up',
   'phone.conference': 'Conference',
   'phone.addToConference': 'Add to conference',
+  'phone.connectLines': 'Connect with another line',
+  'phone.connectWith': 'Connect with line {n} ({name})',
   'phone.inConference': 'In conference',
   'phone.leaveConference': 'Leave conference',
   'phone.endConference': 'End conference',

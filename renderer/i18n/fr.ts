@@ -122,6 +122,8 @@ export const fr: Dictionary = {
   'phone.pickup': 'Intercepter',
   'phone.conference': 'Conférence',
   'phone.addToConference': 'Ajouter à la conférence',
+  'phone.connectLines': 'Mettre en relation avec une autre ligne',
+  'phone.connectWith': 'Mettre en relation avec la ligne {n} ({name})',
   'phone.inConference': 'En conférence',
   'phone.leaveConference': 'Quitter la conférence',
   'phone.endConference': 'Terminer la conférence',

@@ -122,6 +122,8 @@ export const nl: Dictionary = {
   'phone.pickup': 'Overnemen',
   'phone.conference': 'Conferentie',
   'phone.addToConference': 'Aan conferentie toevoegen',
+  'phone.connectLines': 'Verbinden met een andere lijn',
+  'phone.connectWith': 'Verbinden met lijn {n} ({name})',
   'phone.inConference': 'In conferentie',
   'phone.leaveConference': 'Conferentie verlaten',
   'phone.endConference': 'Conferentie beëindigen',

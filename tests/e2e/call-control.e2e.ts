@@ -207,6 +207,11 @@ test('two callers at once: the second rings on line 2; switching lines holds the
   await row(page, '1002').getByRole('button', { name: /^Line 1/ }).click();
   await expect(row(page, '1002')).toContainText('Connected');
   await expect(second).toContainText('On hold');
+  // "Transfer line A to line B": connect the two callers with each other; both lines are free.
+  await row(page, '1002').getByRole('button', { name: 'Transfer' }).click();
+  await row(page, '1002').getByRole('button', { name: 'Connect with line 2 (1003)' }).click();
+  await waitFor('1002 ⇄ 1003', async () => /1003/.test(await connectedCalls('1002')), 15_000);
+  await expect(page.locator('li.call:not(.ended)')).toHaveCount(0);
 });
 
 test('call waiting off: a second caller hears busy and the receptionist is told', async ({ page }) => {

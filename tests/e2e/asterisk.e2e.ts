@@ -5,7 +5,7 @@
  * Asterisk did. Audio: the console's fake microphone plays 440 Hz, and Echo sends it back.
  */
 import type { Page } from '@playwright/test';
-import { AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
+import { connectTestbedAmi, type AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
 import { sipp } from '../testbed/asterisk/sipp';
 import { near } from '../testbed/audio';
 import { expect, heardOn, startConsole, test, type ConsoleAccount, type RunningConsole } from './console';
@@ -16,9 +16,7 @@ const WS: ConsoleAccount = { server: '127.0.0.1', port: 8088, transport: 'ws', w
 let ami: AmiClient;
 let console_: RunningConsole | undefined;
 test.beforeAll(async () => {
-  ami = await AmiClient.connect().catch((e: Error) => {
-    throw new Error(`The Asterisk test bed is not running (${e.message}); start it with tests/testbed/asterisk/start.sh`);
-  });
+  ami = await connectTestbedAmi();
 });
 test.afterAll(async () => ami?.close());
 test.afterEach(async () => {

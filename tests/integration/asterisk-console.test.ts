@@ -16,21 +16,14 @@ import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSession, MediaSessionFactory } from '../../sip-core/api/media';
 import type { Call, Softphone } from '../../sip-core/api/softphone';
-import { AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
+import { connectTestbedAmi, type AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
 import { waitForRegistration } from './sip-core-helpers';
 
 jest.setTimeout(60_000);
 
 let ami: AmiClient;
 beforeAll(async () => {
-  try {
-    ami = await AmiClient.connect();
-  } catch (e) {
-    throw new Error(
-      `The Asterisk test bed is not running (AMI 127.0.0.1:5038: ${(e as Error).message}). ` +
-        'Start it as root with: tests/testbed/asterisk/start.sh',
-    );
-  }
+  ami = await connectTestbedAmi();
 });
 afterAll(async () => {
   await ami?.close();

@@ -9,7 +9,7 @@ import {
   RtpHeader,
   RtpPacket,
 } from 'werift';
-import { AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
+import { connectTestbedAmi, type AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
 import { SipWsClient } from '../testbed/asterisk/sip-ws';
 import { sipp } from '../testbed/asterisk/sipp';
 
@@ -21,14 +21,7 @@ jest.setTimeout(60_000);
 let ami: AmiClient;
 
 beforeAll(async () => {
-  try {
-    ami = await AmiClient.connect();
-  } catch (e) {
-    throw new Error(
-      `The Asterisk test bed is not running (AMI 127.0.0.1:5038: ${(e as Error).message}). ` +
-        'Start it as root with: tests/testbed/asterisk/start.sh',
-    );
-  }
+  ami = await connectTestbedAmi();
 });
 
 afterAll(async () => {

@@ -4,7 +4,6 @@
  * attended/blind transfer on the Asterisk bed (tests/testbed/asterisk/start.sh).
  * The only stand-in is the media endpoint (a plain UDP RTP socket we own), as in sip-core-calls.test.ts.
  */
-import dgram from 'node:dgram';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,63 +11,14 @@ import { join } from 'node:path';
 import { createSoftphone } from '../../sip-core';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot, TransferProgress } from '../../sip-core/api/call';
-import type { MediaSession, MediaSessionFactory } from '../../sip-core/api/media';
+import type { MediaSessionFactory } from '../../sip-core/api/media';
 import { CallError, type Call, type Softphone } from '../../sip-core/api/softphone';
-import { AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
+import { connectTestbedAmi, type AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
 import { baresip, baresipCalls, hangupAll, waitFor, type BaresipUser } from '../testbed/baresip';
-import { account1001, sleep, waitForRegistration } from './sip-core-helpers';
+import { account1001, CountingRtpMedia, sleep, waitForRegistration } from './sip-core-helpers';
 
 jest.setTimeout(90_000);
 
-/** A plain RTP/AVP PCMU endpoint on a real UDP socket; counts RTP packets it receives (a seam we own). */
-class CountingRtpMedia implements MediaSession {
-  received = 0;
-  closed = false;
-  #version = 1;
-  readonly ready: Promise<void>;
-  readonly #socket = dgram.createSocket('udp4');
-
-  constructor() {
-    this.#socket.on('message', (msg) => {
-      if (msg.length >= 12 && msg[0] !== undefined && msg[0] >> 6 === 2) this.received++;
-    });
-    this.ready = new Promise((r) => this.#socket.bind(0, '127.0.0.1', () => r()));
-  }
-  #sdp(): string {
-    const port = this.#socket.address().port;
-    return [
-      'v=0',
-      `o=- 4243 ${this.#version++} IN IP4 127.0.0.1`,
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${port} RTP/AVP 0 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=fmtp:101 0-16',
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
-  }
-  async createOffer(): Promise<string> {
-    await this.ready;
-    return this.#sdp();
-  }
-  async createAnswer(): Promise<string> {
-    await this.ready;
-    return this.#sdp(); // always sendrecv: sip-core must narrow the direction itself
-  }
-  async acceptAnswer(): Promise<void> {}
-  async sendDtmf(): Promise<boolean> {
-    return false;
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#socket.close();
-  }
-}
 
 const medias = new Map<string, CountingRtpMedia>();
 const factory: MediaSessionFactory = {
@@ -498,14 +448,7 @@ describe('INVITEs with Replaces and auto-answer requests', () => {
 describe('transfers on Asterisk (2001 console, 2004 and 2005 are sip-core phones that answer at once)', () => {
   let ami: AmiClient;
   beforeAll(async () => {
-    try {
-      ami = await AmiClient.connect();
-    } catch (e) {
-      throw new Error(
-        `The Asterisk test bed is not running (AMI 127.0.0.1:5038: ${(e as Error).message}). ` +
-          'Start it as root with: tests/testbed/asterisk/start.sh',
-      );
-    }
+    ami = await connectTestbedAmi();
   });
   afterAll(async () => {
     await ami?.close();

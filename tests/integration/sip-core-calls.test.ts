@@ -1,11 +1,10 @@
-import dgram from 'node:dgram';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createSoftphone } from '../../sip-core';
 import type { CallSnapshot } from '../../sip-core/api/call';
-import type { MediaSession, MediaSessionFactory } from '../../sip-core/api/media';
+import type { MediaSessionFactory } from '../../sip-core/api/media';
 import { CallError, type Call, type Softphone } from '../../sip-core/api/softphone';
-import { account1001, sleep, waitForRegistration } from './sip-core-helpers';
+import { account1001, CountingRtpMedia, sleep, waitForRegistration } from './sip-core-helpers';
 
 jest.setTimeout(60_000);
 const run = promisify(execFile);
@@ -56,59 +55,6 @@ function waitForCall(call: Call, predicate: (s: CallSnapshot) => boolean, timeou
   });
 }
 
-/** A plain RTP/AVP PCMU endpoint on a real UDP socket; counts RTP packets it receives (a seam we own). */
-class CountingRtpMedia implements MediaSession {
-  received = 0;
-  remoteOffers: string[] = [];
-  closed = false;
-  #version = 1;
-  readonly ready: Promise<void>;
-  readonly #socket = dgram.createSocket('udp4');
-
-  constructor() {
-    this.#socket.on('message', (msg) => {
-      // RTP version 2, payload type 0 (PCMU): RFC 3550 §5.1.
-      if (msg.length >= 12 && msg[0] !== undefined && msg[0] >> 6 === 2) this.received++;
-    });
-    this.ready = new Promise((r) => this.#socket.bind(0, '127.0.0.1', () => r()));
-  }
-
-  #sdp(): string {
-    const port = this.#socket.address().port;
-    return [
-      'v=0',
-      `o=- 4242 ${this.#version++} IN IP4 127.0.0.1`,
-      's=-',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      `m=audio ${port} RTP/AVP 0 101`,
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=fmtp:101 0-16',
-      'a=ptime:20',
-      'a=sendrecv',
-      '',
-    ].join('\r\n');
-  }
-  async createOffer(): Promise<string> {
-    await this.ready;
-    return this.#sdp();
-  }
-  async createAnswer(remoteOffer: string): Promise<string> {
-    this.remoteOffers.push(remoteOffer);
-    await this.ready;
-    return this.#sdp();
-  }
-  async acceptAnswer(): Promise<void> {}
-  async sendDtmf(): Promise<boolean> {
-    return false;
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.#socket.close();
-  }
-}
 
 const medias: CountingRtpMedia[] = [];
 const factory: MediaSessionFactory = {

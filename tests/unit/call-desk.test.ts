@@ -1,123 +1,12 @@
 /**
  * The console's call handling (lines, hold-others, consult/complete/cancel, conference, call waiting, auto-answer)
- * against a fake Softphone: the Softphone/Call interfaces are our own seam; the real SIP side is covered by the
+ * against a fake Softphone (tests/unit/helpers/fake-softphone.ts): the Softphone/Call interfaces are our own seam; the real SIP side is covered by the
  * integration and E2E suites.
  */
 import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
 import type { CallView, Events } from '../../electron/contract';
-import type { CallSnapshot, CallStateName } from '../../sip-core/api/call';
-import { CallError, type Call, type Softphone, type SoftphoneOptions } from '../../sip-core/api/softphone';
-import type { RegistrationState } from '../../sip-core/api/registration-state';
-
-let seq = 0;
-class FakeCall implements Call {
-  readonly id = `c${++seq}`;
-  #s: CallSnapshot;
-  readonly #listeners = new Set<(s: CallSnapshot) => void>();
-  readonly log: string[] = [];
-  failTransfer = false;
-  constructor(direction: 'incoming' | 'outgoing', user: string, extra: Partial<CallSnapshot> = {}) {
-    this.#s = {
-      id: this.id,
-      accountId: 'acc-1',
-      direction,
-      state: direction === 'incoming' ? 'incoming' : 'dialing',
-      remote: { user, uri: `sip:${user}@pbx` },
-      mediaMode: 'rtp',
-      createdAt: Date.now(),
-      ...extra,
-    };
-  }
-  set(state: CallStateName, patch: Partial<CallSnapshot> = {}): void {
-    this.#s = { ...this.#s, ...patch, state };
-    for (const l of [...this.#listeners]) l(this.#s);
-  }
-  snapshot(): CallSnapshot {
-    return this.#s;
-  }
-  onDidChange(l: (s: CallSnapshot) => void) {
-    this.#listeners.add(l);
-    return () => this.#listeners.delete(l);
-  }
-  async answer() {
-    this.log.push('answer');
-    this.set('active', { answeredAt: Date.now() });
-  }
-  async decline(code: 486 | 603 = 486) {
-    this.log.push(`decline ${code}`);
-    this.set('ended', { endReason: 'declined' });
-  }
-  async hangup() {
-    this.log.push('hangup');
-    this.set('ended', { endReason: 'local-hangup' });
-  }
-  async sendDtmf(t: string) {
-    this.log.push(`dtmf ${t}`);
-  }
-  async renegotiate() {}
-  async hold() {
-    this.log.push('hold');
-    this.set('held');
-  }
-  async unhold() {
-    this.log.push('unhold');
-    this.set('active');
-  }
-  async transfer(target: string) {
-    this.log.push(`transfer ${target}`);
-    if (this.failTransfer) {
-      this.set(this.#s.state, { transfer: { kind: 'blind', target, state: 'failed', status: 404 } });
-      throw new CallError('transfer-failed', 'Transfer failed: 404');
-    }
-    this.set('ended', { endReason: 'transferred' });
-  }
-  async transferTo(other: Call) {
-    this.log.push(`transferTo ${other.id}`);
-    this.set('ended', { endReason: 'transferred' });
-    (other as FakeCall).set('ended', { endReason: 'transferred' });
-  }
-  async deflect(target: string) {
-    this.log.push(`deflect ${target}`);
-    this.set('ended', { endReason: 'deflected' });
-  }
-}
-
-class FakeSoftphone implements Softphone {
-  readonly accountId = 'acc-1';
-  readonly dialed: FakeCall[] = [];
-  #incoming = new Set<(c: Call) => void>();
-  #reg = new Set<(s: RegistrationState) => void>();
-  registration(): RegistrationState {
-    return { state: 'registered', expiresAt: Date.now() + 300_000 };
-  }
-  onDidChangeRegistration(l: (s: RegistrationState) => void) {
-    this.#reg.add(l);
-    return () => this.#reg.delete(l);
-  }
-  onIncomingCall(l: (c: Call) => void) {
-    this.#incoming.add(l);
-    return () => this.#incoming.delete(l);
-  }
-  async start() {
-    for (const l of this.#reg) l(this.registration());
-  }
-  async stop() {}
-  async reconnect() {}
-  dial(target: string): Call {
-    const c = new FakeCall('outgoing', target);
-    this.dialed.push(c);
-    queueMicrotask(() => c.set('active', { answeredAt: Date.now() }));
-    return c;
-  }
-  calls() {
-    return this.dialed;
-  }
-  ring(user: string, extra: Partial<CallSnapshot> = {}): FakeCall {
-    const c = new FakeCall('incoming', user, extra);
-    for (const l of this.#incoming) l(c);
-    return c;
-  }
-}
+import type { SoftphoneOptions } from '../../sip-core/api/softphone';
+import { FakeSoftphone } from './helpers/fake-softphone';
 
 async function setup(preferences: Record<string, unknown> = {}) {
   const phone = new FakeSoftphone();

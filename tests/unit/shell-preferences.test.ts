@@ -2,7 +2,8 @@
  * The desktop shell's preference-driven decisions: notification duration, compact incoming-call window, configurable
  * global shortcuts, auto-update, language following the OS.
  */
-import { parseCommand, type CallView } from '../../electron/contract';
+import { parseCommand } from '../../electron/contract';
+import { callView } from './helpers/call-view';
 import { DEFAULT_PREFERENCES, PreferencesPatchSchema } from '../../electron/contract/dto';
 import {
   INCOMING_VIEW_QUERY,
@@ -15,19 +16,7 @@ import { UPDATE_FIRST_CHECK_MS, UPDATE_INTERVAL_MS, updateCheckDue, updateNotice
 import { parseProvisioning, ProvisioningError } from '../../electron/services/provisioning';
 import { resolveLanguage } from '../../renderer/i18n';
 
-const call = (id: string, state: CallView['state'], extra: Partial<CallView> = {}): CallView => ({
-  id,
-  accountId: 'acc-1',
-  direction: 'incoming',
-  state,
-  remote: { user: '1002', uri: 'sip:1002@pbx' },
-  mediaMode: 'rtp',
-  createdAt: 0,
-  line: 1,
-  muted: false,
-  volume: 1,
-  ...extra,
-});
+const call = callView;
 const WORK_AREA = { x: 0, y: 0, width: 1920, height: 1040 };
 
 describe('notification duration preference', () => {

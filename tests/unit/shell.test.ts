@@ -1,5 +1,5 @@
-import type { CallView } from '../../electron/contract';
 import { parseLaunchArgs } from '../../electron/main/launch-args';
+import { callView } from './helpers/call-view';
 import { externalUrlAllowed, ipcSenderAllowed, mainWindowOptions, navigationDecision } from '../../electron/main/policy';
 import {
   closeAction,
@@ -16,19 +16,7 @@ import {
 } from '../../electron/main/shell';
 
 const APP = 'file:///opt/rc/resources/app.asar/dist/renderer/index.html';
-const call = (id: string, state: CallView['state'], extra: Partial<CallView> = {}): CallView => ({
-  id,
-  accountId: 'acc-1',
-  direction: 'incoming',
-  state,
-  remote: { user: '1002', uri: 'sip:1002@pbx' },
-  mediaMode: 'rtp',
-  createdAt: 0,
-  line: 1,
-  muted: false,
-  volume: 1,
-  ...extra,
-});
+const call = callView;
 
 describe('Electron shell decisions', () => {
   it('window: hidden start honoured, app page allowed, http(s) opened outside, everything else denied', () => {

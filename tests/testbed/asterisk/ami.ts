@@ -248,3 +248,15 @@ function parseBlock(block: string): AmiMessage {
   }
   return msg;
 }
+
+/** AMI of the Asterisk test bed, or an error that says how to start it (every Asterisk suite begins here). */
+export async function connectTestbedAmi(): Promise<AmiClient> {
+  try {
+    return await AmiClient.connect();
+  } catch (e) {
+    throw new Error(
+      `The Asterisk test bed is not running (AMI 127.0.0.1:5038: ${(e as Error).message}). ` +
+        'Start it as root with: tests/testbed/asterisk/start.sh',
+    );
+  }
+}

@@ -1,6 +1,6 @@
 /**
  * A fake Softphone/Call at our own sip-core seam (the interfaces in sip-core/api), for unit tests that drive the real
- * ConsoleService. Same behaviour as the one in call-desk.test.ts: answer/hold/unhold/hangup settle at once, dialed
+ * ConsoleService (call desk, headset bridge): answer/hold/unhold/hangup settle at once, dialed
  * calls are answered on the next microtask.
  */
 import type { CallSnapshot, CallStateName } from '../../../sip-core/api/call';

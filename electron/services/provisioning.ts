@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { AccountInputSchema, PreferencesPatchSchema } from '../contract/dto';
 import { DirectoriesConfigSchema } from './directory/directory-config';
 import { FavoritesSchema } from '../contract/presence';
+import { companyCa, TlsCaError } from './tls-ca';
 
 /** Updates come over https; plain http only from this machine (a test server). No credentials in the URL. */
 export function updateUrlAllowed(url: string): boolean {
@@ -95,5 +96,22 @@ export function loadProvisioningFile(path: string): Provisioning {
   } catch (e) {
     throw new ProvisioningError(`Provisioning file is not valid JSON: ${(e as Error).message}`);
   }
-  return parseProvisioning(json);
+  return checkProvisioningFiles(parseProvisioning(json));
+}
+
+/**
+ * Files a provisioning file points to (an account's tlsCaFile) must be there and usable now, at load, rather than
+ * fail later on: the error names the field and the path, never the file's contents.
+ */
+export function checkProvisioningFiles(p: Provisioning): Provisioning {
+  p.accounts.forEach((account, i) => {
+    try {
+      companyCa(account);
+    } catch (e) {
+      if (!(e instanceof TlsCaError)) throw e;
+      const field = `accounts[${i}].${e.field}`;
+      throw new ProvisioningError(`Provisioning file: field ${field}: ${e.why}`, field);
+    }
+  });
+  return p;
 }

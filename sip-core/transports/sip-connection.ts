@@ -3,11 +3,17 @@
  * into a SIP.js Transport. A connection carries whole SIP messages as strings in both directions.
  */
 import type { SipTransportKind } from '../api/account';
+import type { TlsProblem } from '../api/registration-state';
+
+export type { TlsProblem };
 
 /** Why a connection could not be made or was lost; mirrors RegistrationFailureReason's transport reasons. */
 export type SipConnectionErrorKind = 'dns' | 'tls' | 'network' | 'timeout';
 
 export class SipConnectionError extends Error {
+  /** Kind `tls` only: the certificate problem behind it (from `code`; `handshake` when there is no better answer). */
+  declare readonly tlsProblem?: TlsProblem;
+
   constructor(
     readonly kind: SipConnectionErrorKind,
     message: string,
@@ -16,7 +22,32 @@ export class SipConnectionError extends Error {
   ) {
     super(message);
     this.name = 'SipConnectionError';
+    if (kind === 'tls') this.tlsProblem = tlsProblemOf(code) ?? 'handshake';
   }
+}
+
+const TLS_PROBLEM_BY_CODE: Readonly<Record<string, TlsProblem>> = {
+  CERT_HAS_EXPIRED: 'expired',
+  CERT_NOT_YET_VALID: 'not-yet-valid',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'wrong-name',
+  HOSTNAME_MISMATCH: 'wrong-name',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unknown-ca',
+  UNABLE_TO_GET_ISSUER_CERT: 'unknown-ca',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unknown-ca',
+  SELF_SIGNED_CERT_IN_CHAIN: 'unknown-ca',
+  CERT_UNTRUSTED: 'unknown-ca',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed',
+  CERT_REVOKED: 'revoked',
+};
+
+/**
+ * The certificate problem behind a Node/OpenSSL error code: a known verification code maps to its problem, any other
+ * TLS code (see isTlsErrorCode) to `handshake`; no code or a non-TLS code (ECONNREFUSED…) gives undefined.
+ */
+export function tlsProblemOf(code: string | undefined): TlsProblem | undefined {
+  if (code === undefined) return undefined;
+  if (Object.prototype.hasOwnProperty.call(TLS_PROBLEM_BY_CODE, code)) return TLS_PROBLEM_BY_CODE[code];
+  return isTlsErrorCode(code) ? 'handshake' : undefined;
 }
 
 export interface SipEndpoint {
@@ -47,6 +78,11 @@ export interface SipConnectionOptions {
   readonly kind: SipTransportKind;
   readonly host: string;
   readonly port: number;
+  /**
+   * IP to connect to (e.g. from resolveSipServer); `host` stays the name used for TLS SNI/certificate check and
+   * the WS URL/Host header. Without it `host` is resolved at connect().
+   */
+  readonly address?: string;
   /** Connect/handshake timeout (ms, default 8000). */
   readonly connectTimeoutMs?: number;
   /** TLS/WSS: verify the server certificate (default true). */

@@ -34,7 +34,7 @@ export class StreamSipConnection implements SipConnection {
 
   async connect(): Promise<void> {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const address = await resolve(this.options.host, timeoutMs);
+    const address = this.options.address ?? (await resolve(this.options.host, timeoutMs));
     const socket = await new Promise<net.Socket>((resolvePromise, reject) => {
       let stage: 'connect' | 'tls' = 'connect';
       let s: net.Socket;

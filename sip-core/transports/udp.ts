@@ -32,7 +32,7 @@ export class UdpSipConnection implements SipConnection {
   }
 
   async connect(): Promise<void> {
-    const address = await resolve(this.options.host, this.options.connectTimeoutMs);
+    const address = this.options.address ?? (await resolve(this.options.host, this.options.connectTimeoutMs));
     let socket = dgram.createSocket(net.isIPv6(address) ? 'udp6' : 'udp4');
     // Same local port as the previous connection: our Contact (host:port) stays the same, so the registrar updates
     // our binding instead of keeping a dead one beside it (which would fork calls to nowhere until it expires).

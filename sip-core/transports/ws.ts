@@ -8,6 +8,7 @@ import {
   type SipConnectionOptions,
   type SipEndpoint,
 } from './sip-connection';
+import { pinnedLookup } from './resolver';
 import { resolve } from './udp';
 
 /** SIP over WebSocket (RFC 7118): subprotocol "sip", one SIP message per WebSocket message. */
@@ -39,9 +40,11 @@ export class WsSipConnection implements SipConnection {
   async connect(): Promise<void> {
     const timeoutMs = this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     // Resolve first so a bad name is reported as dns, not as a generic ws error.
-    await resolve(this.options.host, timeoutMs);
+    // A pre-resolved `address` (RFC 3263 target) is used as is; the URL keeps the name (Host header, SNI).
+    const address = this.options.address ?? (await resolve(this.options.host, timeoutMs));
     const socket = new WebSocket(this.url, 'sip', {
       handshakeTimeout: timeoutMs,
+      lookup: pinnedLookup(address),
       rejectUnauthorized: this.options.tlsVerify !== false,
       ca: this.options.tlsCa ? [...tls.rootCertificates, this.options.tlsCa] : undefined,
     });

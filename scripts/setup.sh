@@ -7,7 +7,7 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 
 PKGS="kamailio kamailio-presence-modules kamailio-websocket-modules kamailio-sqlite-modules rtpengine-daemon
 baresip-core sip-tester sox sqlite3 chromium libusb-1.0-0 python3 iproute2 procps debootstrap zstd openssl
-slapd ldap-utils"
+slapd ldap-utils iptables ethtool iputils-ping dnsmasq-base kamailio-tls-modules"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

@@ -5,20 +5,27 @@ import { join } from 'node:path';
 
 export const TESTBED_DIR = join(__dirname);
 
-export function recordingsDir(user: string): string {
-  return join(TESTBED_DIR, `ua${user}`, 'rec');
+/** Directory holding the UAs' ua<user>/ dirs: this bed's (default) or the remote bed's (tests/testbed/remote). */
+let uaRoot = TESTBED_DIR;
+/** Select whose recordings the helpers read; no argument: back to the loopback bed's. */
+export function setRecordingsRoot(dir = TESTBED_DIR): void {
+  uaRoot = dir;
+}
+
+export function recordingsDir(user: string, root = uaRoot): string {
+  return join(root, `ua${user}`, 'rec');
 }
 
 /** Remove a UA's recordings so the next call's file is unambiguous. */
-export function clearRecordings(user: string): void {
-  const d = recordingsDir(user);
+export function clearRecordings(user: string, root = uaRoot): void {
+  const d = recordingsDir(user, root);
   if (!existsSync(d)) return;
   for (const f of readdirSync(d)) rmSync(join(d, f), { force: true });
 }
 
 /** Newest "*-dec.wav" (what the UA received and decoded). */
-export function newestRecording(user: string): string | undefined {
-  const d = recordingsDir(user);
+export function newestRecording(user: string, root = uaRoot): string | undefined {
+  const d = recordingsDir(user, root);
   if (!existsSync(d)) return undefined;
   const files = readdirSync(d)
     .filter((f) => f.endsWith('-dec.wav'))

@@ -10,6 +10,16 @@ export const BARESIP = {
 } as const;
 export type BaresipUser = keyof typeof BARESIP;
 
+/** ctrl_tcp address of the UAs: 127.0.0.1 (loopback bed) unless changed; the remote bed's UAs are at 198.18.0.2. */
+let baresipHost = '127.0.0.1';
+/** Point the helpers of this module (baresip, baresipCalls, hangupAll) at another bed's UAs; no argument: default. */
+export function setBaresipHost(host = '127.0.0.1'): void {
+  baresipHost = host;
+}
+export function getBaresipHost(): string {
+  return baresipHost;
+}
+
 export interface BaresipResponse {
   ok: boolean;
   data: string;
@@ -20,10 +30,16 @@ function netstring(s: string): Buffer {
   return Buffer.concat([Buffer.from(`${b.length}:`), b, Buffer.from(',')]);
 }
 
-/** Send one command and wait for its response (events in between are ignored). */
-export function baresip(user: BaresipUser, command: string, params = '', timeoutMs = 5000): Promise<BaresipResponse> {
+/** Send one command and wait for its response (events in between are ignored). `host`: see setBaresipHost. */
+export function baresip(
+  user: BaresipUser,
+  command: string,
+  params = '',
+  timeoutMs = 5000,
+  host = baresipHost,
+): Promise<BaresipResponse> {
   return new Promise((resolve, reject) => {
-    const sock = createConnection({ host: '127.0.0.1', port: BARESIP[user].ctrl });
+    const sock = createConnection({ host, port: BARESIP[user].ctrl });
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => {
       sock.destroy();
@@ -59,8 +75,8 @@ export function baresip(user: BaresipUser, command: string, params = '', timeout
 }
 
 /** `listcalls` output lines, e.g. "ESTABLISHED sip:1001@127.0.0.1". */
-export async function baresipCalls(user: BaresipUser): Promise<string> {
-  return (await baresip(user, 'listcalls')).data;
+export async function baresipCalls(user: BaresipUser, host = baresipHost): Promise<string> {
+  return (await baresip(user, 'listcalls', '', 5000, host)).data;
 }
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000, stepMs = 200): Promise<T> {
@@ -79,12 +95,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 /** Hang up every call of every baresip UA (tests call it to leave the shared bed clean). */
-export async function hangupAll(): Promise<void> {
+export async function hangupAll(host = baresipHost): Promise<void> {
   for (const u of Object.keys(BARESIP) as BaresipUser[]) {
     for (let i = 0; i < 4; i++) {
-      const calls = await baresipCalls(u).catch(() => '');
+      const calls = await baresipCalls(u, host).catch(() => '');
       if (!/sip:/.test(calls)) break;
-      await baresip(u, 'hangup').catch(() => undefined);
+      await baresip(u, 'hangup', '', 5000, host).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 150));
     }
   }

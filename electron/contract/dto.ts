@@ -14,6 +14,26 @@ export type Theme = (typeof THEMES)[number];
 
 const hostPattern = /^[A-Za-z0-9.\-:[\]]+$/;
 
+/** Largest company-CA PEM accepted inline or from a file (a few certificates fit many times over). */
+export const TLS_CA_MAX_CHARS = 64 * 1024;
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+?-----END CERTIFICATE-----/g;
+/** The PEM CERTIFICATE blocks of `text` (text around them, as in CA bundles, is ignored). */
+export function pemCertificates(text: string): string[] {
+  return text.match(PEM_CERTIFICATE) ?? [];
+}
+/**
+ * One or more PEM CERTIFICATE blocks and no other PEM block (a private key pasted by mistake is refused); comments
+ * or `openssl x509 -text` output around the blocks are allowed, as OpenSSL ignores them.
+ */
+export function isPemCertificates(text: string): boolean {
+  const blocks = pemCertificates(text);
+  return blocks.length > 0 && (text.match(/-----BEGIN /g) ?? []).length === blocks.length;
+}
+/** POSIX `/…` or Windows `C:\…` / `\\server\share…`. */
+function isAbsolutePath(p: string): boolean {
+  return /^\//.test(p) || /^[A-Za-z]:[\\/]/.test(p) || /^\\\\[^\\]/.test(p);
+}
+
 /** An account as entered in setup or in a provisioning file (the password is write-only). */
 export const AccountInputSchema = z.strictObject({
   server: z.string().min(1).max(253).regex(hostPattern, 'must be a host name or IP address'),
@@ -29,10 +49,41 @@ export const AccountInputSchema = z.strictObject({
   media: z.enum(['auto', 'webrtc', 'rtp']).default('auto'),
   tlsVerify: z.boolean().optional(),
   wsPath: z.string().max(256).regex(/^\//, 'must start with /').optional(),
+  /**
+   * Servers in order of preference (failover; back to the first when it answers again). Each may be a DNS name,
+   * resolved the RFC 3263 way (NAPTR → SRV → A/AAAA; no port ⇒ SRV decides). Absent: `server` alone. All entries
+   * must be WebSocket (ws/wss) or all not: the media mode follows the transport.
+   */
+  servers: z
+    .array(
+      z.strictObject({
+        host: z.string().min(1).max(253).regex(hostPattern, 'must be a host name or IP address'),
+        port: z.number().int().min(1).max(65535).optional(),
+        transport: z.enum(['udp', 'tcp', 'tls', 'ws', 'wss']).optional(),
+      }),
+    )
+    .min(1)
+    .max(8)
+    .optional(),
+  /** DNS servers for the SIP server names ("ip" or "ip:port"); absent: the system's. */
+  dnsServers: z
+    .array(z.string().max(64).regex(/^(?:[0-9.]+|\[[0-9a-fA-F:.]+\])(?::\d{1,5})?$|^[0-9a-fA-F:]+$/, 'must be an IP address, optionally with :port'))
+    .max(4)
+    .optional(),
+  /** CRLF keep-alive interval in seconds (0: none; default 10). */
+  keepAliveSeconds: z.number().int().min(0).max(3600).optional(),
+  /** No audio from the far end for this many seconds while both talk ⇒ the call ends as "line lost" (0: never; default 30). */
+  mediaTimeoutSeconds: z.number().int().min(0).max(3600).optional(),
+  /** RTP bridge: local IP address to use for audio (default: the one that routes to the PBX). */
+  mediaAddress: z.string().max(64).regex(/^[0-9a-fA-F.:]+$/, 'must be an IP address').optional(),
   /** How an incoming call is declined: 486 Busy Here or 603 Decline. */
   rejectCode: z.union([z.literal(486), z.literal(603)]).optional(),
   /** DTMF as RFC 4733 telephone-event in the media (default) or as SIP INFO. */
   dtmfMode: z.enum(['rfc4733', 'info']).optional(),
+  /** TLS/WSS: the company CA inline, PEM (one or more CERTIFICATE blocks), trusted in addition to the usual roots. */
+  tlsCa: z.string().max(TLS_CA_MAX_CHARS).refine(isPemCertificates, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE----- …)').optional(),
+  /** TLS/WSS: the company CA as an absolute path to a PEM file, read when the account is set up. */
+  tlsCaFile: z.string().min(2).max(4096).refine(isAbsolutePath, 'must be an absolute path').optional(),
 });
 export type AccountInput = z.input<typeof AccountInputSchema>;
 
@@ -50,14 +101,31 @@ export interface AccountView {
 
 export type RegistrationView =
   | { readonly state: 'unregistered' }
-  | { readonly state: 'registering'; readonly attempt: number }
-  | { readonly state: 'registered'; readonly expiresAt: number }
+  | { readonly state: 'registering'; readonly attempt: number; readonly server?: string }
+  | { readonly state: 'registered'; readonly expiresAt: number; readonly server?: string; readonly backup?: boolean }
   | {
       readonly state: 'failed';
       readonly reason: 'auth' | 'timeout' | 'dns' | 'tls' | 'network' | 'rejected';
+      readonly server?: string;
+      /** The connection was lost while registered; calls stay up while the console reconnects. */
+      readonly lost?: boolean;
       readonly detail: string;
+      /** Reason `tls` only: the certificate problem, when known. */
+      readonly tlsProblem?: TlsProblem;
       readonly retryAt?: number;
     };
+
+/** Certificate problems behind a `tls` registration failure (mirrors sip-core's TlsProblem). */
+export const TLS_PROBLEMS = ['expired', 'not-yet-valid', 'wrong-name', 'unknown-ca', 'self-signed', 'revoked', 'handshake'] as const;
+export type TlsProblem = (typeof TLS_PROBLEMS)[number];
+
+/**
+ * The message key for a failed registration: `registration.failed.<reason>`, or `registration.failed.tls.<problem>`
+ * when the certificate problem is known (the renderer's status and main's global message use the same words).
+ */
+export function registrationFailureKey(r: { readonly reason: string; readonly tlsProblem?: TlsProblem | undefined }): string {
+  return r.reason === 'tls' && r.tlsProblem !== undefined ? `registration.failed.tls.${r.tlsProblem}` : `registration.failed.${r.reason}`;
+}
 
 export type CallStateView = 'dialing' | 'ringing' | 'incoming' | 'connecting' | 'active' | 'held' | 'ended';
 

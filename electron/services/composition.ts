@@ -3,6 +3,7 @@ import { createSoftphone } from '../../sip-core';
 import { createRtpBridgeSession } from '../../sip-core/media/rtp-bridge';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { SipLogger } from '../../sip-core/api/softphone';
+import type { SipAccountConfig } from '../../sip-core/api/account';
 import { ConsoleService, type ConsoleServiceOptions } from './console-service';
 import { createRendererMediaSession, type RendererMediaHub } from './renderer-media-hub';
 import { type HeadsetDevices, HeadsetService } from './headset-service';
@@ -14,12 +15,20 @@ export async function loadNodeHidDevices(): Promise<HeadsetDevices> {
   return { list: listTelephonyHeadsets, open: openHeadset };
 }
 
-export function createMediaFactory(hub: RendererMediaHub, logger?: SipLogger): MediaSessionFactory {
+/**
+ * Per account: WebRTC calls relay the renderer's own peer; RTP-bridge calls bind the PBX leg to the address the
+ * kernel routes to the PBX (or the administrator's `mediaAddress`), never blindly to loopback.
+ */
+export function createMediaFactory(hub: RendererMediaHub, account?: Pick<SipAccountConfig, 'mediaAddress'>, logger?: SipLogger): MediaSessionFactory {
   return {
-    create: (callId, mode) =>
+    create: (callId, mode, context) =>
       mode === 'webrtc'
         ? createRendererMediaSession(callId, hub)
-        : createRtpBridgeSession(callId, hub, { bindHost: '127.0.0.1', ...(logger && { logger }) }),
+        : createRtpBridgeSession(callId, hub, {
+            ...(account?.mediaAddress && { bindHost: account.mediaAddress }),
+            ...(context?.signallingPeer && { signallingPeer: context.signallingPeer }),
+            ...(logger && { logger }),
+          }),
   };
 }
 
@@ -37,7 +46,7 @@ export function createConsoleService(
     ...rest,
     extensions: [...(options.extensions ?? []), ...(headset ? [headset] : []), presence],
     createSoftphone,
-    createMediaFactory: (hub) => createMediaFactory(hub, options.logger),
+    createMediaFactory: (hub, account) => createMediaFactory(hub, account, options.logger),
     userAgent: 'ReceptionistConsole/0.1',
   });
   // Starts with the app in both hosts; no headset plugged (or no node-hid) just leaves the slot empty.

@@ -12,7 +12,7 @@ import type {
   RegistrationView,
   Snapshot,
 } from '../contract/dto';
-import { AccountInputSchema, DEFAULT_PREFERENCES } from '../contract/dto';
+import { AccountInputSchema, DEFAULT_PREFERENCES, registrationFailureKey } from '../contract/dto';
 import {
   MAX_COMMAND_BYTES,
   parseCommand,
@@ -35,6 +35,7 @@ import type { RegistrationState } from '../../sip-core/api/registration-state';
 import type { Call, Softphone, SoftphoneOptions, SipLogger } from '../../sip-core/api/softphone';
 import { CallError } from '../../sip-core/api/softphone';
 import { parseDialUrl } from './dial-url';
+import { companyCa, TlsCaError } from './tls-ca';
 import { MessageCenter } from './message-center';
 import { RendererMediaHub } from './renderer-media-hub';
 import type { Provisioning } from './provisioning';
@@ -94,7 +95,7 @@ export interface ConsoleServiceOptions {
   readonly host: 'electron' | 'web';
   readonly createSoftphone: (options: SoftphoneOptions) => Softphone;
   /** Builds the per-call media factory for the given renderer hub (WebRTC relay or RTP bridge). */
-  readonly createMediaFactory: (hub: RendererMediaHub) => MediaSessionFactory;
+  readonly createMediaFactory: (hub: RendererMediaHub, account: SipAccountConfig) => MediaSessionFactory;
   readonly logger?: SipLogger;
   /** How long an ended call stays visible before `call.removed` (ms). */
   readonly endedCallLingerMs?: number;
@@ -134,8 +135,13 @@ interface CallEntry {
 
 const DEFAULT_PORTS: Record<SipAccountConfig['transport'], number> = { udp: 5060, tcp: 5060, tls: 5061, ws: 80, wss: 443 };
 
-export function accountConfigFromInput(id: string, input: AccountInput): SipAccountConfig {
+/**
+ * Throws TlsCaError when the company CA (tlsCa / tlsCaFile) cannot be used, unless `onTlsCaProblem` is given: then
+ * the account is set up without it (its TLS connections fail as "not signed by a trusted authority").
+ */
+export function accountConfigFromInput(id: string, input: AccountInput, onTlsCaProblem?: (e: TlsCaError) => void): SipAccountConfig {
   const a = AccountInputSchema.parse(input);
+  const tlsCa = companyCaOrReport(a, onTlsCaProblem);
   return {
     id,
     server: a.server,
@@ -152,7 +158,23 @@ export function accountConfigFromInput(id: string, input: AccountInput): SipAcco
     ...(a.tlsVerify !== undefined && { tlsVerify: a.tlsVerify }),
     ...(a.wsPath !== undefined && { wsPath: a.wsPath }),
     ...(a.dtmfMode !== undefined && { dtmfMode: a.dtmfMode }),
+    ...(tlsCa !== undefined && { tlsCa }),
+    ...(a.servers !== undefined && { servers: a.servers }),
+    ...(a.dnsServers !== undefined && { dnsServers: a.dnsServers }),
+    ...(a.keepAliveSeconds !== undefined && { keepAliveSeconds: a.keepAliveSeconds }),
+    ...(a.mediaTimeoutSeconds !== undefined && { mediaTimeoutSeconds: a.mediaTimeoutSeconds }),
+    ...(a.mediaAddress !== undefined && { mediaAddress: a.mediaAddress }),
   };
+}
+
+function companyCaOrReport(a: Pick<AccountInput, 'tlsCa' | 'tlsCaFile'>, onProblem?: (e: TlsCaError) => void): string | undefined {
+  try {
+    return companyCa(a);
+  } catch (e) {
+    if (!(e instanceof TlsCaError) || !onProblem) throw e;
+    onProblem(e);
+    return undefined;
+  }
 }
 
 function accountView(e: AccountEntry): AccountView {
@@ -346,6 +368,14 @@ export class ConsoleService {
   readonly #handlers: { [N in CoreCommandName]: Handler<N> } = {
     'app.snapshot': () => this.snapshot(),
     'account.save': async (input) => {
+      // Reading files is for the administrator's provisioning file, not for a (possibly remote) window.
+      if (input.tlsCaFile !== undefined) throw new CommandFailure('bad-request', 'tlsCaFile can only be set in a provisioning file');
+      try {
+        companyCa(input);
+      } catch (e) {
+        if (e instanceof TlsCaError) throw new CommandFailure('bad-request', e.message);
+        throw e;
+      }
       for (const a of [...this.#accounts]) await this.#removeAccount(a);
       const entry = await this.#addAccount(input);
       this.#persist();
@@ -618,10 +648,12 @@ export class ConsoleService {
 
   async #addAccount(input: AccountInput): Promise<AccountEntry> {
     const id = `acc-${this.#accounts.length + 1}`;
-    const config = accountConfigFromInput(id, input);
+    // A company CA file that went missing since it was provisioned: say so, and keep the account (it will fail as
+    // "not signed by a trusted authority" until the file is back).
+    const config = accountConfigFromInput(id, input, (e) => this.messages.add('error', 'account.tlsCaUnusable', { message: e.message }));
     const softphone = this.options.createSoftphone({
       account: config,
-      media: this.options.createMediaFactory(this.media),
+      media: this.options.createMediaFactory(this.media, config),
       ...(this.options.logger && { logger: this.options.logger }),
       ...(this.options.userAgent && { userAgent: this.options.userAgent }),
     });
@@ -661,8 +693,9 @@ export class ConsoleService {
     const previous = entry.registration;
     entry.registration = registrationView(s);
     this.#broadcast('registration.changed', { accountId: entry.id, registration: entry.registration });
-    if (s.state === 'failed' && (previous.state !== 'failed' || previous.reason !== s.reason)) {
-      this.messages.add('error', `registration.failed.${s.reason}`, { detail: s.detail, server: entry.config.server });
+    // A certificate problem has its own words (registration.failed.tls.expired …); a new problem is a new message.
+    if (s.state === 'failed' && (previous.state !== 'failed' || registrationFailureKey(previous) !== registrationFailureKey(s))) {
+      this.messages.add('error', registrationFailureKey(s), { detail: s.detail, server: entry.config.server });
     } else if (s.state === 'registered' && previous.state === 'failed') {
       this.messages.add('info', 'registration.ok', { server: entry.config.server });
     }
@@ -773,6 +806,10 @@ export class ConsoleService {
             status: s.endStatus ?? 0,
           });
         }
+        return;
+      case 'media-timeout':
+        // The far end went silent for good (network trouble): we hung up so nobody stays in a dead call.
+        this.messages.add('error', 'call.lineLost', { name: who, number: s.remote.user });
         return;
       case 'cancelled':
         if (s.direction === 'incoming' && before.state === 'incoming') {

@@ -4,6 +4,15 @@ export type MediaMode = 'auto' | 'webrtc' | 'rtp';
 /** Effective media mode once `auto` is resolved (see resolveMediaMode). */
 export type ResolvedMediaMode = 'webrtc' | 'rtp';
 
+/** One SIP server of an account's ordered list (RFC 3263 input: a name is resolved NAPTR → SRV → A/AAAA). */
+export interface SipServerConfig {
+  readonly host: string;
+  /** Absent: SRV decides (or the transport's default port). */
+  readonly port?: number;
+  /** Absent: the account's transport. */
+  readonly transport?: SipTransportKind;
+}
+
 export interface SipAccountConfig {
   /** Stable id used across the app (e.g. "acc-1"). */
   readonly id: string;
@@ -29,6 +38,19 @@ export interface SipAccountConfig {
   readonly tlsCa?: string;
   /** WS/WSS request path (default "/"). */
   readonly wsPath?: string;
+  /**
+   * Servers in order of preference (failover: the next one when the one in use stops answering; back to the first
+   * when it answers again). Absent: `server`/`port`/`transport` (or `outboundProxy`) is the only one.
+   */
+  readonly servers?: readonly SipServerConfig[];
+  /** DNS servers ("ip" or "ip:port") for the SIP server names; absent: the system's. */
+  readonly dnsServers?: readonly string[];
+  /** CRLF keep-alive interval (s); 0 disables. Default 10. */
+  readonly keepAliveSeconds?: number;
+  /** A call that receives no audio for this long while both sides talk ends as "line lost" (s; default 30; 0 = never). */
+  readonly mediaTimeoutSeconds?: number;
+  /** RTP bridge: the local address to bind and advertise (default: the one the kernel routes to the PBX). */
+  readonly mediaAddress?: string;
   /** How DTMF is sent: RFC 4733 telephone-event in the media (default) or SIP INFO (application/dtmf-relay). */
   readonly dtmfMode?: 'rfc4733' | 'info';
 }

@@ -38,6 +38,7 @@ export type CallEndReason =
   | 'unavailable' // 480
   | 'timeout' // 408 / no answer
   | 'media-failed'
+  | 'media-timeout' // no audio from the far end for the configured time: "the line was lost" (we sent BYE)
   | 'network'
   | 'answered-elsewhere'
   | 'transferred' // we transferred the call (blind or attended) and it succeeded

@@ -15,8 +15,19 @@ export interface MediaSession {
   sendDtmf(tones: string): Promise<boolean>;
   /** Release sockets/peer connections. Idempotent. */
   close(): void;
+  /**
+   * When audio from the far end last arrived (epoch ms), if this session can tell; used by the call's "line lost"
+   * watchdog. Undefined: the session cannot see the media (e.g. WebRTC, where the renderer receives it).
+   */
+  lastReceivedAt?(): number | undefined;
+}
+
+/** What the softphone knows when a call's media is created. */
+export interface MediaContext {
+  /** IP address of the SIP server in use: our media address is the one that routes to it (until the SDP says more). */
+  readonly signallingPeer?: string;
 }
 
 export interface MediaSessionFactory {
-  create(callId: string, mode: 'webrtc' | 'rtp'): MediaSession;
+  create(callId: string, mode: 'webrtc' | 'rtp', context?: MediaContext): MediaSession;
 }

@@ -29,15 +29,35 @@ export type RegistrationFailureReason =
   /** Any other final non-2xx response (e.g. 404, 503). */
   | 'rejected';
 
+/**
+ * Why certificate verification or the TLS handshake failed (reason `tls`), in terms a receptionist can act on:
+ * expired / not yet valid (check the date), another name, not signed by a trusted CA (install the company CA),
+ * self-signed, revoked; `handshake` for anything else (protocol, cipher, alert from the server).
+ */
+export type TlsProblem = 'expired' | 'not-yet-valid' | 'wrong-name' | 'unknown-ca' | 'self-signed' | 'revoked' | 'handshake';
+
 export type RegistrationState =
   | { readonly state: 'unregistered' }
-  | { readonly state: 'registering'; readonly attempt: number }
-  | { readonly state: 'registered'; readonly expiresAt: number }
+  | { readonly state: 'registering'; readonly attempt: number; readonly server?: string }
+  | {
+      readonly state: 'registered';
+      readonly expiresAt: number;
+      /** The server in use, as the UI names it (e.g. "sip2.pbx.test:5060", "198.18.0.2:5060 (TCP)"). */
+      readonly server?: string;
+      /** Registered on a server after the first one of the account's list (failover): the UI says "on backup server". */
+      readonly backup?: boolean;
+    }
   | {
       readonly state: 'failed';
       readonly reason: RegistrationFailureReason;
+      /** The server that failed, as the UI names it. */
+      readonly server?: string;
+      /** We were registered and the connection went away: the UI says "connection lost, reconnecting"; calls stay up. */
+      readonly lost?: boolean;
       /** Technical detail safe to show (status line, errno); never a password. */
       readonly detail: string;
+      /** Reason `tls` only: which certificate problem, when it is known (SipConnectionError.tlsProblem). */
+      readonly tlsProblem?: TlsProblem;
       /** When the next automatic attempt happens (epoch ms), if any. */
       readonly retryAt?: number;
     };

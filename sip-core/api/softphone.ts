@@ -25,10 +25,17 @@ export interface SoftphoneOptions {
   /** How long a UDP/TCP REGISTER may wait for an answer before `failed(timeout)` (ms, default 8000). */
   readonly requestTimeoutMs?: number;
   /**
-   * CRLF keep-alive interval (ms, default 25000; 0 disables). RFC 5626 §3.5.1 double-CRLF ping: keeps NAT
-   * bindings open and lets a dead path (ICMP unreachable, reset) show up between REGISTER refreshes.
+   * CRLF keep-alive interval (ms; default the account's keepAliveSeconds, else 10000; 0 disables). RFC 5626 §3.5.1
+   * double-CRLF ping: keeps NAT bindings open and lets a dead path (ICMP unreachable, reset) show up between REGISTER
+   * refreshes.
    */
   readonly keepAliveMs?: number;
+  /** How long a server we were registered on may fail (a restart) before we move to the next one (ms, default 5000). */
+  readonly failoverAfterMs?: number;
+  /** On a backup server, how often the first server is probed with OPTIONS (ms, default 15000). */
+  readonly failbackProbeMs?: number;
+  /** RFC 5626 instance id + reg-id in REGISTER (default true). */
+  readonly outbound?: boolean;
   /** Overridable clock/backoff for tests. */
   readonly backoffMs?: (attempt: number) => number;
   /** BLF/MWI subscription tuning (expiry, start-up rate). */

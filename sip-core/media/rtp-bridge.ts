@@ -42,22 +42,30 @@ import {
   type SdpCodecLine,
 } from './sdp';
 import { RtpStreamRewriter, isRtcp, parseRtp, serializeRtp, type RtpView } from './rtp-packet';
+import { localAddressFor } from './route';
 
 export type RtpBridgeLogger = Pick<SipLogger, 'debug' | 'warn'>;
 
 export interface RtpBridgeOptions {
-  /** Local address of the PBX-leg socket (default 127.0.0.1). */
+  /**
+   * Local address of the PBX-leg socket, set by the administrator. Default: the address the kernel routes to the
+   * PBX (route.ts) — to the media address of the PBX's SDP when there is one, else to the SIP server in use.
+   */
   readonly bindHost?: string;
   /**
-   * Address written in our SDP c= line (default: bindHost). Required when bindHost is a wildcard (0.0.0.0/::),
-   * since `c=IN IP4 0.0.0.0` means hold to many PBXs (RFC 3264 §8.4).
+   * Address written in our SDP c= line (default: the bound address). Required when bindHost is a wildcard
+   * (0.0.0.0/::), since `c=IN IP4 0.0.0.0` means hold to many PBXs (RFC 3264 §8.4).
    */
   readonly advertisedAddress?: string;
+  /** IP address of the SIP server in use: where our first offer's media address routes to. Default 127.0.0.1. */
+  readonly signallingPeer?: string;
   /** Inclusive range for the PBX-leg RTP port (even port; RTCP on port+1). Default 16384..32767. */
   readonly portRange?: readonly [number, number];
   readonly logger?: RtpBridgeLogger;
   /** How long the renderer may take to answer the renderer-leg offer before the negotiation fails (default 10 s). */
   readonly rendererTimeoutMs?: number;
+  /** Overridable for tests: the local address that routes to a host (default: ask the kernel, route.ts). */
+  readonly localAddressFor?: (remote: string) => Promise<string>;
 }
 
 /** Payload types on the renderer leg: Chromium's usual numbers, so the renderer's answer keeps them. */
@@ -71,6 +79,8 @@ interface PbxSockets {
   readonly rtp: dgram.Socket;
   readonly rtcp?: dgram.Socket;
   readonly port: number;
+  /** The local address they are bound to (and that our SDP advertises, unless advertisedAddress says otherwise). */
+  readonly host: string;
 }
 
 interface PbxRemote {
@@ -103,15 +113,19 @@ export function createRtpBridgeSession(callId: string, renderer: RendererMediaPo
 }
 
 class RtpBridgeSession implements MediaSession {
-  private readonly bindHost: string;
-  private readonly advertisedAddress: string;
   private readonly portRange: readonly [number, number];
   private readonly sessionId = String(Math.floor(Math.random() * 1e12));
   private sessionVersion = 0;
   private sockets?: PbxSockets;
   private remote?: PbxRemote;
-  /** Symmetric RTP (RFC 4961): once the PBX sends from an address, that is where we send. */
+  /**
+   * Symmetric RTP (RFC 4961): the first packet from the SDP's media address tells the port the PBX really sends from
+   * (and so where we send). Packets from any other address are never played: anybody on the LAN can send UDP to our
+   * port, and must not be able to inject audio into the receptionist's call.
+   */
   private latched?: { address: string; port: number };
+  /** When audio from the PBX last arrived (the call's "line lost" watchdog reads it). */
+  private lastRtpAt?: number;
   private codec?: NegotiatedCodec;
   private rtcpMux = false;
   private srtp?: Srtp;
@@ -129,9 +143,8 @@ class RtpBridgeSession implements MediaSession {
     private readonly renderer: RendererMediaPort,
     private readonly options: RtpBridgeOptions,
   ) {
-    this.bindHost = options.bindHost ?? '127.0.0.1';
-    this.advertisedAddress = options.advertisedAddress ?? this.bindHost;
-    if (this.advertisedAddress === '0.0.0.0' || this.advertisedAddress === '::') {
+    const advertised = options.advertisedAddress ?? options.bindHost;
+    if (advertised === '0.0.0.0' || advertised === '::') {
       throw new Error('RTP bridge: a wildcard bindHost needs advertisedAddress');
     }
     this.portRange = options.portRange ?? [16384, 32767];
@@ -142,16 +155,21 @@ class RtpBridgeSession implements MediaSession {
     });
   }
 
+  lastReceivedAt(): number | undefined {
+    return this.lastRtpAt;
+  }
+
   async createOffer(): Promise<string> {
     this.assertOpen();
-    const sockets = await this.ensureSockets(false);
+    // Re-offers (hold, target refresh after a network change) route to the PBX's media address we already know.
+    const sockets = await this.ensureSockets(false, this.remote?.address ?? this.options.signallingPeer ?? '127.0.0.1');
     // A re-INVITE offer keeps the codec in use (no mid-call codec change, so the renderer leg stays valid).
     const codecs: readonly SdpCodecLine[] = this.codec ? codecLines(this.codec) : DEFAULT_OFFER_CODECS;
     this.sessionVersion += 1;
     return buildPlainSdp({
       sessionId: this.sessionId,
       sessionVersion: this.sessionVersion,
-      address: this.advertisedAddress,
+      address: this.advertised(sockets),
       port: sockets.port,
       codecs,
       ptime: PTIME_MS,
@@ -175,13 +193,14 @@ class RtpBridgeSession implements MediaSession {
       ourCrypto = { tag: crypto.tag, suite: crypto.suite, keyParams: formatSdesKeyParams(localKeys) };
     }
     const rtcpMux = offer.audio.rtcpMux; // RFC 5761 §5.1.1: only if the offerer asked
-    const sockets = await this.ensureSockets(rtcpMux);
+    const route = offer.audio.address !== undefined && !isUnspecified(offer.audio.address) ? offer.audio.address : this.options.signallingPeer;
+    const sockets = await this.ensureSockets(rtcpMux, route ?? '127.0.0.1');
     this.applyRemote(offer, codec, answerDirection(offer.audio.direction), rtcpMux, srtp);
     this.sessionVersion += 1;
     const answer = buildPlainSdp({
       sessionId: this.sessionId,
       sessionVersion: this.sessionVersion,
-      address: this.advertisedAddress,
+      address: this.advertised(sockets),
       port: sockets.port,
       codecs: codecLines(codec),
       ptime: PTIME_MS,
@@ -231,27 +250,51 @@ class RtpBridgeSession implements MediaSession {
   private applyRemote(sdp: ParsedSdp, codec: NegotiatedCodec, ourDirection: MediaDirection, rtcpMux: boolean, srtp: Srtp | undefined): void {
     const { address, port } = sdp.audio;
     if (address === undefined) throw new SdpError('no-connection', 'no c= line for the audio stream');
+    if (this.remote?.address !== address) this.latched = undefined; // another media address: learn its port again
     this.remote = { address, port, direction: ourDirection };
-    this.latched = undefined; // new SDP: learn the source again
     this.rtcpMux = rtcpMux;
     this.srtp = srtp;
     if (!this.toPbx || this.codec?.clockRate !== codec.clockRate) this.toPbx = new RtpStreamRewriter(codec.clockRate);
     this.codec = codec;
   }
 
-  private async ensureSockets(rtcpMux: boolean): Promise<PbxSockets> {
-    if (this.sockets) return this.sockets;
+  /** The address our SDP gives for the PBX leg. */
+  private advertised(sockets: PbxSockets): string {
+    return this.options.advertisedAddress ?? sockets.host;
+  }
+
+  /** The local address to bind: the administrator's, else the one the kernel routes to `routeTo`. */
+  private async localHost(routeTo: string): Promise<string> {
+    if (this.options.bindHost) return this.options.bindHost;
+    const find = this.options.localAddressFor ?? localAddressFor;
+    return find(isUnspecified(routeTo) ? '127.0.0.1' : routeTo);
+  }
+
+  /**
+   * The PBX-leg sockets, bound to the local address that routes to `routeTo`. If that address changed since they
+   * were bound (a network change during the call), they are replaced: the next SDP advertises the new ones.
+   */
+  private async ensureSockets(rtcpMux: boolean, routeTo: string): Promise<PbxSockets> {
+    const host = await this.localHost(routeTo);
+    if (this.sockets && this.sockets.host === host) return this.sockets;
+    if (this.sockets) {
+      this.log('debug', `local address changed (${this.sockets.host} → ${host}): new PBX-leg sockets`);
+      closeSocket(this.sockets.rtp);
+      if (this.sockets.rtcp) closeSocket(this.sockets.rtcp);
+      this.sockets = undefined;
+      this.latched = undefined;
+    }
     const [min, max] = this.portRange;
     const evenMin = min + (min % 2);
     const slots = Math.max(1, Math.floor((max - 1 - evenMin) / 2) + 1);
     let start = Math.floor(Math.random() * slots);
     for (let attempt = 0; attempt < Math.min(slots, 64); attempt += 1, start += 1) {
       const port = evenMin + ((start % slots) * 2); // RFC 3550 §11: RTP on an even port, RTCP on the next one
-      const rtp = await bindUdp(this.bindHost, port);
+      const rtp = await bindUdp(host, port);
       if (!rtp) continue;
       let rtcp: dgram.Socket | undefined;
       if (!rtcpMux) {
-        rtcp = await bindUdp(this.bindHost, port + 1);
+        rtcp = await bindUdp(host, port + 1);
         if (!rtcp) {
           closeSocket(rtp);
           continue;
@@ -265,8 +308,8 @@ class RtpBridgeSession implements MediaSession {
       rtp.on('message', (msg, rinfo) => this.fromPbx(msg, rinfo));
       // RTCP from the PBX is read and dropped: the renderer leg has its own RTCP (werift), nothing to map here.
       rtcp?.on('message', () => undefined);
-      this.sockets = { rtp, port, ...(rtcp ? { rtcp } : {}) };
-      this.log('debug', `PBX leg bound on ${this.bindHost}:${port}${rtcp ? ` (+RTCP ${port + 1})` : ''}`);
+      this.sockets = { rtp, port, host, ...(rtcp ? { rtcp } : {}) };
+      this.log('debug', `PBX leg bound on ${host}:${port}${rtcp ? ` (+RTCP ${port + 1})` : ''}`);
       return this.sockets;
     }
     throw new Error(`no free RTP port in ${min}-${max}`);
@@ -277,7 +320,11 @@ class RtpBridgeSession implements MediaSession {
     const codec = this.codec;
     const leg = this.leg;
     if (this.closed || !codec || !this.remote) return;
-    if (this.latched && (rinfo.address !== this.latched.address || rinfo.port !== this.latched.port)) return;
+    if (this.latched) {
+      if (rinfo.address !== this.latched.address || rinfo.port !== this.latched.port) return;
+    } else if (!sameAddress(rinfo.address, this.remote.address)) {
+      return; // not the PBX's media address (its SDP c=): a stranger on the network
+    }
     if (this.rtcpMux && isRtcp(msg)) return;
     let plain = msg;
     if (this.srtp) {
@@ -297,6 +344,7 @@ class RtpBridgeSession implements MediaSession {
       this.latched = { address: rinfo.address, port: rinfo.port };
       this.log('debug', `PBX media from ${rinfo.address}:${rinfo.port}`);
     }
+    this.lastRtpAt = Date.now();
     if (!leg || rendererPt === undefined) return;
     if (this.remote.direction === 'sendonly' || this.remote.direction === 'inactive') return; // we are not receiving
     const header = new RtpHeader({
@@ -460,6 +508,17 @@ class RtpBridgeSession implements MediaSession {
   private log(level: 'debug' | 'warn', message: string): void {
     this.options.logger?.[level](`[rtp-bridge ${this.callId}] ${message}`);
   }
+}
+
+/** 0.0.0.0 / :: in a c= line: hold (RFC 2543), no address to route to. */
+function isUnspecified(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** Same IP, allowing for IPv4-mapped IPv6 (::ffff:a.b.c.d) as a dual-stack socket reports it. */
+function sameAddress(a: string, b: string): boolean {
+  const norm = (x: string): string => x.replace(/^::ffff:/i, '').toLowerCase();
+  return norm(a) === norm(b);
 }
 
 function legKey(codec: NegotiatedCodec): string {

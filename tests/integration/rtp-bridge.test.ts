@@ -583,6 +583,66 @@ describe('RTP bridge between the renderer (WebRTC) and a classic PBX (RTP)', () 
     await expect(session.createAnswer(pbxOffer(pbx.port))).rejects.toThrow('renderer did not answer');
   });
 
+  it('RTP from a third address on the network is never played, not even before the PBX sends its first packet', async () => {
+    pbx = await TestPbx.start('PCMU');
+    renderer = new TestRenderer(440);
+    session = createRtpBridgeSession('call-inject', renderer);
+    const answer = await session.createAnswer(pbxOffer(pbx.port));
+    const ours = parseSdp(answer).audio;
+    // A colleague's machine (127.0.0.2 is another source address on this host) sends a 3000 Hz tone to our port
+    // from the start: the first packet the bridge sees is the stranger's.
+    const stranger = dgram.createSocket('udp4');
+    await new Promise<void>((r) => stranger.bind(0, '127.0.0.2', () => r()));
+    const tone = new ToneSource(3000, 'PCMU');
+    let seq = 1;
+    const inject = setInterval(() => {
+      stranger.send(serializeRtp({ payloadType: 0, marker: false, sequenceNumber: seq++, timestamp: seq * 160, ssrc: 0x0bad0bad, payload: tone.frame() }), ours.port, '127.0.0.1');
+    }, 10);
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      expect(renderer.audio('PCMU')).toHaveLength(0);
+      expect(session.lastReceivedAt?.()).toBeUndefined(); // the stranger does not keep a dead line alive either
+      pbx.sendTo(answer);
+      await waitFor('the PBX audio', () => renderer!.audio('PCMU').length >= 40);
+      expect(dominantHz(renderer.audio('PCMU').slice(5, 40).map((h) => h.payload), 'PCMU')).toBe(1000);
+      expect(new Set(renderer.audio('PCMU').map((h) => h.seq)).size).toBe(renderer.audio('PCMU').length);
+      expect(session.lastReceivedAt?.()).toBeGreaterThan(Date.now() - 1000);
+    } finally {
+      clearInterval(inject);
+      stranger.close();
+    }
+  });
+
+  it('binds and advertises the local address that routes to the PBX media address of the offer', async () => {
+    pbx = await TestPbx.start('PCMU');
+    renderer = new TestRenderer(440);
+    const asked: string[] = [];
+    session = createRtpBridgeSession('call-route', renderer, {
+      signallingPeer: '127.0.0.9',
+      localAddressFor: async (remote) => {
+        asked.push(remote);
+        return '127.0.0.1';
+      },
+    });
+    const answer = await session.createAnswer(pbxOffer(pbx.port));
+    expect(asked).toEqual(['127.0.0.1']); // the offer's c= line, not the SIP server
+    expect(parseSdp(answer).audio.address).toBe('127.0.0.1');
+    // Our own offer (no SDP from the PBX yet) routes to the SIP server in use.
+    const other = createRtpBridgeSession('call-route-2', new TestRenderer(440), {
+      signallingPeer: '127.0.0.9',
+      localAddressFor: async (remote) => {
+        asked.push(remote);
+        return '127.0.0.1';
+      },
+    });
+    try {
+      await other.createOffer();
+      expect(asked[1]).toBe('127.0.0.9');
+    } finally {
+      other.close();
+    }
+  });
+
   it('a socket on all interfaces advertises the configured address, never the wildcard (c=0.0.0.0 means hold)', async () => {
     renderer = new TestRenderer(440);
     expect(() => createRtpBridgeSession('call-wild', renderer!, { bindHost: '0.0.0.0' })).toThrow('advertisedAddress');

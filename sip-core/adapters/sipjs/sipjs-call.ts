@@ -38,6 +38,9 @@ export const TRANSFER_TIMEOUT_MS = 30_000;
 const REINVITE_TIMEOUT_MS = 40_000;
 /** After an attended transfer, the target should BYE the replaced dialog (RFC 3891 §3); if not, we do. */
 const REPLACED_BYE_GRACE_MS = 3000;
+/** No audio from the far end for this long while both sides talk: the line is lost (RTP timeout, like a desk phone). */
+export const DEFAULT_MEDIA_TIMEOUT_MS = 30_000;
+const MEDIA_WATCH_INTERVAL_MS = 1000;
 /** SIP INFO DTMF (application/dtmf-relay): tone length and the pause a ',' stands for. */
 const INFO_DTMF_DURATION_MS = 160;
 const DTMF_PAUSE_MS = 2000;
@@ -86,6 +89,8 @@ export interface SipJsCallInit {
   readonly replaces?: string;
   /** Overridable for tests (default TRANSFER_TIMEOUT_MS). */
   readonly transferTimeoutMs?: number;
+  /** No far-end audio for this long while both sides talk ⇒ BYE, `media-timeout` (default 30 s; 0 = never). */
+  readonly mediaTimeoutMs?: number;
 }
 
 export class SipJsCallAdapter implements Call {
@@ -104,6 +109,10 @@ export class SipJsCallAdapter implements Call {
   readonly #domain: string;
   readonly #dtmfMode: 'rfc4733' | 'info';
   readonly #transferTimeoutMs: number;
+  readonly #mediaTimeoutMs: number;
+  #mediaWatch: NodeJS.Timeout | undefined;
+  /** Last time the media was (re)negotiated: the watchdog counts from there too. */
+  #mediaChangedAt = 0;
   #sdh: MediaSessionDescriptionHandler | undefined;
   #reinviting = false;
   #transferring = false;
@@ -122,6 +131,7 @@ export class SipJsCallAdapter implements Call {
     this.#domain = init.domain;
     this.#dtmfMode = init.dtmfMode ?? 'rfc4733';
     this.#transferTimeoutMs = init.transferTimeoutMs ?? TRANSFER_TIMEOUT_MS;
+    this.#mediaTimeoutMs = init.mediaTimeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS;
     this.#snapshot = {
       id: init.id,
       accountId: init.accountId,
@@ -169,6 +179,7 @@ export class SipJsCallAdapter implements Call {
       onDtmfError: (err) =>
         this.#logger.warn(`DTMF on call ${this.id} failed: ${err instanceof Error ? err.message : String(err)}`),
       onRemoteOffer: (holdsUs) => {
+        this.#mediaChangedAt = Date.now();
         if ((this.#snapshot.remoteHold ?? false) !== holdsUs && !this.#ended) this.#patch({ remoteHold: holdsUs });
       },
     });
@@ -440,7 +451,22 @@ export class SipJsCallAdapter implements Call {
     }
   }
 
-  /** The connection died: the dialog can't be ended politely. */
+  /** Whether a target refresh can be sent now (an established dialog with no other re-INVITE in progress). */
+  canRefreshTarget(): boolean {
+    const state = this.#snapshot.state;
+    return (state === 'active' || state === 'held') && this.#session.state === SessionState.Established && !this.#reinviting;
+  }
+
+  /**
+   * Target refresh (RFC 3261 §12.2.1.1): a re-INVITE carrying our current Contact, after a reconnection gave us a
+   * new address or connection, so the far end's in-dialog requests (its BYE) reach us again. The media offer is the
+   * current one (hold stays hold).
+   */
+  async refreshTarget(): Promise<void> {
+    await this.#reinvite('Target refresh');
+  }
+
+  /** The softphone stops for good: the dialog can't be ended politely. */
   terminateForNetwork(): void {
     if (this.#ended) return;
     this.#forcedReason = 'network';
@@ -468,6 +494,7 @@ export class SipJsCallAdapter implements Call {
         clearTimeout(timer);
         off();
         this.#reinviting = false;
+        this.#mediaChangedAt = Date.now();
         if (err) reject(err);
         else resolve();
       };
@@ -598,7 +625,10 @@ export class SipJsCallAdapter implements Call {
       case SessionState.Terminating:
         return;
       case SessionState.Established:
-        if (!this.#ended) this.#transition('active', { answeredAt: Date.now() });
+        if (!this.#ended) {
+          this.#transition('active', { answeredAt: Date.now() });
+          this.#watchMedia();
+        }
         return;
       case SessionState.Terminated: {
         // SIP.js enters Terminated before it hands the final response to requestDelegate.onReject.
@@ -610,6 +640,31 @@ export class SipJsCallAdapter implements Call {
       default:
         missingCase(state);
     }
+  }
+
+  /**
+   * "Line lost": while the call is up and neither side holds, audio must keep arriving. The media session says when
+   * it last received some (RTP bridge); nothing for `mediaTimeoutMs` ⇒ we hang up (BYE, held until signalling is
+   * back if it is away), so neither end stays in a dead call.
+   */
+  #watchMedia(): void {
+    const media = this.#media;
+    if (this.#mediaTimeoutMs <= 0 || !media?.lastReceivedAt || this.#mediaWatch) return;
+    this.#mediaChangedAt = Date.now();
+    this.#mediaWatch = setInterval(() => {
+      if (this.#ended) {
+        clearInterval(this.#mediaWatch);
+        return;
+      }
+      if (this.#snapshot.state !== 'active' || this.#snapshot.remoteHold || this.#reinviting) return;
+      const last = Math.max(media.lastReceivedAt?.() ?? 0, this.#mediaChangedAt, this.#snapshot.answeredAt ?? 0);
+      if (Date.now() - last < this.#mediaTimeoutMs) return;
+      clearInterval(this.#mediaWatch);
+      this.#logger.warn(`Call ${this.id}: no audio for ${Math.round(this.#mediaTimeoutMs / 1000)} s, the line is lost: hanging up`);
+      this.#forcedReason = 'media-timeout';
+      void this.hangup();
+    }, MEDIA_WATCH_INTERVAL_MS);
+    this.#mediaWatch.unref?.();
   }
 
   #endReason(): CallEndReason {
@@ -630,6 +685,7 @@ export class SipJsCallAdapter implements Call {
 
   #end(): void {
     this.#resolveAcked();
+    clearInterval(this.#mediaWatch);
     if (this.#ended) return;
     const endReason = this.#endReason();
     const status = this.#finalStatus;

@@ -1,29 +1,50 @@
 /**
- * SIP.js Transport over one of our SipConnections. Besides moving strings it repairs a SIP.js limitation in Node:
- * SIP.js writes Via sent-by and Contact as `<viaHost>` without a port, and drops any response whose top Via
- * carries a port. We put our real host:port on the wire (RFC 3261 §18.2.1 needs a reachable sent-by for
- * connection-less transports) and restore the placeholder on the way in, so SIP.js sees what it wrote.
+ * SIP.js Transport over our SipConnections. One transport lives as long as the UserAgent; the connection under it
+ * is replaced whenever it drops or the softphone moves to another server, so dialogs (calls) survive the loss of a
+ * TCP/TLS/WebSocket connection, a PBX restart or a failover.
+ *
+ * Besides moving strings it repairs a SIP.js limitation in Node: SIP.js writes Via sent-by and Contact as
+ * `<viaHost>` without a port, and drops any response whose top Via carries a port. We put our real host:port on the
+ * wire (RFC 3261 §18.2.1 needs a reachable sent-by for connection-less transports) and restore the placeholder on
+ * the way in, so SIP.js sees what it wrote. The Contact's `transport` parameter follows the connection in use.
+ *
+ * While the connection is down, requests and responses that belong to dialogs (a BYE, an ACK, a 200 to a re-INVITE)
+ * are held and sent as soon as a new connection is up: a call the receptionist ends while the network is away still
+ * ends at the far end (issue "Real networks": never an orphaned call).
  */
 import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
-import { formatHostPort, type SipConnection, type SipConnectionError } from '../../transports';
+import { formatHostPort, SipConnectionError, type SipConnection } from '../../transports';
 import { redactSipMessage } from './redact';
 
 export interface ConnectionTransportOptions {
-  readonly connection: SipConnection;
   /** The placeholder host SIP.js uses in Via/Contact (UserAgentOptions.viaHost). */
   readonly viaHost: string;
   /** Replace viaHost with our real host:port on the wire (UDP/TCP/TLS; WS keeps its RFC 7118 §5 invalid host). */
   readonly rewriteHost: boolean;
+  /** Opens a new, connected SipConnection (the softphone picks the server). Rejects with SipConnectionError. */
+  readonly open: () => Promise<SipConnection>;
   readonly trace?: (direction: 'in' | 'out', text: string) => void;
-  /** Fired with the classified error when the connection drops (after connect). */
+  /** Fired with the classified error when the connection in use drops (not after disconnect()). */
   readonly onConnectionLost?: (error: SipConnectionError | undefined) => void;
   /** Fired for every send failure, so a synthesized 503 can be told apart from a real one. */
   readonly onSendError?: (error: SipConnectionError) => void;
+  /** Hold dialog messages while disconnected (default true); the softphone turns it off when it stops for good. */
+  readonly holdWhileDisconnected?: () => boolean;
+  /** Overridable clock for tests. */
+  readonly now?: () => number;
 }
 
 interface SipJsLogger {
   log(message: string): void;
 }
+
+/** Messages kept while disconnected: enough for a few calls' BYEs and ACKs, not a flood of retransmissions. */
+export const HELD_MAX_MESSAGES = 64;
+/** A held message older than this is dropped: the far end gave up on it long ago. */
+export const HELD_MAX_AGE_MS = 5 * 60_000;
+
+/** Out-of-dialog housekeeping the softphone redoes itself after a reconnect: never held. */
+const NOT_HELD = /^(?:REGISTER|SUBSCRIBE|PUBLISH|OPTIONS) /;
 
 export class ConnectionTransport implements Transport {
   onConnect: (() => void) | undefined;
@@ -32,20 +53,19 @@ export class ConnectionTransport implements Transport {
   readonly #stateChange = new EmitterImpl<TransportState>();
   #state: TransportState = TransportState.Disconnected;
   readonly #opts: ConnectionTransportOptions;
+  #connection: SipConnection | undefined;
+  #connecting: Promise<void> | undefined;
+  /** Every local host:port this transport has used: a late message naming an earlier one is still ours. */
+  readonly #knownLocal = new Set<string>();
+  #held: { readonly at: number; readonly text: string }[] = [];
 
   constructor(_logger: SipJsLogger, options: ConnectionTransportOptions) {
     this.#opts = options;
-    options.connection.onMessage = (text) => this.#receive(text);
-    options.connection.onClose = (error) => {
-      this.#setState(TransportState.Disconnected);
-      options.onConnectionLost?.(error);
-      this.onDisconnect?.(error);
-    };
   }
 
   get protocol(): string {
-    // Via transport token, RFC 3261 §20.42 / RFC 7118 §5.
-    return this.#opts.connection.kind.toUpperCase();
+    // Via transport token, RFC 3261 §20.42 / RFC 7118 §5. Follows the connection in use (failover may change it).
+    return (this.#connection?.kind ?? 'udp').toUpperCase();
   }
   get state(): TransportState {
     return this.#state;
@@ -53,31 +73,64 @@ export class ConnectionTransport implements Transport {
   get stateChange(): Emitter<TransportState> {
     return this.#stateChange;
   }
+  /** The connection in use, if connected. */
+  get connection(): SipConnection | undefined {
+    return this.#state === TransportState.Connected ? this.#connection : undefined;
+  }
+  /** How many messages wait for the next connection. */
+  get heldCount(): number {
+    return this.#held.length;
+  }
 
   async connect(): Promise<void> {
     if (this.#state === TransportState.Connected) return;
+    if (this.#connecting) return this.#connecting;
+    this.#connecting = this.#connect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
     this.#setState(TransportState.Connecting);
+    let connection: SipConnection;
     try {
-      await this.#opts.connection.connect();
+      connection = await this.#opts.open();
     } catch (err) {
       this.#setState(TransportState.Disconnected);
       throw err;
     }
+    this.#connection = connection;
+    this.#knownLocal.add(formatHostPort(connection.local));
+    connection.onMessage = (text) => {
+      if (connection === this.#connection) this.#receive(text);
+    };
+    connection.onClose = (error) => {
+      if (connection !== this.#connection) return;
+      this.#connection = undefined;
+      this.#setState(TransportState.Disconnected);
+      this.#opts.onConnectionLost?.(error);
+      this.onDisconnect?.(error);
+    };
     this.#setState(TransportState.Connected);
     this.onConnect?.();
+    this.#flushHeld();
   }
 
+  /** Close the connection in use (the next connect() opens a new one). Held messages stay held. */
   async disconnect(): Promise<void> {
+    const connection = this.#connection;
+    this.#connection = undefined;
+    if (connection) {
+      connection.onClose = undefined;
+      connection.onMessage = undefined;
+      connection.close();
+    }
     if (this.#state === TransportState.Disconnected) return;
-    this.#setState(TransportState.Disconnecting);
-    this.#opts.connection.close();
     this.#setState(TransportState.Disconnected);
     this.onDisconnect?.();
   }
 
   async dispose(): Promise<void> {
-    this.#opts.connection.onMessage = undefined;
-    this.#opts.connection.onClose = undefined;
+    this.#held = [];
     await this.disconnect();
   }
 
@@ -85,25 +138,68 @@ export class ConnectionTransport implements Transport {
     return this.#state === TransportState.Connected;
   }
 
+  /** Drop whatever is held (the softphone stopped: nobody will reconnect). */
+  dropHeld(): void {
+    this.#held = [];
+  }
+
   async send(message: string): Promise<void> {
-    const wire = this.#opts.rewriteHost ? rewriteHeaders(message, this.#opts.viaHost, this.#hostPort()) : message;
+    const connection = this.#connection;
+    if (!connection || this.#state !== TransportState.Connected) {
+      if ((this.#opts.holdWhileDisconnected?.() ?? true) && !NOT_HELD.test(message)) {
+        this.#hold(message);
+        return;
+      }
+      const error = new SipConnectionError('network', 'Not connected to the SIP server');
+      this.#opts.onSendError?.(error);
+      throw error;
+    }
+    const wire = this.#outgoing(message, connection);
     this.#opts.trace?.('out', redactSipMessage(wire));
     try {
-      await this.#opts.connection.send(wire);
+      await connection.send(wire);
     } catch (err) {
       this.#opts.onSendError?.(err as SipConnectionError);
       throw err;
     }
   }
 
+  #hold(message: string): void {
+    const now = this.#now();
+    this.#held = this.#held.filter((m) => now - m.at < HELD_MAX_AGE_MS);
+    // A UDP transaction retransmits while we are away: one copy of each message is enough.
+    if (this.#held.some((m) => m.text === message)) return;
+    if (this.#held.length >= HELD_MAX_MESSAGES) this.#held.shift();
+    this.#held.push({ at: now, text: message });
+  }
+
+  #flushHeld(): void {
+    const now = this.#now();
+    const held = this.#held.filter((m) => now - m.at < HELD_MAX_AGE_MS);
+    this.#held = [];
+    for (const m of held) {
+      this.send(m.text).catch(() => undefined);
+    }
+  }
+
+  #outgoing(message: string, connection: SipConnection): string {
+    if (!this.#opts.rewriteHost) return message;
+    const hostPort = formatHostPort(connection.local);
+    const transportParam = connection.kind === 'udp' ? '' : `;transport=${connection.kind}`;
+    return rewriteOutgoing(message, this.#opts.viaHost, hostPort, transportParam);
+  }
+
   #receive(text: string): void {
     this.#opts.trace?.('in', redactSipMessage(text));
-    const message = this.#opts.rewriteHost ? rewriteHeaders(text, this.#hostPort(), this.#opts.viaHost) : text;
+    let message = text;
+    if (this.#opts.rewriteHost) {
+      for (const local of this.#knownLocal) message = rewriteIncoming(message, local, this.#opts.viaHost);
+    }
     this.onMessage?.(message);
   }
 
-  #hostPort(): string {
-    return formatHostPort(this.#opts.connection.local);
+  #now(): number {
+    return this.#opts.now?.() ?? Date.now();
   }
 
   #setState(state: TransportState): void {
@@ -113,6 +209,8 @@ export class ConnectionTransport implements Transport {
   }
 }
 
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** Replace `from` by `to` in the header section only (bodies, e.g. SDP, are not ours to touch). */
 export function rewriteHeaders(message: string, from: string, to: string): string {
   const end = message.indexOf('\r\n\r\n');
@@ -120,6 +218,31 @@ export function rewriteHeaders(message: string, from: string, to: string): strin
   const rest = end >= 0 ? message.slice(end) : '';
   if (!head.includes(from)) return message;
   // Not followed by a digit: 127.0.0.1:4151 must not match inside 127.0.0.1:41519.
-  const pattern = new RegExp(`${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?!\\d)`, 'g');
+  const pattern = new RegExp(`${escape(from)}(?!\\d)`, 'g');
   return head.replace(pattern, () => to) + rest;
+}
+
+/**
+ * On the way out: SIP.js's placeholder becomes our host:port; in URIs (`user@host`) the transport parameter is set
+ * to the connection's (RFC 3261 §19.1.1: none for UDP).
+ */
+export function rewriteOutgoing(message: string, viaHost: string, hostPort: string, transportParam: string): string {
+  const end = message.indexOf('\r\n\r\n');
+  const head = end >= 0 ? message.slice(0, end) : message;
+  const rest = end >= 0 ? message.slice(end) : '';
+  if (!head.includes(viaHost)) return message;
+  const inUri = new RegExp(`@${escape(viaHost)}(?:;transport=[A-Za-z]+)?`, 'g');
+  const elsewhere = new RegExp(escape(viaHost), 'g');
+  return head.replace(inUri, () => `@${hostPort}${transportParam}`).replace(elsewhere, () => hostPort) + rest;
+}
+
+/** On the way in: our host:port (and the transport parameter we added after it in URIs) become the placeholder. */
+export function rewriteIncoming(message: string, hostPort: string, viaHost: string): string {
+  const end = message.indexOf('\r\n\r\n');
+  const head = end >= 0 ? message.slice(0, end) : message;
+  const rest = end >= 0 ? message.slice(end) : '';
+  if (!head.includes(hostPort)) return message;
+  const inUri = new RegExp(`@${escape(hostPort)}(?!\\d)(?:;transport=[A-Za-z]+)?`, 'gi');
+  const elsewhere = new RegExp(`${escape(hostPort)}(?!\\d)`, 'g');
+  return head.replace(inUri, () => `@${viaHost}`).replace(elsewhere, () => viaHost) + rest;
 }

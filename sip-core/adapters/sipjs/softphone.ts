@@ -6,7 +6,8 @@
  * the backoff: stale transactions then die with their socket instead of answering into the new state.
  * Server answers (401/403/404/5xx) keep the generation and only retry the REGISTER.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   Invitation,
   Inviter,
@@ -15,6 +16,7 @@ import {
   SessionState,
   SIPExtension,
   UserAgent,
+  UserAgentState,
   type Core,
   type Notification,
   type Session,
@@ -35,13 +37,22 @@ import {
   type Softphone,
   type SoftphoneOptions,
 } from '../../api/softphone';
-import { createSipConnection, SipConnectionError, type SipConnection } from '../../transports';
+import {
+  createSipConnection,
+  formatHostPort,
+  probeSipServer,
+  resolveSipServers,
+  SipConnectionError,
+  type SipConnection,
+  type SipServerSpec,
+  type SipTarget,
+} from '../../transports';
 import { autoAnswerAfter } from './auto-answer';
 import { parseNameAddr, sanitizeRemoteParty } from './caller-id';
 import { dialTargetToUri } from './dial-target';
 import { offerLooksWebRtc } from './media-sdh';
 import { scrubSecret } from './redact';
-import { SipJsCallAdapter } from './sipjs-call';
+import { DEFAULT_MEDIA_TIMEOUT_MS, SipJsCallAdapter } from './sipjs-call';
 import { ConnectionTransport, type ConnectionTransportOptions } from './sipjs-transport';
 import { PresenceSubscriptions } from './subscriptions';
 import type { MailboxWatch, Watch } from '../../api/presence';
@@ -51,7 +62,14 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 8000;
 /** A wrong password does not fix itself: retry slowly so the PBX's fail2ban doesn't lock the account out. */
 export const AUTH_RETRY_MIN_MS = 60_000;
 const STOP_GRACE_MS = 2000;
-const DEFAULT_KEEPALIVE_MS = 25_000;
+/** CRLF keep-alive (RFC 5626 §3.5.1 / §4.4.1) default: frequent enough to notice a dead server between refreshes. */
+export const DEFAULT_KEEPALIVE_MS = 10_000;
+/** A server we were registered on gets this long to come back (a restart) before we move to the next one. */
+export const DEFAULT_FAILOVER_AFTER_MS = 5000;
+/** While on a backup server, how often the first server is asked whether it is back (SIP OPTIONS). */
+export const DEFAULT_FAILBACK_PROBE_MS = 15_000;
+/** First retry after a lost connection: quick (a PBX restart takes a second or two), then the usual backoff. */
+const LOST_RETRY_MS = 500;
 
 const NULL_LOGGER: SipLogger = {
   debug: () => undefined,
@@ -59,16 +77,6 @@ const NULL_LOGGER: SipLogger = {
   warn: () => undefined,
   error: () => undefined,
 };
-
-interface Generation {
-  readonly connection: SipConnection;
-  readonly ua: UserAgent;
-  readonly registerer: Registerer;
-  /** Last transport error seen on this generation (send failure or drop). */
-  lastTransportError: SipConnectionError | undefined;
-  disposed: boolean;
-  keepAlive?: NodeJS.Timeout;
-}
 
 export function createSoftphone(options: SoftphoneOptions): Softphone {
   return new SipJsSoftphone(options);
@@ -80,6 +88,22 @@ export function refreshDelayMs(expiresSeconds: number): number {
   return Math.max(1000, Math.min(ms * 0.85, ms - 5000));
 }
 
+/** The configured servers in order (RFC 3263 input): `servers`, else server/port/transport (or the outbound proxy). */
+export function serverSpecs(account: SipAccountConfig): SipServerSpec[] {
+  if (account.servers && account.servers.length > 0) {
+    return account.servers.map((s) => ({ host: s.host, ...(s.port !== undefined && { port: s.port }), transport: s.transport ?? account.transport }));
+  }
+  const [proxyHost, proxyPort] = splitHostPort(account.outboundProxy);
+  if (proxyHost) return [{ host: proxyHost, ...(proxyPort !== undefined && { port: proxyPort }), transport: account.transport }];
+  return [{ host: account.server, port: account.port, transport: account.transport }];
+}
+
+/** How the UI names a server: "sip2.pbx.test:5060", with the transport when it is not UDP. */
+export function targetLabel(t: SipTarget): string {
+  const base = t.via === 'srv' || t.via === 'naptr' ? t.label : formatHostPort({ host: t.name, port: t.port });
+  return t.transport === 'udp' ? base : `${base} (${t.transport.toUpperCase()})`;
+}
+
 class SipJsSoftphone implements Softphone {
   readonly accountId: string;
   readonly #account: SipAccountConfig;
@@ -87,10 +111,14 @@ class SipJsSoftphone implements Softphone {
   readonly #logger: SipLogger;
   readonly #backoff: (attempt: number) => number;
   readonly #contactName: string;
+  readonly #instanceId: string;
   #state: RegistrationState = { state: 'unregistered' };
   /** Local UDP port of the last connection, reused by the next one (stable Contact across reconnects). */
   #lastUdpPort: number | undefined;
-  #gen: Generation | undefined;
+  /** One UserAgent for the softphone's life: its dialogs (calls) outlive any connection. */
+  #ua: UserAgent | undefined;
+  #transport: ConnectionTransport | undefined;
+  #registerer: Registerer | undefined;
   #running = false;
   #failures = 0;
   /** Incremented for each REGISTER attempt and on teardown: callbacks of older attempts are ignored. */
@@ -98,12 +126,30 @@ class SipJsSoftphone implements Softphone {
   #retryTimer: NodeJS.Timeout | undefined;
   #refreshTimer: NodeJS.Timeout | undefined;
   #responseTimer: NodeJS.Timeout | undefined;
+  #probeTimer: NodeJS.Timeout | undefined;
+  #keepAlive: NodeJS.Timeout | undefined;
   #settleAttempt: (() => void) | undefined;
+  /** Last transport error seen on the connection in use (send failure or drop); reset on each new connection. */
+  #lastTransportError: SipConnectionError | undefined;
+  // ── servers (RFC 3263 targets, failover) ──
+  #targets: SipTarget[] = [];
+  #targetIndex = 0;
+  /** The target of the connection in use. */
+  #current: SipTarget | undefined;
+  /** Targets tried since the last success: a whole round failed ⇒ back off. */
+  #roundTried = 0;
+  /** The target we were last registered on, and since when it fails (a restart gets DEFAULT_FAILOVER_AFTER_MS). */
+  #lastGood: SipTarget | undefined;
+  #failingSince: number | undefined;
+  /** Identity of the connection our Contact was last registered from (kind, local and remote address). */
+  #flowKey: string | undefined;
   readonly #regListeners = new Set<(state: RegistrationState) => void>();
   readonly #incomingListeners = new Set<(call: Call) => void>();
   readonly #calls = new Map<string, SipJsCallAdapter>();
   readonly #sessionCalls = new WeakMap<Session, { call: SipJsCallAdapter; mode: 'webrtc' | 'rtp' }>();
-  /** BLF and MWI subscriptions; they follow the generations (re-subscribe on reconnect). */
+  /** The flow each call's dialog last told the far end about (its Contact); a new flow ⇒ target refresh. */
+  readonly #callFlows = new WeakMap<SipJsCallAdapter, string>();
+  /** BLF and MWI subscriptions; they follow the connection (re-subscribe after each re-registration). */
   readonly #presence: PresenceSubscriptions;
 
   constructor(options: SoftphoneOptions) {
@@ -114,6 +160,8 @@ class SipJsSoftphone implements Softphone {
     this.#backoff = options.backoffMs ?? ((attempt) => registrationBackoffMs(attempt));
     // Stable Contact user per account and process, so refreshes and re-registrations replace one binding.
     this.#contactName = `rc${randomBytes(4).toString('hex')}`;
+    // RFC 5626 §4.1: one instance id per device and account, stable across reconnects (and across restarts: derived).
+    this.#instanceId = stableUuid(`${options.account.user}@${options.account.domain ?? options.account.server}/${options.account.id}`);
     const domain = options.account.domain ?? options.account.server;
     this.#presence = new PresenceSubscriptions({
       logger: this.#logger,
@@ -155,39 +203,54 @@ class SipJsSoftphone implements Softphone {
     if (this.#running) return;
     this.#running = true;
     this.#failures = 0;
+    this.#roundTried = 0;
     await this.#register();
   }
 
+  /**
+   * Network changed / resumed from sleep / screen unlocked: a new connection to the same server and a new
+   * REGISTER now. Calls stay up; if our address changed, each call tells the far end (target refresh).
+   */
   async reconnect(): Promise<void> {
     if (!this.#running) return this.start();
-    this.#teardown('network');
+    this.#dropConnection();
     this.#failures = 0;
+    this.#roundTried = 0;
     await this.#register();
   }
 
   async stop(): Promise<void> {
-    if (!this.#running && !this.#gen) return;
+    if (!this.#running && !this.#ua) return;
     this.#running = false;
     this.#clearTimers();
     this.#attemptToken++;
     this.#settleAttempt?.();
-    const gen = this.#gen;
-    this.#gen = undefined;
-    if (gen) {
+    const ua = this.#ua;
+    const registerer = this.#registerer;
+    const transport = this.#transport;
+    this.#ua = undefined;
+    this.#registerer = undefined;
+    this.#transport = undefined;
+    if (ua && transport) {
       await this.#presence.stop();
-      await Promise.all([...this.#calls.values()].map((c) => c.hangup().catch(() => undefined)));
-      if (gen.registerer.state === RegistererState.Registered) {
-        // RFC 3261 §10.2.2: Expires 0 removes our binding.
-        await withTimeout(
-          new Promise<void>((resolve) => {
-            gen.registerer
-              .unregister({ requestDelegate: { onAccept: () => resolve(), onReject: () => resolve() } })
-              .catch(() => resolve());
-          }),
-          STOP_GRACE_MS,
-        );
+      if (transport.isConnected()) {
+        await Promise.all([...this.#calls.values()].map((c) => c.hangup().catch(() => undefined)));
+        if (registerer?.state === RegistererState.Registered) {
+          // RFC 3261 §10.2.2: Expires 0 removes our binding.
+          await withTimeout(
+            new Promise<void>((resolve) => {
+              registerer
+                .unregister({ requestDelegate: { onAccept: () => resolve(), onReject: () => resolve() } })
+                .catch(() => resolve());
+            }),
+            STOP_GRACE_MS,
+          );
+        }
       }
-      this.#disposeGeneration(gen);
+      transport.dropHeld();
+      clearInterval(this.#keepAlive);
+      await transport.dispose().catch(() => undefined);
+      ua.stop().catch((err: unknown) => this.#logger.debug(`UA stop: ${String(err)}`));
     }
     for (const call of this.#calls.values()) call.terminateForNetwork();
     this.#calls.clear();
@@ -195,16 +258,16 @@ class SipJsSoftphone implements Softphone {
   }
 
   dial(target: string): Call {
-    const gen = this.#gen;
-    if (!this.#running || !gen || !gen.ua.transport.isConnected()) {
+    const ua = this.#ua;
+    if (!this.#running || !ua || !this.#transport?.isConnected()) {
       throw new CallError('not-registered', 'The account is not connected');
     }
     const domain = this.#account.domain ?? this.#account.server;
     const uriText = dialTargetToUri(target, domain);
     const uri = UserAgent.makeURI(uriText);
     if (!uri) throw new CallError('invalid-target', 'Target is not a valid SIP URI');
-    const mode = resolveMediaMode(this.#account);
-    const inviter = new Inviter(gen.ua, uri);
+    const mode = this.#mediaMode();
+    const inviter = new Inviter(ua, uri);
     const call = new SipJsCallAdapter({
       id: randomUUID(),
       accountId: this.accountId,
@@ -213,9 +276,10 @@ class SipJsSoftphone implements Softphone {
       mediaMode: mode,
       session: inviter,
       logger: this.#logger,
-      transportFailed: () => gen.lastTransportError !== undefined,
+      transportFailed: () => this.#lastTransportError !== undefined,
       domain,
       dtmfMode: this.#account.dtmfMode,
+      ...this.#mediaTimeout(),
     });
     this.#track(inviter, call, mode);
     call.invite();
@@ -226,30 +290,38 @@ class SipJsSoftphone implements Softphone {
     return [...this.#calls.values()];
   }
 
+  /** The server in use (for the media bridge: the address our RTP should come from the route to). */
+  serverAddress(): string | undefined {
+    return this.#transport?.connection?.remote.host;
+  }
+
   // ── registration ────────────────────────────────────────────────────────────────────────────────────────────
 
-  async #register(): Promise<void> {
+  /**
+   * One REGISTER attempt. `refresh`: the connection is up and we are registered; the state stays `registered`
+   * (a refresh in flight must not block dialing, answering or transfers).
+   */
+  async #register(refresh = false): Promise<void> {
     this.#clearTimers();
     this.#settleAttempt?.();
     const token = ++this.#attemptToken;
-    this.#setState({ state: 'registering', attempt: this.#failures + 1 });
-    let gen = this.#gen;
-    if (!gen) {
+    const transport = this.#ensureUa();
+    if (!refresh || !transport.isConnected()) {
+      refresh = false;
+      if (this.#state.state !== 'registering') this.#setState({ state: 'registering', attempt: this.#failures + 1 });
+    }
+    if (!transport.isConnected()) {
       try {
-        gen = await this.#createGeneration();
+        await this.#connect();
       } catch (err) {
         if (token !== this.#attemptToken) return;
         const e = err instanceof SipConnectionError ? err : new SipConnectionError('network', String(err));
-        this.#fail(e.kind, connectionDetail(e));
+        this.#failed(e.kind, connectionDetail(e), { failover: true, error: e });
         return;
       }
-      if (token !== this.#attemptToken || !this.#running) {
-        this.#disposeGeneration(gen);
-        return;
-      }
-      this.#gen = gen;
+      if (token !== this.#attemptToken || !this.#running) return;
     }
-    const g = gen;
+    const registerer = this.#registerer!;
     const timeoutMs = this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     await new Promise<void>((settle) => {
       this.#settleAttempt = () => {
@@ -264,105 +336,166 @@ class SipJsSoftphone implements Softphone {
       };
       this.#responseTimer = setTimeout(() => {
         done(() => {
-          this.#teardown('timeout');
-          this.#fail('timeout', `No answer to REGISTER within ${Math.round(timeoutMs / 1000)} s`);
+          // No answer: the server (or the path to it) is gone. A connection-oriented flow is suspect too: start over.
+          this.#dropConnection();
+          this.#failed('timeout', `No answer to REGISTER within ${Math.round(timeoutMs / 1000)} s`, { failover: true });
         });
       }, timeoutMs);
-      g.registerer
+      registerer
         .register({
           requestDelegate: {
             onAccept: (response: Core.IncomingResponse) => done(() => this.#registered(response)),
-            onReject: (response: Core.IncomingResponse) => done(() => this.#rejected(g, response)),
+            onReject: (response: Core.IncomingResponse) => done(() => this.#rejected(response)),
           },
         })
         .catch((err: unknown) =>
           done(() => {
-            this.#teardown('network');
-            this.#fail('network', this.#scrub(err instanceof Error ? err.message : String(err)));
+            this.#dropConnection();
+            this.#failed('network', this.#scrub(err instanceof Error ? err.message : String(err)), { failover: true });
           }),
         );
     });
   }
 
   #registered(response: Core.IncomingResponse): void {
+    // RFC 5627: a registrar that sees our +sip.instance may hand out GRUUs, and SIP.js would then put the GRUU in
+    // every dialog's Contact. Many proxies (Kamailio without gruu routing in its config) cannot route a GRUU back to
+    // us: in-dialog requests (the ACK of our 200, a BYE) would be lost. Our Contact is reachable by itself.
+    if (this.#ua) {
+      this.#ua.contact.pubGruu = undefined;
+      this.#ua.contact.tempGruu = undefined;
+    }
     const expires = grantedExpires(response, this.#contactName) ?? this.#account.registerExpires ?? DEFAULT_EXPIRES;
+    const current = this.#current;
     this.#failures = 0;
-    this.#setState({ state: 'registered', expiresAt: Date.now() + expires * 1000 });
-    // First registration of a generation: (re-)subscribe presence on it.
-    if (this.#gen) this.#presence.attach(this.#gen.ua);
-    this.#refreshTimer = setTimeout(() => void this.#register(), refreshDelayMs(expires));
+    this.#roundTried = 0;
+    this.#failingSince = undefined;
+    this.#lastGood = current;
+    const backup = current !== undefined && this.#targets.length > 1 && !sameTarget(current, this.#targets[0]);
+    this.#setState({
+      state: 'registered',
+      expiresAt: Date.now() + expires * 1000,
+      ...(current && { server: targetLabel(current) }),
+      ...(backup && { backup: true }),
+    });
+    const connection = this.#transport?.connection;
+    const flow = connection ? flowKey(connection) : undefined;
+    const newFlow = flow !== this.#flowKey;
+    this.#flowKey = flow;
+    // First registration on this connection: (re-)subscribe presence (a no-op on a refresh), and tell every call's
+    // far end where we are now.
+    if (this.#ua) this.#presence.attach(this.#ua);
+    if (newFlow) this.#refreshCallTargets();
+    this.#refreshTimer = setTimeout(() => void this.#register(true), refreshDelayMs(expires));
+    if (backup) this.#scheduleFailbackProbe();
   }
 
-  #rejected(gen: Generation, response: Core.IncomingResponse): void {
+  #rejected(response: Core.IncomingResponse): void {
     const status = response.message.statusCode ?? 0;
     const detail = this.#scrub(`${status} ${response.message.reasonPhrase ?? ''}`.trim());
     // SIP.js turns a transport failure into a local 503 and Timer F into a local 408.
-    if (gen.lastTransportError && (status === 503 || status === 408)) {
-      const e = gen.lastTransportError;
-      this.#teardown(e.kind);
-      this.#fail(e.kind, connectionDetail(e));
+    const transportError = this.#lastTransportError;
+    if (transportError && (status === 503 || status === 408)) {
+      this.#dropConnection();
+      this.#failed(transportError.kind === 'dns' ? 'network' : transportError.kind, connectionDetail(transportError), {
+        failover: true,
+        error: transportError,
+      });
       return;
     }
-    if (status === 401 || status === 407 || status === 403) this.#fail('auth', detail);
-    else if (status === 408) this.#fail('timeout', detail);
-    else this.#fail('rejected', detail);
+    if (status === 401 || status === 407 || status === 403) this.#failed('auth', detail);
+    // RFC 3263 §4.3: 503 (and a timeout) send the client to the next server.
+    else if (status === 408) this.#failed('timeout', detail, { failover: true });
+    else if (status === 503) this.#failed('rejected', detail, { failover: true });
+    else this.#failed('rejected', detail);
   }
 
-  #fail(reason: RegistrationFailureReason, detail: string): void {
+  /**
+   * A REGISTER attempt failed. Calls are never ended here. With `failover`, the next attempt goes to the next server
+   * at once — unless the server we were registered on only just went away (a restart): it gets a few seconds first.
+   * After a whole round of servers, back off.
+   */
+  #failed(reason: RegistrationFailureReason, detail: string, opts: { failover?: boolean; error?: SipConnectionError } = {}): void {
     this.#clearTimers();
     if (!this.#running) return;
     this.#failures++;
-    const backoff = this.#backoff(this.#failures);
-    const delay = reason === 'auth' ? Math.max(AUTH_RETRY_MIN_MS, backoff) : backoff;
-    const retryAt = Date.now() + delay;
+    const now = Date.now();
+    const wasRegistered = this.#state.state === 'registered' || (this.#state.state === 'failed' && this.#state.lost === true);
+    let delay: number;
+    if (reason === 'auth') {
+      delay = Math.max(AUTH_RETRY_MIN_MS, this.#backoff(this.#failures));
+    } else if (opts.failover && this.#targets.length > 1) {
+      const current = this.#current;
+      const restarting =
+        current !== undefined &&
+        this.#lastGood !== undefined &&
+        sameTarget(current, this.#lastGood) &&
+        now - (this.#failingSince ?? now) < (this.#options.failoverAfterMs ?? DEFAULT_FAILOVER_AFTER_MS);
+      this.#failingSince ??= now;
+      if (restarting) {
+        delay = Math.min(1000, this.#backoff(this.#failures));
+      } else {
+        this.#roundTried++;
+        this.#targetIndex = (this.#targetIndex + 1) % this.#targets.length;
+        if (this.#roundTried < this.#targets.length) {
+          delay = 0;
+        } else {
+          // Every server failed: start again from the first one after the backoff (and resolve DNS again).
+          this.#roundTried = 0;
+          this.#targetIndex = 0;
+          this.#targets = [];
+          delay = this.#backoff(this.#failures);
+        }
+      }
+    } else {
+      if (opts.failover) this.#targets = [];
+      delay = this.#failures === 1 && wasRegistered ? LOST_RETRY_MS : this.#backoff(this.#failures);
+    }
+    const retryAt = now + delay;
     this.#logger.warn(`Registration of ${this.accountId} failed (${reason}: ${detail}); retry in ${delay} ms`);
-    this.#setState({ state: 'failed', reason, detail, retryAt });
+    const server = this.#current ? targetLabel(this.#current) : undefined;
+    this.#setState({
+      state: 'failed',
+      reason,
+      detail,
+      retryAt,
+      ...(server !== undefined && { server }),
+      ...(wasRegistered && (reason === 'network' || reason === 'timeout') && { lost: true }),
+      ...(tlsProblemOfError(opts.error) !== undefined && { tlsProblem: tlsProblemOfError(opts.error) }),
+    } as RegistrationState);
     this.#retryTimer = setTimeout(() => void this.#register(), delay);
   }
 
-  #onConnectionLost(gen: Generation, error: SipConnectionError | undefined): void {
-    if (gen !== this.#gen || gen.disposed) return;
+  #onConnectionLost(error: SipConnectionError | undefined): void {
+    if (!this.#running) return;
     const e = error ?? new SipConnectionError('network', 'Connection lost');
-    gen.lastTransportError = e;
-    this.#logger.warn(`Connection of ${this.accountId} lost: ${connectionDetail(e)}`);
+    this.#lastTransportError = e;
+    this.#logger.warn(`Connection of ${this.accountId} lost: ${connectionDetail(e)} (calls stay up)`);
+    clearInterval(this.#keepAlive);
+    this.#presence.detach();
     // Abandon any REGISTER in flight on the dead connection.
     this.#attemptToken++;
     this.#settleAttempt?.();
-    this.#teardown(e.kind);
-    this.#fail(e.kind === 'dns' ? 'network' : e.kind, connectionDetail(e));
+    this.#failed(e.kind === 'dns' ? 'network' : e.kind, connectionDetail(e), { failover: true, error: e });
   }
 
-  async #createGeneration(): Promise<Generation> {
+  /** The UserAgent and its transport, created once per softphone run. */
+  #ensureUa(): ConnectionTransport {
+    if (this.#ua && this.#transport) return this.#transport;
     const account = this.#account;
-    const [proxyHost, proxyPort] = splitHostPort(account.outboundProxy);
-    const connection = createSipConnection({
-      kind: account.transport,
-      host: proxyHost ?? account.server,
-      port: proxyPort ?? account.port,
-      connectTimeoutMs: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      tlsVerify: account.tlsVerify,
-      tlsCa: account.tlsCa,
-      wsPath: account.wsPath,
-      ...(this.#lastUdpPort !== undefined && { localPort: this.#lastUdpPort }),
-    });
     const domain = account.domain ?? account.server;
     const aor = UserAgent.makeURI(`sip:${account.user}@${domain}`);
     if (!aor) throw new SipConnectionError('dns', 'Invalid account user or domain');
-    // eslint-disable-next-line prefer-const -- assigned after the UA exists, read by callbacks later
-    let gen: Generation | undefined;
     const viaHost = `${randomBytes(6).toString('hex')}.invalid`;
-    const isWs = account.transport === 'ws' || account.transport === 'wss';
+    const isWs = this.#isWs();
     const transportOptions: ConnectionTransportOptions = {
-      connection,
       viaHost,
       rewriteHost: !isWs,
+      open: () => this.#open(),
       trace: this.#logger.sipTrace ? (dir, text) => this.#logger.sipTrace?.(dir, this.#scrub(text)) : undefined,
-      onConnectionLost: (error) => {
-        if (gen) this.#onConnectionLost(gen, error);
-      },
-      onSendError: (error) => {
-        if (gen) gen.lastTransportError = error;
-      },
+      onConnectionLost: (error) => this.#onConnectionLost(error),
+      onSendError: (error) => (this.#lastTransportError = error),
+      holdWhileDisconnected: () => this.#running,
     };
     const ua = new UserAgent({
       uri: aor,
@@ -370,16 +503,18 @@ class SipJsSoftphone implements Softphone {
       authorizationPassword: account.password,
       displayName: account.displayName,
       contactName: this.#contactName,
-      // RFC 7118 §5: WebSocket contacts say transport=ws for ws and wss alike.
-      // UDP is the default transport (RFC 3261 §19.1.1): no param, so a registrar that rewrites our Contact without
-      // it (Asterisk rewrite_contact=yes) still returns a binding SIP.js recognises (§19.1.4 comparison).
-      contactParams: isWs ? { transport: 'ws' } : account.transport === 'udp' ? {} : { transport: account.transport },
+      // RFC 7118 §5: WebSocket contacts say transport=ws for ws and wss alike. Other transports: the transport adds
+      // the connection's own parameter on the wire (none for UDP, RFC 3261 §19.1.1), so a failover from UDP to TCP
+      // keeps a correct Contact, and a registrar that rewrites our Contact without it (Asterisk rewrite_contact=yes)
+      // still returns a binding SIP.js recognises (§19.1.4 comparison).
+      contactParams: isWs ? { transport: 'ws' } : {},
+      instanceId: this.#instanceId,
       viaHost,
       forceRport: true, // RFC 3581: the PBX answers to where the request came from
       userAgentString: this.#options.userAgent ?? 'ReceptionistConsole',
       transportConstructor: ConnectionTransport,
       transportOptions,
-      reconnectionAttempts: 0, // reconnection is ours (backoff + new generation)
+      reconnectionAttempts: 0, // reconnection is ours (backoff, failover)
       logBuiltinEnabled: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {
@@ -398,61 +533,144 @@ class SipJsSoftphone implements Softphone {
       expires: account.registerExpires ?? DEFAULT_EXPIRES,
       // We refresh ourselves (refreshDelayMs); SIP.js's own timer at 99 % only fires if ours could not.
       refreshFrequency: 99,
+      // RFC 5626 §4.2: instance id + reg-id, so a registrar that supports outbound replaces our flow on reconnect.
+      ...(this.#options.outbound !== false && { regId: 1 }),
     });
-    gen = { connection, ua, registerer, lastTransportError: undefined, disposed: false };
-    try {
-      await ua.start();
-    } catch (err) {
-      this.#disposeGeneration(gen);
-      throw err;
-    }
-    if (account.transport === 'udp' && connection.local.port > 0) this.#lastUdpPort = connection.local.port;
-    const keepAliveMs = this.#options.keepAliveMs ?? DEFAULT_KEEPALIVE_MS;
-    if (keepAliveMs > 0) {
-      const g = gen;
-      // Errors surface through connection.onClose (ICMP on UDP, reset on TCP); the send result adds nothing.
-      g.keepAlive = setInterval(() => void connection.send('\r\n\r\n').catch(() => undefined), keepAliveMs);
-      g.keepAlive.unref();
-    }
-    return gen;
+    this.#ua = ua;
+    this.#registerer = registerer;
+    this.#transport = ua.transport as unknown as ConnectionTransport;
+    return this.#transport;
   }
 
-  /** Drop the current generation (connection, UA, registerer); calls on it end with `network`. */
-  #teardown(_reason: string): void {
-    const gen = this.#gen;
-    this.#gen = undefined;
-    if (!gen) return;
+  /** Connect the UA's transport (it calls #open, which picks the server). */
+  async #connect(): Promise<void> {
+    const ua = this.#ua!;
+    if (ua.state === UserAgentState.Started) await this.#transport!.connect();
+    else await ua.start();
+  }
+
+  /** Open a connection to the current target (resolving the configured servers first when needed). */
+  async #open(): Promise<SipConnection> {
+    const account = this.#account;
+    if (this.#targets.length === 0) {
+      this.#targets = await resolveSipServers(serverSpecs(account), {
+        ...(account.dnsServers && { dnsServers: account.dnsServers }),
+        defaultTransport: account.transport,
+      });
+      this.#targetIndex = Math.min(this.#targetIndex, this.#targets.length - 1);
+      this.#logger.info(`Servers of ${this.accountId}: ${this.#targets.map(targetLabel).join(', ')}`);
+    }
+    const target = this.#targets[this.#targetIndex] ?? this.#targets[0]!;
+    this.#current = target;
+    const connection = createSipConnection({
+      kind: target.transport,
+      host: target.name,
+      address: target.address,
+      port: target.port,
+      connectTimeoutMs: this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      tlsVerify: account.tlsVerify,
+      tlsCa: account.tlsCa,
+      wsPath: account.wsPath,
+      ...(target.transport === 'udp' && this.#lastUdpPort !== undefined && { localPort: this.#lastUdpPort }),
+    });
+    await connection.connect();
+    if (!this.#running) {
+      connection.close();
+      throw new SipConnectionError('network', 'stopped');
+    }
+    this.#lastTransportError = undefined;
+    if (target.transport === 'udp' && connection.local.port > 0) this.#lastUdpPort = connection.local.port;
+    this.#startKeepAlive(connection);
+    this.#logger.info(`Connected to ${targetLabel(target)} from ${formatHostPort(connection.local)}`);
+    return connection;
+  }
+
+  #startKeepAlive(connection: SipConnection): void {
+    clearInterval(this.#keepAlive);
+    const keepAliveMs = this.#options.keepAliveMs ?? (this.#account.keepAliveSeconds !== undefined ? this.#account.keepAliveSeconds * 1000 : DEFAULT_KEEPALIVE_MS);
+    if (keepAliveMs <= 0) return;
+    // Errors surface through connection.onClose (ICMP on UDP, reset on TCP); the send result adds nothing.
+    this.#keepAlive = setInterval(() => void connection.send('\r\n\r\n').catch(() => undefined), keepAliveMs);
+    this.#keepAlive.unref();
+  }
+
+  /** Close the connection in use without ending anything else (calls, UA); the next #register reconnects. */
+  #dropConnection(): void {
+    clearInterval(this.#keepAlive);
     this.#presence.detach();
-    for (const call of this.#calls.values()) call.terminateForNetwork();
-    this.#disposeGeneration(gen);
+    void this.#transport?.disconnect();
   }
 
-  /** Out-of-dialog NOTIFY: unsolicited message-summary (many PBXs send MWI to the registered contact). */
-  #onUnsolicitedNotify(notification: Notification): void {
-    const req = notification.request;
-    const handled = this.#presence.unsolicitedNotify(
-      req.getHeader('event') ?? '',
-      req.getHeader('content-type') ?? '',
-      typeof req.body === 'string' ? req.body : '',
-    );
-    if (handled) notification.accept().catch(() => undefined);
-    else notification.reject({ statusCode: 489 }).catch(() => undefined);
+  /** After a (re-)registration from a new flow: a target-refresh re-INVITE (RFC 3261 §12.2.1.1) per live call. */
+  #refreshCallTargets(): void {
+    const flow = this.#flowKey;
+    if (!flow) return;
+    for (const call of this.#calls.values()) {
+      const known = this.#callFlows.get(call);
+      if (known === undefined || known === flow) {
+        this.#callFlows.set(call, flow);
+        continue;
+      }
+      if (!call.canRefreshTarget()) continue;
+      this.#logger.info(`Call ${call.id}: new connection, refreshing its target`);
+      call
+        .refreshTarget()
+        .then(() => {
+          if (this.#flowKey === flow) this.#callFlows.set(call, flow);
+        })
+        .catch((err: unknown) => this.#logger.warn(`Target refresh of call ${call.id} failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
   }
 
-  #disposeGeneration(gen: Generation): void {
-    if (gen.disposed) return;
-    gen.disposed = true;
-    clearInterval(gen.keepAlive);
-    // Close the socket first: whatever SIP.js still sends while stopping fails fast instead of reaching the PBX.
-    gen.connection.close();
-    gen.ua.stop().catch((err: unknown) => this.#logger.debug(`UA stop: ${String(err)}`));
+  /** On a backup server: ask the first server now and then whether it is back; when it is (and no call is up), return. */
+  #scheduleFailbackProbe(): void {
+    clearTimeout(this.#probeTimer);
+    const every = this.#options.failbackProbeMs ?? DEFAULT_FAILBACK_PROBE_MS;
+    this.#probeTimer = setTimeout(() => void this.#probeFirst(), every);
+    this.#probeTimer.unref();
+  }
+
+  async #probeFirst(): Promise<void> {
+    const first = this.#targets[0];
+    if (!this.#running || !first || this.#state.state !== 'registered' || !this.#state.backup) return;
+    const alive = await probeSipServer(first, {
+      domain: this.#account.domain ?? this.#account.server,
+      user: this.#account.user,
+      tlsVerify: this.#account.tlsVerify,
+      tlsCa: this.#account.tlsCa,
+      wsPath: this.#account.wsPath,
+    }).catch(() => false);
+    if (!this.#running || this.#state.state !== 'registered' || !this.#state.backup) return;
+    const busy = [...this.#calls.values()].some((c) => c.snapshot().state !== 'ended');
+    if (!alive || busy) {
+      // A call's dialog runs through the backup: move back once the receptionist is free.
+      this.#scheduleFailbackProbe();
+      return;
+    }
+    this.#logger.info(`${targetLabel(first)} answers again: returning to it`);
+    const registerer = this.#registerer;
+    if (registerer?.state === RegistererState.Registered) {
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          registerer.unregister({ requestDelegate: { onAccept: () => resolve(), onReject: () => resolve() } }).catch(() => resolve());
+        }),
+        STOP_GRACE_MS,
+      );
+    }
+    if (!this.#running) return;
+    this.#dropConnection();
+    this.#targetIndex = 0;
+    this.#roundTried = 0;
+    this.#failures = 0;
+    await this.#register();
   }
 
   #clearTimers(): void {
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#refreshTimer);
     clearTimeout(this.#responseTimer);
-    this.#retryTimer = this.#refreshTimer = this.#responseTimer = undefined;
+    clearTimeout(this.#probeTimer);
+    this.#retryTimer = this.#refreshTimer = this.#responseTimer = this.#probeTimer = undefined;
   }
 
   #setState(next: RegistrationState): void {
@@ -471,11 +689,39 @@ class SipJsSoftphone implements Softphone {
     return scrubSecret(text, this.#account.password);
   }
 
+  #isWs(): boolean {
+    const specs = serverSpecs(this.#account);
+    return specs.every((s) => s.transport === 'ws' || s.transport === 'wss');
+  }
+
+  #mediaMode(): 'webrtc' | 'rtp' {
+    const transport = this.#current?.transport ?? this.#account.transport;
+    return resolveMediaMode({ media: this.#account.media, transport });
+  }
+
+  #mediaTimeout(): { mediaTimeoutMs?: number } {
+    const s = this.#account.mediaTimeoutSeconds;
+    return { mediaTimeoutMs: s === undefined ? DEFAULT_MEDIA_TIMEOUT_MS : s * 1000 };
+  }
+
+  /** Out-of-dialog NOTIFY: unsolicited message-summary (many PBXs send MWI to the registered contact). */
+  #onUnsolicitedNotify(notification: Notification): void {
+    const req = notification.request;
+    const handled = this.#presence.unsolicitedNotify(
+      req.getHeader('event') ?? '',
+      req.getHeader('content-type') ?? '',
+      typeof req.body === 'string' ? req.body : '',
+    );
+    if (handled) notification.accept().catch(() => undefined);
+    else notification.reject({ statusCode: 489 }).catch(() => undefined);
+  }
+
   // ── calls ───────────────────────────────────────────────────────────────────────────────────────────────────
 
   #track(session: Session, call: SipJsCallAdapter, mode: 'webrtc' | 'rtp'): void {
     this.#sessionCalls.set(session, { call, mode });
     this.#calls.set(call.id, call);
+    if (this.#flowKey !== undefined) this.#callFlows.set(call, this.#flowKey);
     call.onDidChange((snap) => {
       if (snap.state === 'ended') this.#calls.delete(call.id);
     });
@@ -484,13 +730,13 @@ class SipJsSoftphone implements Softphone {
   #createSdh(session: Session): SessionDescriptionHandler {
     const entry = this.#sessionCalls.get(session);
     if (!entry) throw new Error('Session without a call');
-    const media = this.#options.media.create(entry.call.id, entry.mode);
+    const peer = this.#current?.address;
+    const media = this.#options.media.create(entry.call.id, entry.mode, peer !== undefined ? { signallingPeer: peer } : undefined);
     return entry.call.createSdh(media);
   }
 
   #onInvite(invitation: Invitation): void {
-    const gen = this.#gen;
-    if (!gen) {
+    if (!this.#ua) {
       invitation.reject({ statusCode: 480 }).catch(() => undefined);
       return;
     }
@@ -530,9 +776,10 @@ class SipJsSoftphone implements Softphone {
       mediaMode: mode,
       session: invitation,
       logger: this.#logger,
-      transportFailed: () => gen.lastTransportError !== undefined,
+      transportFailed: () => this.#lastTransportError !== undefined,
       domain: this.#account.domain ?? this.#account.server,
       dtmfMode: this.#account.dtmfMode,
+      ...this.#mediaTimeout(),
       ...(autoAnswer !== undefined && !replaced ? { autoAnswerAfter: autoAnswer } : {}),
       ...(replaced ? { replaces: replaced.id } : {}),
     });
@@ -576,6 +823,28 @@ function grantedExpires(response: Core.IncomingResponse, contactName: string): n
   const header = message.getHeader('expires');
   if (header && /^\d+$/.test(header.trim())) return Number(header.trim());
   return undefined;
+}
+
+/** What identifies our end of a flow (RFC 5626 §5.2): a change means the far ends must learn our new Contact. */
+function flowKey(connection: SipConnection): string {
+  return `${connection.kind}|${formatHostPort(connection.local)}|${formatHostPort(connection.remote)}`;
+}
+
+function sameTarget(a: SipTarget, b: SipTarget | undefined): boolean {
+  return b !== undefined && a.address === b.address && a.port === b.port && a.transport === b.transport;
+}
+
+function tlsProblemOfError(error: SipConnectionError | undefined): string | undefined {
+  return (error as { tlsProblem?: string } | undefined)?.tlsProblem;
+}
+
+/** A name-based UUID (RFC 4122 §4.3 layout, SHA-1): the same account on the same machine keeps its instance id. */
+function stableUuid(name: string): string {
+  const h = createHash('sha1').update(`receptionist-console:${hostname()}:${name}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
 
 function splitHostPort(value: string | undefined): [string | undefined, number | undefined] {

@@ -1,0 +1,150 @@
+/**
+ * The SIP.js transport survives its connections: a dropped connection is replaced under the same UserAgent, the
+ * Contact follows the new connection, and what a dialog sends while nothing is connected (a BYE) goes out on the
+ * next connection — a call ended during an outage still ends at the far end.
+ */
+import { TransportState } from 'sip.js';
+import {
+  ConnectionTransport,
+  HELD_MAX_AGE_MS,
+  rewriteIncoming,
+  rewriteOutgoing,
+} from '../../sip-core/adapters/sipjs/sipjs-transport';
+import { SipConnectionError, type SipConnection, type SipEndpoint } from '../../sip-core/transports';
+
+/** A connection we script: a seam we own (the real ones are covered by the transports' own tests). */
+class ScriptedConnection implements SipConnection {
+  sent: string[] = [];
+  closed = false;
+  onMessage: ((text: string) => void) | undefined;
+  onClose: ((error?: SipConnectionError) => void) | undefined;
+  constructor(
+    readonly kind: 'udp' | 'tcp' | 'tls' | 'ws' | 'wss',
+    readonly local: SipEndpoint,
+    readonly remote: SipEndpoint = { host: '198.18.0.2', port: 5060 },
+  ) {}
+  async connect(): Promise<void> {}
+  async send(text: string): Promise<void> {
+    if (this.closed) throw new SipConnectionError('network', 'closed');
+    this.sent.push(text);
+  }
+  close(): void {
+    this.closed = true;
+  }
+  drop(): void {
+    this.closed = true;
+    this.onClose?.(new SipConnectionError('network', 'Connection closed by peer', 'ECONNRESET'));
+  }
+}
+
+const VIA = 'abc123.invalid';
+const BYE = `BYE sip:1003@198.18.0.2 SIP/2.0\r\nVia: SIP/2.0/TCP ${VIA};branch=z9hG4bK1\r\nContact: <sip:rc1@${VIA}>\r\nCSeq: 3 BYE\r\n\r\n`;
+
+function transportWith(connections: ScriptedConnection[], now = () => Date.now()) {
+  const queue = [...connections];
+  const lost: (SipConnectionError | undefined)[] = [];
+  const t = new ConnectionTransport(
+    { log: () => undefined },
+    {
+      viaHost: VIA,
+      rewriteHost: true,
+      open: async () => {
+        const c = queue.shift();
+        if (!c) throw new SipConnectionError('network', 'no more', 'ECONNREFUSED');
+        return c;
+      },
+      onConnectionLost: (e) => lost.push(e),
+      now,
+    },
+  );
+  return { t, lost };
+}
+
+describe('the transport outlives its connections', () => {
+  it('a lost TCP connection is replaced; the Contact names the new one', async () => {
+    const first = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 40001 });
+    const second = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 40002 });
+    const { t, lost } = transportWith([first, second]);
+    await t.connect();
+    expect(t.protocol).toBe('TCP');
+    await t.send(BYE);
+    expect(first.sent[0]).toContain('Contact: <sip:rc1@198.18.0.1:40001;transport=tcp>');
+    expect(first.sent[0]).toContain(`Via: SIP/2.0/TCP 198.18.0.1:40001;branch`);
+
+    first.drop();
+    expect(lost).toHaveLength(1);
+    expect(t.state).toBe(TransportState.Disconnected);
+    await t.connect();
+    await t.send(BYE);
+    expect(second.sent[0]).toContain('Contact: <sip:rc1@198.18.0.1:40002;transport=tcp>');
+  });
+
+  it('a BYE sent while disconnected is held and goes out on the next connection, once', async () => {
+    const first = new ScriptedConnection('udp', { host: '198.18.0.1', port: 5062 });
+    const second = new ScriptedConnection('udp', { host: '198.18.0.1', port: 5062 });
+    const { t } = transportWith([first, second]);
+    await t.connect();
+    first.drop();
+    // SIP.js retransmits over UDP while we are away: held once.
+    await t.send(BYE);
+    await t.send(BYE);
+    await t.send('REGISTER sip:pbx.test SIP/2.0\r\nVia: x\r\n\r\n').catch(() => undefined);
+    expect(t.heldCount).toBe(1);
+    await t.connect();
+    await new Promise((r) => setImmediate(r));
+    expect(second.sent).toHaveLength(1);
+    expect(second.sent[0]).toMatch(/^BYE /);
+    expect(second.sent[0]).toContain('Contact: <sip:rc1@198.18.0.1:5062>');
+    expect(t.heldCount).toBe(0);
+  });
+
+  it('REGISTER/SUBSCRIBE are not held (the softphone redoes them); old held messages expire', async () => {
+    let clock = 1_000_000;
+    const first = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 1 });
+    const second = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 2 });
+    const { t } = transportWith([first, second], () => clock);
+    await t.connect();
+    first.drop();
+    await expect(t.send('SUBSCRIBE sip:1003@pbx.test SIP/2.0\r\n\r\n')).rejects.toThrow(SipConnectionError);
+    await t.send(BYE);
+    clock += HELD_MAX_AGE_MS + 1;
+    await t.connect();
+    await new Promise((r) => setImmediate(r));
+    expect(second.sent).toEqual([]);
+  });
+
+  it('messages naming an earlier local address are still recognised as ours', async () => {
+    const first = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 40001 });
+    const second = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 40002 });
+    const { t } = transportWith([first, second]);
+    const received: string[] = [];
+    t.onMessage = (m) => received.push(m);
+    await t.connect();
+    first.drop();
+    await t.connect();
+    second.onMessage?.('BYE sip:rc1@198.18.0.1:40001;transport=tcp SIP/2.0\r\nVia: SIP/2.0/TCP 198.18.0.2\r\n\r\n');
+    expect(received[0]).toMatch(new RegExp(`^BYE sip:rc1@${VIA} SIP/2.0`));
+    // A message from a replaced connection is ignored.
+    first.onMessage?.('SIP/2.0 200 OK\r\n\r\n');
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('Contact and Via rewriting', () => {
+  it('outgoing: the transport parameter follows the connection (none for UDP, RFC 3261 §19.1.1)', () => {
+    const msg = `INVITE sip:1003@pbx.test SIP/2.0\r\nVia: SIP/2.0/TLS ${VIA};branch=z\r\nContact: <sip:rc1@${VIA};transport=tcp>\r\n\r\nc=IN IP4 ${VIA}`;
+    const tls = rewriteOutgoing(msg, VIA, '198.18.0.1:41000', ';transport=tls');
+    expect(tls).toContain('Contact: <sip:rc1@198.18.0.1:41000;transport=tls>');
+    expect(tls).toContain('Via: SIP/2.0/TLS 198.18.0.1:41000;branch=z');
+    expect(tls.endsWith(`c=IN IP4 ${VIA}`)).toBe(true); // the body is not ours to touch
+    expect(rewriteOutgoing(msg, VIA, '198.18.0.1:5062', '')).toContain('Contact: <sip:rc1@198.18.0.1:5062>');
+  });
+
+  it('incoming: our address and the parameter after it become the placeholder, not a longer port', () => {
+    const msg = 'SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 198.18.0.1:4100;rport=4100\r\nContact: <sip:rc1@198.18.0.1:4100;TRANSPORT=TCP>;expires=300\r\nX: 198.18.0.1:41000\r\n\r\n';
+    const out = rewriteIncoming(msg, '198.18.0.1:4100', VIA);
+    expect(out).toContain(`Contact: <sip:rc1@${VIA}>;expires=300`);
+    expect(out).toContain(`Via: SIP/2.0/TCP ${VIA};rport=4100`);
+    expect(out).toContain('X: 198.18.0.1:41000');
+  });
+});

@@ -141,6 +141,8 @@ class SipJsSoftphone implements Softphone {
   /** The target we were last registered on, and since when it fails (a restart gets DEFAULT_FAILOVER_AFTER_MS). */
   #lastGood: SipTarget | undefined;
   #failingSince: number | undefined;
+  /** We were registered and lost the connection: until registered again the UI says "connection lost, reconnecting". */
+  #lost = false;
   /** Identity of the connection our Contact was last registered from (kind, local and remote address). */
   #flowKey: string | undefined;
   readonly #regListeners = new Set<(state: RegistrationState) => void>();
@@ -204,6 +206,7 @@ class SipJsSoftphone implements Softphone {
     this.#running = true;
     this.#failures = 0;
     this.#roundTried = 0;
+    this.#lost = false;
     await this.#register();
   }
 
@@ -321,7 +324,9 @@ class SipJsSoftphone implements Softphone {
       }
       if (token !== this.#attemptToken || !this.#running) return;
     }
-    const registerer = this.#registerer!;
+    // A REGISTER abandoned with its connection never gets a final answer: SIP.js's Registerer would refuse every
+    // further one ("already in progress") until its Timer F, 32 s later. Start over with a fresh one.
+    const registerer = (this.#registerer as unknown as { waiting: boolean }).waiting ? this.#replaceRegisterer() : this.#registerer!;
     const timeoutMs = this.#options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     await new Promise<void>((settle) => {
       this.#settleAttempt = () => {
@@ -371,6 +376,7 @@ class SipJsSoftphone implements Softphone {
     this.#roundTried = 0;
     this.#failingSince = undefined;
     this.#lastGood = current;
+    this.#lost = false;
     const backup = current !== undefined && this.#targets.length > 1 && !sameTarget(current, this.#targets[0]);
     this.#setState({
       state: 'registered',
@@ -420,7 +426,8 @@ class SipJsSoftphone implements Softphone {
     if (!this.#running) return;
     this.#failures++;
     const now = Date.now();
-    const wasRegistered = this.#state.state === 'registered' || (this.#state.state === 'failed' && this.#state.lost === true);
+    if (this.#state.state === 'registered' && (reason === 'network' || reason === 'timeout')) this.#lost = true;
+    const wasRegistered = this.#state.state === 'registered' || this.#lost;
     let delay: number;
     if (reason === 'auth') {
       delay = Math.max(AUTH_RETRY_MIN_MS, this.#backoff(this.#failures));
@@ -460,7 +467,7 @@ class SipJsSoftphone implements Softphone {
       detail,
       retryAt,
       ...(server !== undefined && { server }),
-      ...(wasRegistered && (reason === 'network' || reason === 'timeout') && { lost: true }),
+      ...(this.#lost && { lost: true }),
       ...(tlsProblemOfError(opts.error) !== undefined && { tlsProblem: tlsProblemOfError(opts.error) }),
     } as RegistrationState);
     this.#retryTimer = setTimeout(() => void this.#register(), delay);
@@ -529,17 +536,33 @@ class SipJsSoftphone implements Softphone {
         onNotify: (notification: Notification) => this.#onUnsolicitedNotify(notification),
       },
     });
-    const registerer = new Registerer(ua, {
-      expires: account.registerExpires ?? DEFAULT_EXPIRES,
+    this.#ua = ua;
+    this.#registerer = this.#newRegisterer(ua);
+    this.#transport = ua.transport as unknown as ConnectionTransport;
+    return this.#transport;
+  }
+
+  #newRegisterer(ua: UserAgent): Registerer {
+    return new Registerer(ua, {
+      expires: this.#account.registerExpires ?? DEFAULT_EXPIRES,
       // We refresh ourselves (refreshDelayMs); SIP.js's own timer at 99 % only fires if ours could not.
       refreshFrequency: 99,
       // RFC 5626 §4.2: instance id + reg-id, so a registrar that supports outbound replaces our flow on reconnect.
       ...(this.#options.outbound !== false && { regId: 1 }),
     });
-    this.#ua = ua;
-    this.#registerer = registerer;
-    this.#transport = ua.transport as unknown as ConnectionTransport;
-    return this.#transport;
+  }
+
+  /** Forget the current Registerer (its timers and its place in the UA) without un-registering, and make a new one. */
+  #replaceRegisterer(): Registerer {
+    const ua = this.#ua!;
+    const old = this.#registerer;
+    if (old) {
+      const internals = old as unknown as { clearTimers(): void; id: string };
+      internals.clearTimers();
+      delete (ua as unknown as { _registerers: Record<string, unknown> })._registerers[internals.id];
+    }
+    this.#registerer = this.#newRegisterer(ua);
+    return this.#registerer;
   }
 
   /** Connect the UA's transport (it calls #open, which picks the server). */

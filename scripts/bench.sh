@@ -7,7 +7,14 @@ bash scripts/setup.sh || exit 1
 bed_was_up() { [ -f tests/testbed/run/kamailio.pid ] && kill -0 "$(cat tests/testbed/run/kamailio.pid)" 2>/dev/null; }
 if bed_was_up; then keep_bed=1; else keep_bed=0; fi
 bash tests/testbed/start.sh || exit 1
-[ $keep_bed = 1 ] || trap 'bash tests/testbed/stop.sh' EXIT
+# The remote bed (PBX in network namespaces, tests/testbed/remote/) for the network benchmarks: ours to stop if we start it.
+remote_was_up() { ip netns list 2>/dev/null | grep -q "^rc-pbx"; }
+if remote_was_up; then keep_remote=1; else keep_remote=0; fi
+cleanup() {
+  [ $keep_bed = 1 ] || bash tests/testbed/stop.sh
+  [ $keep_remote = 1 ] || bash tests/testbed/remote/stop.sh >/dev/null 2>&1
+}
+trap cleanup EXIT
 rc=0
 for b in tests/bench/*-bench.ts; do
   printf '\n== %s ==\n' "$b"

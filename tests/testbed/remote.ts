@@ -169,3 +169,38 @@ export function injectRtp(o: InjectRtpOptions): RtpInjection {
     },
   };
 }
+
+/**
+ * The remote Asterisk (remote/asterisk.sh): the Asterisk bed (tests/testbed/asterisk/, same chroot, dialplan and
+ * endpoints) a second time, inside rc-pbx at 198.18.0.4 with its own run/log/spool directories. Not started by
+ * startRemoteBed(): call startRemoteAsterisk() after it.
+ */
+export const REMOTE_ASTERISK = {
+  address: '198.18.0.4',
+  /** SIP over UDP and TCP (TCP exists only in this copy), SIP over WebSocket (HTTP server, path /ws), AMI */
+  ports: { udp: 5060, tcp: 5060, ws: 8088, ami: 5038 },
+  wsPath: '/ws',
+  /** Asterisk's RTP range (rtpengine has 32000-32199) */
+  rtpPorts: { min: 21000, max: 21199 },
+  /** the console over UDP/TCP: plain RTP/AVP (the console's RTP bridge) */
+  user: '2001',
+  /** the console over WebSocket: WebRTC media (ICE, DTLS-SRTP, AVPF, rtcp-mux) */
+  webrtcUser: '2011',
+  password: 'secret',
+  /** Answer() + Echo(): the caller hears itself */
+  echoExtension: '9999',
+  /** AMI login (permitted from 198.18.0.0/24) */
+  ami: { username: 'console', secret: 'secret' },
+} as const;
+
+/** Start the remote Asterisk (idempotent; ~1 s; adds 198.18.0.4 to the bed if the bed predates it). */
+export function startRemoteAsterisk(): string {
+  return sh('asterisk.sh', ['start'], 90_000).trim();
+}
+export function stopRemoteAsterisk(): void {
+  sh('asterisk.sh', ['stop'], 30_000);
+}
+/** One CLI command on the remote Asterisk (`asterisk -rx`), e.g. 'pjsip show contacts'. Returns its output. */
+export function remoteAsteriskCli(command: string): string {
+  return sh('asterisk.sh', ['cli', command], 15_000);
+}

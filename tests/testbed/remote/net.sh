@@ -1,7 +1,7 @@
 #!/bin/bash
 # Remote test bed network: namespaces, veths, bridge, and link impairments. Run as root. Idempotent.
 #
-#   root ns: rcb0 198.18.0.1/24 ──veth── rc-wan: rcb1 ─br0─ rcw0 ──veth── rc-pbx: rcw1 198.18.0.2,.3,.9 /24
+#   root ns: rcb0 198.18.0.1/24 ──veth── rc-wan: rcb1 ─br0─ rcw0 ──veth── rc-pbx: rcw1 198.18.0.2,.3,.4,.9 /24
 #
 # usage: net.sh up|down                 create / delete namespaces and veths (down also stops the delay line)
 #        net.sh cut|restore             link down/up in the MIDDLE (rc-wan's rcw0): the console's rcb0 stays up
@@ -35,7 +35,7 @@ up() {
   $W link show br0 >/dev/null 2>&1 || $W link add br0 type bridge
   $W link set br0 type bridge stp_state 0 forward_delay 0 2>/dev/null || true
   ip addr show dev rcb0 | grep -q "$HOST/24" || ip addr add $HOST/24 dev rcb0
-  for a in 198.18.0.2 198.18.0.3 198.18.0.9; do
+  for a in 198.18.0.2 198.18.0.3 198.18.0.4 198.18.0.9; do   # .4: the remote Asterisk (asterisk.sh)
     $P addr show dev rcw1 | grep -q " $a/24" || $P addr add $a/24 dev rcw1
   done
   nooffload rcb0

@@ -72,6 +72,8 @@ export interface SipConnection {
    * surfaces as ECONNREFUSED on a connected dgram socket). Not fired after close().
    */
   onClose: ((error?: SipConnectionError) => void) | undefined;
+  /** A keep-alive pong (a CRLF between messages, RFC 5626 §4.4.1) arrived; stream transports only. */
+  onPong?: (() => void) | undefined;
 }
 
 export interface SipConnectionOptions {

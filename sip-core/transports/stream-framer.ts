@@ -15,6 +15,8 @@ export class SipFramingError extends Error {
 
 export class SipStreamFramer {
   #buffer: Buffer = Buffer.alloc(0);
+  /** CRLF runs seen between messages: keep-alive pongs (RFC 5626 §4.4.1) from a server that answers our pings. */
+  pongs = 0;
 
   /** Feed bytes; returns the complete messages now available. Throws SipFramingError on garbage. */
   push(chunk: Buffer): string[] {
@@ -24,7 +26,10 @@ export class SipStreamFramer {
       // Skip keep-alive CRLFs between messages.
       let start = 0;
       while (start < this.#buffer.length && (this.#buffer[start] === 0x0d || this.#buffer[start] === 0x0a)) start++;
-      if (start > 0) this.#buffer = this.#buffer.subarray(start);
+      if (start > 0) {
+        this.pongs++;
+        this.#buffer = this.#buffer.subarray(start);
+      }
       if (this.#buffer.length === 0) break;
       const headerEnd = this.#buffer.indexOf(HEADER_END);
       if (headerEnd < 0) {

@@ -15,6 +15,7 @@ import { resolve } from './udp';
 export class StreamSipConnection implements SipConnection {
   onMessage: ((text: string) => void) | undefined;
   onClose: ((error?: SipConnectionError) => void) | undefined;
+  onPong: (() => void) | undefined;
   #socket: net.Socket | undefined;
   #local: SipEndpoint = { host: '0.0.0.0', port: 0 };
   #closed = false;
@@ -74,6 +75,7 @@ export class StreamSipConnection implements SipConnection {
     socket.setKeepAlive(true, 30_000);
     this.#local = { host: socket.localAddress ?? '0.0.0.0', port: socket.localPort ?? 0 };
     let lastError: SipConnectionError | undefined;
+    let pongs = 0;
     socket.on('data', (chunk: Buffer) => {
       let messages: string[];
       try {
@@ -82,6 +84,10 @@ export class StreamSipConnection implements SipConnection {
         lastError = new SipConnectionError('network', err instanceof SipFramingError ? err.message : String(err));
         socket.destroy();
         return;
+      }
+      if (this.#framer.pongs !== pongs) {
+        pongs = this.#framer.pongs;
+        this.onPong?.();
       }
       for (const m of messages) this.onMessage?.(m);
     });

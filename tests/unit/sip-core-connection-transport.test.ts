@@ -148,3 +148,17 @@ describe('Contact and Via rewriting', () => {
     expect(out).toContain('X: 198.18.0.1:41000');
   });
 });
+
+describe('keep-alive pongs on a stream (RFC 5626 §4.4.1)', () => {
+  it('a CRLF between messages counts as a pong; CRLFs inside a message do not', async () => {
+    const { SipStreamFramer } = await import('../../sip-core/transports');
+    const f = new SipStreamFramer();
+    expect(f.push(Buffer.from('\r\n'))).toEqual([]);
+    expect(f.pongs).toBe(1);
+    const msg = 'SIP/2.0 200 OK\r\nContent-Length: 4\r\n\r\n\r\n\r\n';
+    expect(f.push(Buffer.from(msg))).toEqual([msg]);
+    expect(f.pongs).toBe(1);
+    f.push(Buffer.from('\r\n'));
+    expect(f.pongs).toBe(2);
+  });
+});

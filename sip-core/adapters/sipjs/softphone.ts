@@ -68,6 +68,8 @@ export const DEFAULT_KEEPALIVE_MS = 10_000;
 export const DEFAULT_FAILOVER_AFTER_MS = 5000;
 /** While on a backup server, how often the first server is asked whether it is back (SIP OPTIONS). */
 export const DEFAULT_FAILBACK_PROBE_MS = 15_000;
+/** RFC 5626 §4.4.1: a pong must come within 10 s of a ping. */
+const PONG_TIMEOUT_MS = 10_000;
 /** First retry after a lost connection: quick (a PBX restart takes a second or two), then the usual backoff. */
 const LOST_RETRY_MS = 500;
 
@@ -612,9 +614,31 @@ class SipJsSoftphone implements Softphone {
     clearInterval(this.#keepAlive);
     const keepAliveMs = this.#options.keepAliveMs ?? (this.#account.keepAliveSeconds !== undefined ? this.#account.keepAliveSeconds * 1000 : DEFAULT_KEEPALIVE_MS);
     if (keepAliveMs <= 0) return;
+    // RFC 5626 §4.4.1: a server that answers our double-CRLF ping with a CRLF pong (Kamailio does on TCP/TLS) tells us
+    // a flow is dead when a pong stops coming — long before TCP itself gives up on a cut path.
+    let pongAt = 0;
+    let pongsSeen = false;
+    connection.onPong = () => {
+      pongsSeen = true;
+      pongAt = Date.now();
+    };
     // Errors surface through connection.onClose (ICMP on UDP, reset on TCP); the send result adds nothing.
-    this.#keepAlive = setInterval(() => void connection.send('\r\n\r\n').catch(() => undefined), keepAliveMs);
+    this.#keepAlive = setInterval(() => {
+      const sentAt = Date.now();
+      void connection.send('\r\n\r\n').catch(() => undefined);
+      if (!pongsSeen) return;
+      setTimeout(() => {
+        if (pongAt >= sentAt || this.#transport?.connection !== connection) return;
+        this.#flowDead(new SipConnectionError('timeout', `No keep-alive answer from the server within ${PONG_TIMEOUT_MS / 1000} s`, 'ETIMEDOUT'));
+      }, PONG_TIMEOUT_MS).unref();
+    }, keepAliveMs);
     this.#keepAlive.unref();
+  }
+
+  /** The flow in use is dead though the socket does not know it yet: close it and recover like a dropped one. */
+  #flowDead(error: SipConnectionError): void {
+    void this.#transport?.disconnect();
+    this.#onConnectionLost(error);
   }
 
   /** Close the connection in use without ending anything else (calls, UA); the next #register reconnects. */

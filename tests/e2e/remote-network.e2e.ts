@@ -212,6 +212,26 @@ for (const transport of ['udp', 'tcp', 'ws'] as const) {
   });
 }
 
+test('the machine wakes up / the network changes during a call over TCP: a new connection, the call goes on', async ({ page }) => {
+  test.setTimeout(120_000);
+  const c = await openConsole(page, account('tcp'));
+  await dial(page, REMOTE.echoUser);
+  await hears(page, REMOTE.echoUser, 440);
+  const invitesBefore = sipTrace(c).filter((m) => m.startsWith('out') && /\bINVITE sip:/.test(m)).length;
+  // What Electron's powerMonitor "resume" / "unlock-screen" and the network "online" event do (web host: SIGUSR2).
+  c.process.kill('SIGUSR2');
+  await expect(registration(page)).toHaveText(/Registered/, { timeout: 20_000 });
+  await waitFor('the target-refresh re-INVITE', async () =>
+    sipTrace(c).filter((m) => m.startsWith('out') && /\bINVITE sip:/.test(m)).length > invitesBefore,
+  );
+  await expect(callRow(page, REMOTE.echoUser)).toContainText('Connected');
+  await hears(page, REMOTE.echoUser, 440, 15_000);
+  await hangUp(page, REMOTE.echoUser);
+  await waitFor('the BYE to be answered', async () =>
+    sipTrace(c).some((m) => m.startsWith('in') && /SIP\/2\.0 200 /.test(m) && /CSeq: \d+ BYE/.test(m)),
+  );
+});
+
 test('media gone for longer than the RTP timeout: the console ends the call with a BYE, the far end too, and says why', async ({ page }) => {
   test.setTimeout(120_000);
   const c = await openConsole(page, account('udp', { mediaTimeoutSeconds: 5 }));

@@ -1,10 +1,15 @@
 /**
  * createSoftphone: SIP.js UserAgent + Registerer + Inviter/Invitation behind our Softphone API.
  *
- * A "generation" is one connection + one UserAgent + one Registerer. Transport-level failures (connect error,
- * ICMP unreachable, dropped TCP/WS, REGISTER timeout) throw the whole generation away and build a new one after
- * the backoff: stale transactions then die with their socket instead of answering into the new state.
- * Server answers (401/403/404/5xx) keep the generation and only retry the REGISTER.
+ * One UserAgent per account for the softphone's whole life: its dialogs (calls) outlive any connection. Under it,
+ * the transport's connection is replaced whenever it drops (TCP/TLS/WS closed, ICMP unreachable, keep-alive pongs
+ * missing, REGISTER unanswered) or the softphone moves to another server: reconnect with backoff, register again
+ * with the same Contact user and RFC 5626 instance id, and send each call a target-refresh re-INVITE when our
+ * address changed. A call ends only when a person hangs up or its audio is gone for the media timeout ("line lost").
+ *
+ * Servers: the account's list, each resolved the RFC 3263 way (transports/resolver.ts); the next one when the one in
+ * use stops answering (after a short grace if we were registered there: a restart), back to the first when an
+ * OPTIONS probe says it answers again and no call is up.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';

@@ -17,6 +17,7 @@ import {
 import { CONTACTS_EVENT_NAMES, contactsCommands, type ContactsEvents } from './contacts';
 import { HEADSET_EVENT_NAMES, headsetCommands, type HeadsetEvents } from './headset';
 import { PRESENCE_EVENT_NAMES, presenceCommands, type PresenceEvents } from './presence';
+import { QUEUES_EVENT_NAMES, queuesCommands, type QueuesEvents } from './queues';
 
 const callId = z.string().min(1).max(128);
 /** A number, extension or SIP URI as typed. */
@@ -99,12 +100,20 @@ export const commands = {
       error: z.string().max(1024).optional(),
     }),
   ),
+  /**
+   * Audio from the far end reached this (audio-owning) window's peer for `callId` since its previous getStats()
+   * sample: sent at most once per QUALITY_SAMPLE_INTERVAL_MS per WebRTC call, and only while packets arrive. Main
+   * stamps it on receipt; it feeds the call's "line lost" watchdog (WebRTC media never passes through main).
+   */
+  'media.inbound': command<void>()(z.strictObject({ callId })),
   // Contacts, directories and call history (electron/contract/contacts.ts).
   ...contactsCommands,
   // USB headset: test mode of the "test your headset" dialog (electron/contract/headset.ts).
   ...headsetCommands,
   // Favorites/BLF, message waiting, voicemail (electron/contract/presence.ts).
   ...presenceCommands,
+  // Queued calls and agent controls (electron/contract/queues.ts).
+  ...queuesCommands,
 } as const;
 
 export type Commands = typeof commands;
@@ -122,7 +131,7 @@ export type MediaRequest =
   | { readonly requestId: string; readonly op: 'close'; readonly callId: string };
 
 /** Events main pushes. The first event on every connection is `snapshot`; the rest are deltas. */
-export interface Events extends ContactsEvents, HeadsetEvents, PresenceEvents {
+export interface Events extends ContactsEvents, HeadsetEvents, PresenceEvents, QueuesEvents {
   snapshot: Snapshot;
   'registration.changed': { readonly accountId: string; readonly registration: RegistrationView };
   'accounts.changed': { readonly accounts: readonly AccountView[]; readonly needsSetup: boolean };
@@ -152,6 +161,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   ...CONTACTS_EVENT_NAMES,
   ...HEADSET_EVENT_NAMES,
   ...PRESENCE_EVENT_NAMES,
+  ...QUEUES_EVENT_NAMES,
 ];
 
 /** Result envelope: errors cross the boundary as data. */
@@ -165,6 +175,7 @@ export type ErrorCode =
   | 'transfer-failed'
   | 'lines-busy'
   | 'network'
+  | 'not-configured' // the feature needs the administrator's set-up (e.g. no PBX connection for queues)
   | 'internal';
 export interface ContractError {
   readonly code: ErrorCode;

@@ -28,6 +28,7 @@ import {
 import type { ContactsCommandName } from '../contract/contacts';
 import type { HeadsetCommandName } from '../contract/headset';
 import type { PresenceCommandName } from '../contract/presence';
+import type { QueuesCommandName } from '../contract/queues';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
@@ -48,7 +49,7 @@ export interface HostConnection {
 
 type Handler<N extends CommandName> = (args: CommandParsedArgs<N>, conn: HostConnection) => Promise<CommandResult<N>> | CommandResult<N>;
 /** Commands the call desk answers itself; the others belong to an extension. */
-type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | PresenceCommandName>;
+type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | PresenceCommandName | QueuesCommandName>;
 
 /**
  * A service beside the call desk that answers some contract commands and watches calls (the contacts service: caller
@@ -58,6 +59,8 @@ export interface ConsoleExtension {
   readonly handlers: { readonly [N in CommandName]?: Handler<N> };
   /** Called once: lets the extension push its own events to every client. */
   bind?(broadcast: <E extends EventName>(event: E, payload: Events[E]) => void): void;
+  /** Who has this number (a directory lookup without a call: queue callers)? */
+  lookupNumber?(number: string): Promise<CallView['contact']>;
   /** Who is on this call? Asked after the call is shown, so it never delays the ringing event. */
   lookupCaller?(call: CallView): Promise<CallView['contact']>;
   /** Every `call.changed` view, in order (the contacts service builds each call's timeline from them). */
@@ -72,14 +75,20 @@ export interface ConsoleExtension {
   /** The primary account's softphone changed (presence subscriptions ride on it); undefined: no account. */
   primarySoftphone?(softphone: Softphone | undefined): void;
   /** The extension's part of the saved settings (same format as the provisioning file, e.g. favorites). */
-  persisted?(): Partial<Pick<Provisioning, 'favorites'>>;
+  persisted?(): Partial<Pick<Provisioning, ExtensionSettings>>;
 }
+
+/** Parts of the saved settings that extensions own: favorites (presence), the PBX connection and the queue pane's choices (queues). */
+export type ExtensionSettings = 'favorites' | 'pbx' | 'queuePane';
 
 /** What is saved between launches: the provisioning format (settings-store.ts). */
 export interface PersistedState {
   readonly accounts: AccountInput[];
   readonly preferences: Preferences;
   readonly favorites?: Provisioning['favorites'];
+  /** The PBX connection for queues (its AMI secret is protected like the SIP password: settings-store.ts codec). */
+  readonly pbx?: Provisioning['pbx'];
+  readonly queuePane?: Provisioning['queuePane'];
 }
 
 export class CommandFailure extends Error {
@@ -536,6 +545,10 @@ export class ConsoleService {
       });
       if (!accepted) throw new CommandFailure('not-found', `No pending media request ${requestId}`);
     },
+    // One per WebRTC call per quality tick, fire and forget: a report from a non-owner or for a gone call is dropped quietly.
+    'media.inbound': ({ callId }, conn) => {
+      this.media.inbound(conn.id, callId);
+    },
   };
 
   #call(callId: string): CallEntry {
@@ -856,7 +869,7 @@ export class ConsoleService {
   }
 
   #persist(): void {
-    const extra = Object.assign({}, ...(this.options.extensions ?? []).map((x) => x.persisted?.() ?? {})) as Partial<Pick<Provisioning, 'favorites'>>;
+    const extra = Object.assign({}, ...(this.options.extensions ?? []).map((x) => x.persisted?.() ?? {})) as Partial<Pick<Provisioning, ExtensionSettings>>;
     this.options.persist?.({ accounts: this.#accounts.map((a) => a.input), preferences: this.#preferences, ...extra });
   }
 
@@ -871,6 +884,12 @@ export class ConsoleService {
 
   preferences(): Preferences {
     return this.#preferences;
+  }
+
+  /** The primary account (the receptionist's own extension is its user). */
+  primaryAccount(): AccountView | undefined {
+    const a = this.#accounts[0];
+    return a && accountView(a);
   }
 
   #announcePrimary(): void {

@@ -1,6 +1,7 @@
 /**
  * Routes media requests from main (sip-core sessions, the RTP bridge) to the renderer that owns audio, and matches
- * the renderer's `media.reply` to the pending request. Implements sip-core's RendererMediaPort.
+ * the renderer's `media.reply` to the pending request. Implements sip-core's RendererMediaPort. For WebRTC calls it
+ * also keeps the inbound-audio clock the renderer reports (`media.inbound`): main never sees that media itself.
  */
 import type { MediaRequest } from '../contract/contract';
 import type { RendererMediaPort } from '../../sip-core/ports/renderer-media-port';
@@ -33,11 +34,29 @@ export class NoRendererError extends Error {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-export class RendererMediaHub implements RendererMediaPort {
+/** When audio last reached the renderer's peer of a WebRTC call, as the audio-owning window reports it. */
+export interface InboundAudioClock {
+  /** Start keeping the clock of `callId` (its WebRTC session was created). */
+  watchInbound(callId: string): void;
+  /** The call's session closed: forget its clock. */
+  unwatchInbound(callId: string): void;
+  /**
+   * Epoch ms of the last report of inbound audio for `callId`, never earlier than the moment the current window
+   * attached. While no window owns audio: now (nobody can tell, so the media is not presumed dead). Undefined for a
+   * call not watched.
+   */
+  lastReceivedAt(callId: string): number | undefined;
+}
+
+export class RendererMediaHub implements RendererMediaPort, InboundAudioClock {
   #sink: MediaSink | undefined;
+  /** When the current sink attached: a (re)attached window's clock starts there. */
+  #attachedAt = 0;
   #pending = new Map<string, Pending>();
   #seq = 0;
   #attachListeners = new Set<() => void>();
+  /** WebRTC calls → epoch ms of the last `media.inbound` from the audio owner (0: none yet). */
+  #inbound = new Map<string, number>();
 
   constructor(
     private readonly timeoutMs = 10_000,
@@ -53,6 +72,7 @@ export class RendererMediaHub implements RendererMediaPort {
   attach(sink: MediaSink): void {
     const previous = this.#sink;
     this.#sink = sink;
+    this.#attachedAt = Date.now();
     if (previous && previous.connectionId !== sink.connectionId) this.#failPendingOf(previous.connectionId);
     for (const l of [...this.#attachListeners]) l();
   }
@@ -71,6 +91,35 @@ export class RendererMediaHub implements RendererMediaPort {
     clearTimeout(p.timer);
     p.resolve(reply);
     return true;
+  }
+
+  watchInbound(callId: string): void {
+    if (!this.#inbound.has(callId)) this.#inbound.set(callId, 0);
+  }
+
+  unwatchInbound(callId: string): void {
+    this.#inbound.delete(callId);
+  }
+
+  /**
+   * Called by the `media.inbound` command handler: audio reached the owner's peer of `callId` (stamped now, by main's
+   * clock: a web-host window may run on another machine). Reports from a non-owner, or for a call that is not a
+   * watched WebRTC call, are ignored.
+   */
+  inbound(connectionId: string, callId: string, at = Date.now()): boolean {
+    const last = this.#inbound.get(callId);
+    if (this.#sink?.connectionId !== connectionId || last === undefined) return false;
+    this.#inbound.set(callId, Math.max(last, at));
+    return true;
+  }
+
+  lastReceivedAt(callId: string): number | undefined {
+    const last = this.#inbound.get(callId);
+    if (last === undefined) return undefined;
+    // Window closed or reloading: no evidence either way, and a closed window must never hang up calls. sip-core's
+    // watchdog reads "undefined" as "no audio since the answer", so the clock keeps moving instead.
+    if (!this.#sink) return Date.now();
+    return Math.max(last, this.#attachedAt);
   }
 
   onDidAttach(listener: () => void): () => void {
@@ -147,18 +196,24 @@ export class RendererMediaHub implements RendererMediaPort {
   }
 }
 
-/** WebRTC mode: the renderer's RTCPeerConnection talks to the PBX directly (ICE/DTLS-SRTP); main only relays SDP. */
-export function createRendererMediaSession(callId: string, port: RendererMediaPort) {
+/**
+ * WebRTC mode: the renderer's RTCPeerConnection talks to the PBX directly (ICE/DTLS-SRTP); main only relays SDP, and
+ * learns that audio arrives from the renderer's `media.inbound` reports (the "line lost" watchdog).
+ */
+export function createRendererMediaSession(callId: string, port: RendererMediaPort & InboundAudioClock) {
   let closed = false;
+  port.watchInbound(callId);
   return {
     // The renderer's peer talks to the PBX itself: a re-INVITE (hold, resume) re-negotiates that same peer.
     createOffer: () => port.createOffer(callId, { keep: true }),
     createAnswer: (offer: string) => port.createAnswer(callId, offer, { keep: true }),
     acceptAnswer: (answer: string) => port.acceptAnswer(callId, answer),
     sendDtmf: (tones: string) => port.sendDtmf(callId, tones),
+    lastReceivedAt: () => port.lastReceivedAt(callId),
     close: () => {
       if (closed) return;
       closed = true;
+      port.unwatchInbound(callId);
       port.close(callId);
     },
   };

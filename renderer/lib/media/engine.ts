@@ -7,7 +7,7 @@
 import type { CallView, CommandArgs, ConsoleClient, MediaRequest, Preferences } from '../../../electron/contract';
 import { QUALITY_SAMPLE_INTERVAL_MS } from '../../../electron/contract';
 import { dominantFrequency, packetsReceived } from './analysis';
-import { QualityQueue, qualitySample, readStats, type StatsTotals } from './quality';
+import { inboundArrived, QualityQueue, qualitySample, readStats, type StatsTotals } from './quality';
 import { applySink, Ringtone } from './ringtone';
 
 /** No trickle ICE over SIP here: we wait for gathering, but never longer than this (host candidates come fast). */
@@ -286,16 +286,24 @@ export class MediaEngine {
     return media;
   }
 
-  /** One getStats() reading → one sample, sent with whatever is still queued. */
+  /**
+   * One getStats() reading → one sample, sent with whatever is still queued. A WebRTC call whose inbound packets
+   * moved also tells main so (`media.inbound`): its "line lost" watchdog cannot see this media otherwise.
+   */
   async #sample(callId: string, media: CallMedia): Promise<void> {
     const pc = media.pc;
     if (pc.connectionState === 'closed' || pc.connectionState === 'new') return;
     try {
       const report = await pc.getStats();
       const reading = readStats(report.values() as Iterable<Record<string, unknown>>, Date.now());
+      const arrived = inboundArrived(media.quality.prev, reading.totals);
       const sample = qualitySample(media.quality.prev, reading);
       media.quality.prev = reading.totals;
       media.quality.queue.push(sample);
+      // RTP-bridge calls: main's bridge sees the PBX's packets itself.
+      if (arrived && this.#calls.get(callId) === media && this.#views.get(callId)?.mediaMode !== 'rtp') {
+        void this.#options.client.invoke('media.inbound', { callId }).catch(() => undefined);
+      }
     } catch {
       return; // the peer closed under us
     }

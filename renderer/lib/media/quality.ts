@@ -93,6 +93,15 @@ export function qualitySample(prev: StatsTotals | undefined, reading: StatsReadi
   return sample;
 }
 
+/**
+ * Did far-end audio reach the peer between two readings (the "line lost" watchdog of WebRTC calls)? Any change of the
+ * inbound packet count that leaves it above zero: a new SSRC after a re-INVITE can make the sum go down while packets
+ * keep coming. The first reading of a peer counts if it has any (the peer is at most one tick old).
+ */
+export function inboundArrived(prev: StatsTotals | undefined, next: StatsTotals): boolean {
+  return next.packetsReceived > 0 && next.packetsReceived !== (prev?.packetsReceived ?? 0);
+}
+
 function clamp(v: number, max: number): number {
   return Math.min(max, Math.max(0, Math.round(v * 10) / 10));
 }

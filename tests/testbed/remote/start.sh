@@ -8,10 +8,19 @@ set -e
 source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 WHAT=${1:-all}
 T0=$(date +%s.%N)
+# One start at a time (two test runs starting the bed together would race on pid files and ports). flock -o: the
+# daemons started below must not inherit (and hold) the lock.
+if [ -z "${RC_REMOTE_LOCKED:-}" ]; then
+  mkdir -p "$RUN"
+  exec flock -o -w 120 "$RUN/start.lock" env RC_REMOTE_LOCKED=1 bash "$0" "$@"
+fi
 
 start_colleagues() {
   # Kamailio keeps locations in memory, baresip re-registers every 600 s: a restart registers them now.
   for u in 1002 1003 1004; do stop_pid baresip-$u; done
+  # Strays (a pid file overwritten by a concurrent start): stop them too, and wait for their ports to be free.
+  for u in 1002 1003 1004; do pkill -9 -f "baresip -f $R/ua$u\$" 2>/dev/null || true; done
+  i=0; while $NS ss -lun | grep -qE "$PRIMARY:50[789]2 " && [ $i -lt 50 ]; do i=$((i+1)); sleep 0.1; done
   export SIPBED=$R UA_ADDR=$PRIMARY UA_DNS=$PRIMARY:53
   # user sip-port ctrl_tcp-port rtp-base audio-source answermode; 1003/1004 also register at the secondary
   UA_ALSO_REGISTER_AT=    $TB/mkua.sh 1002 5072 4442 40000 'ausine,440'  manual
@@ -28,7 +37,7 @@ registered() {  # registered WHICH "AoR regexp" COUNT
 }
 wait_registered() {
   i=0; until registered primary '100[234]|1010' 4 && { ! alive secondary/kamailio || registered secondary '100[34]|1010' 3; }; do
-    i=$((i+1)); [ $i -gt 75 ] && { echo "remote bed: UAs did not register (see $LOGS/)" >&2; exit 1; }; sleep 0.2
+    i=$((i+1)); [ $i -gt 150 ] && { echo "remote bed: UAs did not register (see $LOGS/)" >&2; exit 1; }; sleep 0.2
   done
 }
 

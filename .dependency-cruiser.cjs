@@ -18,6 +18,13 @@ module.exports = {
       to: { path: `${P}(electron|renderer|sip-core)/` },
     },
     {
+      name: 'pbx-is-standalone',
+      comment: 'pbx (PBX management APIs: queues over AMI…) never imports electron/, renderer/, sip-core/ or hid/',
+      severity: 'error',
+      from: { path: `${P}pbx/` },
+      to: { path: `${P}(electron|renderer|sip-core|hid)/` },
+    },
+    {
       name: 'only-sipjs-adapter-imports-sipjs',
       severity: 'error',
       from: { pathNot: `${P}sip-core/adapters/sipjs/` },

@@ -43,6 +43,9 @@ describe('layering lint rule', () => {
   it('catches sip-core importing electron/', () => {
     expect(rules('sip-core/api/bad-imports-electron.ts')).toContain('sip-core-is-standalone');
   });
+  it('catches pbx importing electron/ and sip-core/', () => {
+    expect(rules('pbx/api/bad-imports-electron.ts')).toContain('pbx-is-standalone');
+  });
   it('catches sip.js imported outside sip-core/adapters/sipjs', () => {
     expect(rules('sip-core/api/bad-imports-sipjs.ts')).toContain('only-sipjs-adapter-imports-sipjs');
   });
@@ -55,7 +58,7 @@ describe('layering lint rule', () => {
     expect(rules('electron/contract/bad-node.ts')).toContain('contract-is-pure');
   });
   it('passes on the real source tree', () => {
-    const real = cruise(['electron', 'sip-core', 'hid', 'renderer']);
+    const real = cruise(['electron', 'sip-core', 'hid', 'pbx', 'renderer']);
     expect(real.violations).toEqual([]);
   });
 });

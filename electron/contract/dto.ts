@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { CallContactView } from './contacts';
 import type { HeadsetView } from './headset';
 import type { FavoriteView, MwiView } from './presence';
+import type { QueuesView } from './queues';
 
 export const LANGUAGES = ['en', 'fr', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -320,4 +321,6 @@ export interface Snapshot {
   readonly favorites?: readonly FavoriteView[];
   /** Our mailbox (absent until the first message-summary NOTIFY). */
   readonly mwi?: MwiView;
+  /** The Queued calls pane (absent when the host has no queue service). */
+  readonly queues?: QueuesView;
 }

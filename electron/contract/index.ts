@@ -4,3 +4,4 @@ export * from './contacts';
 export * from './call-quality';
 export * from './headset';
 export * from './presence';
+export * from './queues';

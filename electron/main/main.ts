@@ -268,7 +268,8 @@ function updateTray(): void {
 async function exportDiagnostics(): Promise<void> {
   const { canceled, filePath } = await dialog.showSaveDialog({ defaultPath: 'receptionist-console-diagnostics.txt' });
   if (canceled || !filePath) return;
-  const secrets = settings.load().settings?.accounts.map((a) => a.password ?? '') ?? [];
+  const saved = settings.load().settings;
+  const secrets = [...(saved?.accounts.map((a) => a.password ?? '') ?? []), ...(saved?.pbx ? [saved.pbx.ami.secret] : [])];
   await writeFile(filePath, buildDiagnostics({ logFiles: [logFile], secrets, appVersion: app.getVersion(), host: 'electron' }));
 }
 

@@ -8,6 +8,7 @@ import { ConsoleService, type ConsoleServiceOptions } from './console-service';
 import { createRendererMediaSession, type RendererMediaHub } from './renderer-media-hub';
 import { type HeadsetDevices, HeadsetService } from './headset-service';
 import { PresenceService } from './presence-service';
+import { QueueService, type QueueProviderFactory } from './queue-service';
 
 /** The real device layer: node-hid, loaded on first use so a machine where it cannot load still runs the console. */
 export async function loadNodeHidDevices(): Promise<HeadsetDevices> {
@@ -36,15 +37,27 @@ export function createConsoleService(
   options: Pick<ConsoleServiceOptions, 'host' | 'logger' | 'persist' | 'endedCallLingerMs' | 'extensions'> & {
     /** USB headset bridge (headset-service.ts): node-hid by default, a fake device layer in tests, `false` for none. */
     readonly headset?: HeadsetDevices | false;
+    /** Queue provider (queue-service.ts): pbx/asterisk by default, a fake in tests. */
+    readonly queueProvider?: QueueProviderFactory;
   },
 ): ConsoleService {
-  const { headset: devices, ...rest } = options;
+  const { headset: devices, queueProvider, ...rest } = options;
   const headset =
     devices === false ? undefined : new HeadsetService({ devices: devices ?? loadNodeHidDevices, ...(options.logger && { logger: options.logger }) });
   const presence = new PresenceService();
+  const given = options.extensions ?? [];
+  // Waiting callers are named from the same directories as calls (the contacts service), first match wins.
+  const lookup = async (number: string): Promise<string | undefined> => {
+    for (const x of given) {
+      const hit = await x.lookupNumber?.(number);
+      if (hit) return hit.name;
+    }
+    return undefined;
+  };
+  const queues = new QueueService({ lookup, ...(queueProvider && { createProvider: queueProvider }), ...(options.logger && { logger: options.logger }) });
   const service = new ConsoleService({
     ...rest,
-    extensions: [...(options.extensions ?? []), ...(headset ? [headset] : []), presence],
+    extensions: [...given, ...(headset ? [headset] : []), presence, queues],
     createSoftphone,
     createMediaFactory: (hub, account) => createMediaFactory(hub, account, options.logger),
     userAgent: 'ReceptionistConsole/0.1',
@@ -52,5 +65,6 @@ export function createConsoleService(
   // Starts with the app in both hosts; no headset plugged (or no node-hid) just leaves the slot empty.
   void headset?.start(service);
   presence.start(service);
+  queues.start(service);
   return service;
 }

@@ -173,7 +173,11 @@ export class ContactsService implements ConsoleExtension {
   // ───────────────────────────── calls ─────────────────────────────
 
   async lookupCaller(call: CallView): Promise<CallContactView | undefined> {
-    const number = call.remote.user;
+    return this.lookupNumber(call.remote.user);
+  }
+
+  /** The directory entry for a number (a call's party, a caller waiting in a queue). */
+  async lookupNumber(number: string): Promise<CallContactView | undefined> {
     if (!number || !/\d/.test(number)) return undefined;
     const svc = await this.#ready;
     const hit = await svc.lookupNumber(number);

@@ -63,7 +63,14 @@ export function createSettingsStore(dataDir: string, codec: SettingsCodec = plai
     save(state) {
       mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
       const body = JSON.stringify(
-        { version: 1, accounts: state.accounts, preferences: state.preferences, ...(state.favorites?.length && { favorites: state.favorites }) },
+        {
+          version: 1,
+          accounts: state.accounts,
+          preferences: state.preferences,
+          ...(state.favorites?.length && { favorites: state.favorites }),
+          ...(state.pbx && { pbx: state.pbx }),
+          ...(state.queuePane && { queuePane: state.queuePane }),
+        },
         null,
         2,
       );

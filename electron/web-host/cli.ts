@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${(e as Error).message}\n`);
     process.exit(2);
   }
-  const secrets = () => provisioning?.accounts.map((a) => a.password ?? '') ?? [];
+  const secrets = () => [...(provisioning?.accounts.map((a) => a.password ?? '') ?? []), ...(provisioning?.pbx ? [provisioning.pbx.ami.secret] : [])];
   const logger = createLogger({
     ...(args.logFile && { file: args.logFile }),
     stderr: args.verbose,

@@ -1,4 +1,4 @@
-import { parseCommand } from '../../electron/contract';
+import { EVENT_NAMES, parseCommand } from '../../electron/contract';
 
 describe('IPC contract validation', () => {
   it('rejects an unknown command with a clear error', () => {
@@ -20,5 +20,13 @@ describe('IPC contract validation', () => {
   it('accepts and trims a valid dial', () => {
     const r = parseCommand('call.dial', { target: ' 1003 ' });
     expect(r).toEqual({ ok: true, name: 'call.dial', args: { target: '1003' } });
+  });
+  it('carries the queue commands and their event (electron/contract/queues.ts)', () => {
+    expect(EVENT_NAMES).toContain('queues.changed');
+    expect(parseCommand('queue.take', { queue: 'support', callerId: '1700000000.12' }).ok).toBe(true);
+    expect(parseCommand('queue.login', {}).ok).toBe(true);
+    expect(parseCommand('queue.pause', { queue: 'support', reason: 'Lunch' }).ok).toBe(true);
+    expect(parseCommand('queue.resume', { queue: 'support', extra: 1 }).ok).toBe(false);
+    expect(parseCommand('queue.select', { queues: ['support'], callsShown: 51 }).ok).toBe(false);
   });
 });

@@ -21,6 +21,7 @@ import type {
 } from '../../../electron/contract';
 
 import { PresenceState } from './presence.svelte';
+import { QueuesState } from './queues.svelte';
 
 export type Connection = 'connecting' | 'open' | 'lost';
 
@@ -53,10 +54,13 @@ export class ConsoleState {
   readonly #client: ConsoleClient;
   /** Favorites (BLF) and message waiting (renderer/lib/state/presence.svelte.ts). */
   readonly presence: PresenceState;
+  /** The Queued calls pane (renderer/lib/state/queues.svelte.ts); shared with the Contacts pane's Queues tab. */
+  readonly queues: QueuesState;
 
   constructor(client: ConsoleClient) {
     this.#client = client;
     this.presence = new PresenceState(client);
+    this.queues = new QueuesState(client, (name, args) => this.run(name, args));
     client.on('snapshot', (s) => this.applySnapshot(s));
     client.on('registration.changed', ({ accountId, registration }) => {
       this.#registrations = { ...this.#registrations, [accountId]: registration };

@@ -1,0 +1,159 @@
+/**
+ * Queued calls (issue 11): the pane's view of the PBX's call queues and the receptionist's agent controls. Kept in
+ * its own file and spread into `commands` / `Events` by contract.ts. Pure TS + zod.
+ *
+ * Main sends the whole pane (`QueuesView`) at most once per batch (coalesced), not one event per AMI event: a queue of
+ * 50 callers costs one render per frame, whatever the PBX's chatter.
+ */
+import { z } from 'zod';
+
+function def<R>() {
+  return <A extends z.ZodType>(args: A): { readonly args: A; readonly result?: R } => ({ args });
+}
+
+/** How many queues the pane shows at once, and the bounds of "calls shown per queue". */
+export const MAX_SHOWN_QUEUES = 5;
+export const MAX_CALLS_SHOWN = 50;
+export const DEFAULT_CALLS_SHOWN = 10;
+
+export const QUEUE_CONNECTION_NAMES = ['connected', 'connecting', 'unreachable', 'auth-failed', 'not-configured'] as const;
+export type QueueConnectionName = (typeof QUEUE_CONNECTION_NAMES)[number];
+
+export const QUEUE_MEMBER_STATUS_NAMES = ['idle', 'in-call', 'ringing', 'busy', 'unavailable', 'unknown'] as const;
+export type QueueMemberStatusName = (typeof QUEUE_MEMBER_STATUS_NAMES)[number];
+
+export interface QueueConnectionView {
+  readonly state: QueueConnectionName;
+  /** Epoch ms of the next attempt (unreachable / auth-failed). */
+  readonly retryAt?: number;
+}
+
+/** One waiting caller. */
+export interface QueueCallerView {
+  readonly id: string;
+  /** 1 = next to be served. */
+  readonly position: number;
+  readonly number: string;
+  /** The directory's name for the number when found, else the caller ID name. */
+  readonly name?: string;
+  /** Epoch ms the caller joined the queue (the renderer ticks the wait from it). */
+  readonly joinedAt: number;
+  readonly priority: number;
+}
+
+/** One agent of a queue. */
+export interface QueueMemberView {
+  readonly interface: string;
+  readonly name: string;
+  readonly status: QueueMemberStatusName;
+  readonly paused: boolean;
+  readonly pausedReason?: string;
+  /** Paused by the PBX (no answer), not by a person: shown distinctly. */
+  readonly autoPaused?: boolean;
+  /** This is the receptionist. */
+  readonly self?: boolean;
+}
+
+/** The receptionist's own membership of a queue. */
+export interface QueueAgentView {
+  readonly loggedIn: boolean;
+  readonly paused: boolean;
+  readonly pausedReason?: string;
+  readonly autoPaused?: boolean;
+  /** A static member (PBX configuration): cannot log out from the console. */
+  readonly static?: boolean;
+}
+
+/** A queue's counts: the Contacts pane's Queues tab and the "choose queues" dialog use these for every queue. */
+export interface QueueSummaryView {
+  readonly name: string;
+  readonly waiting: number;
+  /** joinedAt of the caller waiting longest (undefined: nobody waits). */
+  readonly longestSince?: number;
+  readonly available: number;
+  readonly busy: number;
+  readonly paused: number;
+}
+
+/** A queue shown in the pane. */
+export interface QueuePaneView extends QueueSummaryView {
+  readonly strategy?: string;
+  /** Since the PBX's counters were reset, if it says. */
+  readonly answered?: number;
+  readonly abandoned?: number;
+  readonly members: readonly QueueMemberView[];
+  /** The first `callsShown` callers by position (`waiting` is the full count). */
+  readonly callers: readonly QueueCallerView[];
+  readonly agent: QueueAgentView;
+}
+
+export interface QueueCapabilitiesView {
+  readonly take: boolean;
+  readonly priority: boolean;
+  readonly login: boolean;
+  readonly pause: boolean;
+  readonly pauseReason: boolean;
+}
+
+/** The whole Queued calls pane. */
+export interface QueuesView {
+  readonly connection: QueueConnectionView;
+  readonly capabilities: QueueCapabilitiesView;
+  /** The administrator's list; empty ⇒ pause without a reason. */
+  readonly pauseReasons: readonly string[];
+  /** Every queue the PBX shows us (for the dialog and the Contacts pane). */
+  readonly all: readonly QueueSummaryView[];
+  /** The queues the receptionist chose (at most MAX_SHOWN_QUEUES); empty ⇒ the first ones. */
+  readonly selected: readonly string[];
+  readonly callsShown: number;
+  /** The queues shown, in order, while connected (empty otherwise: no stale data). */
+  readonly queues: readonly QueuePaneView[];
+}
+
+export const NOT_CONFIGURED_QUEUES: QueuesView = {
+  connection: { state: 'not-configured' },
+  capabilities: { take: false, priority: false, login: false, pause: false, pauseReason: false },
+  pauseReasons: [],
+  all: [],
+  selected: [],
+  callsShown: DEFAULT_CALLS_SHOWN,
+  queues: [],
+};
+
+export const queueNameSchema = z.string().trim().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/, 'must be a queue name');
+const callerId = z.string().min(1).max(128);
+export const pauseReasonSchema = z.string().trim().min(1).max(80).regex(/^[^\u0000-\u001f\u007f]+$/, 'must be plain text');
+
+/** What the receptionist chose to see (saved in settings as `queuePane`). */
+export const QueuePaneSelectionSchema = z.strictObject({
+  queues: z.array(queueNameSchema).max(MAX_SHOWN_QUEUES).default([]),
+  callsShown: z.number().int().min(1).max(MAX_CALLS_SHOWN).default(DEFAULT_CALLS_SHOWN),
+});
+export type QueuePaneSelection = z.output<typeof QueuePaneSelectionSchema>;
+
+export const queuesCommands = {
+  /** Bring a waiting caller to the console (it rings there). */
+  'queue.take': def<void>()(z.strictObject({ queue: queueNameSchema, callerId })),
+  /** Reorder: `up` / `down` by one priority step, `top` = above everyone waiting in the queue. */
+  'queue.priority': def<void>()(z.strictObject({ queue: queueNameSchema, callerId, change: z.enum(['up', 'down', 'top']) })),
+  /** Log the receptionist in (one queue, or every followed queue when `queue` is absent). */
+  'queue.login': def<void>()(z.strictObject({ queue: queueNameSchema.optional() })),
+  'queue.logout': def<void>()(z.strictObject({ queue: queueNameSchema.optional() })),
+  /** Pause (one queue or all); the reason must be one of the administrator's when a list is configured. */
+  'queue.pause': def<void>()(z.strictObject({ queue: queueNameSchema.optional(), reason: pauseReasonSchema.optional() })),
+  'queue.resume': def<void>()(z.strictObject({ queue: queueNameSchema.optional() })),
+  /** Which queues the pane shows (at most 5) and how many calls per queue; saved across restarts. */
+  'queue.select': def<QueuesView>()(
+    z.strictObject({
+      queues: z.array(queueNameSchema).max(MAX_SHOWN_QUEUES),
+      callsShown: z.number().int().min(1).max(MAX_CALLS_SHOWN).optional(),
+    }),
+  ),
+} as const;
+export type QueuesCommandName = keyof typeof queuesCommands;
+
+export interface QueuesEvents {
+  /** The pane changed (coalesced: at most one per batch). */
+  'queues.changed': QueuesView;
+}
+export const QUEUES_EVENT_NAMES = ['queues.changed'] as const;

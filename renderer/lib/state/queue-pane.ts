@@ -1,0 +1,39 @@
+/** Pure helpers of the Queued calls pane (tested in tests/unit/renderer-queues.test.ts). */
+import type { Language, QueueSummaryView, QueueView, QueuesView } from '../../../electron/contract';
+
+/** A wait as m:ss (minutes keep counting past an hour: a queue wait that long is the point). */
+export function formatWait(ms: number): string {
+  const total = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
+}
+
+/** The plural form a count takes: French counts 0 and 1 as singular, English and Dutch only 1. */
+export function pluralForm(language: Language, count: number): 'one' | 'other' {
+  return (language === 'fr' ? count < 2 : count === 1) ? 'one' : 'other';
+}
+
+/** The queues shown by the pane, as the selection dialog starts from them (chosen ones, else those shown). */
+export function initialSelection(view: QueuesView): string[] {
+  return view.selected.length > 0 ? [...view.selected] : view.queues.map((q) => q.name);
+}
+
+/** A directory queue (name + number to dial) with its live counts when the PBX knows it (by name or number). */
+export interface QueueRow extends QueueView {
+  readonly live?: QueueSummaryView;
+}
+
+/**
+ * The Contacts pane's Queues tab: the provisioned queues (dialable numbers) with the PBX's live counts; PBX queues
+ * that have no number configured are listed too (counts only, nothing to dial).
+ */
+export function queueRows(directory: readonly QueueView[], live: readonly QueueSummaryView[]): QueueRow[] {
+  const byName = new Map(live.map((q) => [q.name.toLowerCase(), q]));
+  const used = new Set<string>();
+  const rows: QueueRow[] = directory.map((d) => {
+    const hit = byName.get(d.name.toLowerCase()) ?? byName.get(d.number.toLowerCase());
+    if (hit) used.add(hit.name);
+    return hit ? { ...d, live: hit } : { ...d };
+  });
+  for (const q of live) if (!used.has(q.name)) rows.push({ name: q.name, number: '', live: q });
+  return rows;
+}

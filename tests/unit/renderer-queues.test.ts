@@ -1,0 +1,64 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NOT_CONFIGURED_QUEUES, type QueueSummaryView } from '../../electron/contract';
+import { createSettingsStore } from '../../electron/services/settings-store';
+import { formatWait, initialSelection, pluralForm, queueRows } from '../../renderer/lib/state/queue-pane';
+
+const live = (name: string, waiting: number): QueueSummaryView => ({ name, waiting, available: 1, busy: 0, paused: 2 });
+
+describe('queued calls pane helpers', () => {
+  it('shows a wait as m:ss, minutes counting past the hour', () => {
+    expect(formatWait(0)).toBe('0:00');
+    expect(formatWait(7_900)).toBe('0:07');
+    expect(formatWait(83_000)).toBe('1:23');
+    expect(formatWait(3_725_000)).toBe('62:05');
+    expect(formatWait(-5)).toBe('0:00');
+  });
+
+  it('picks plural forms per language (French counts 0 and 1 as singular)', () => {
+    expect([0, 1, 2].map((n) => pluralForm('en', n))).toEqual(['other', 'one', 'other']);
+    expect([0, 1, 2].map((n) => pluralForm('fr', n))).toEqual(['one', 'one', 'other']);
+    expect([0, 1, 2].map((n) => pluralForm('nl', n))).toEqual(['other', 'one', 'other']);
+  });
+
+  it('lists the provisioned queues with live counts matched by name or number, then PBX-only queues', () => {
+    const rows = queueRows(
+      [
+        { name: 'Support', number: '600' },
+        { name: 'Accueil', number: 'sales' },
+        { name: 'Night', number: '650' },
+      ],
+      [live('support', 2), live('sales', 0), live('billing', 1)],
+    );
+    expect(rows.map((r) => [r.name, r.number, r.live?.waiting])).toEqual([
+      ['Support', '600', 2],
+      ['Accueil', 'sales', 0],
+      ['Night', '650', undefined],
+      ['billing', '', 1],
+    ]);
+  });
+
+  it('starts the choose-queues dialog from the chosen queues, else the ones shown', () => {
+    expect(initialSelection({ ...NOT_CONFIGURED_QUEUES, selected: ['a'] })).toEqual(['a']);
+    expect(initialSelection(NOT_CONFIGURED_QUEUES)).toEqual([]);
+  });
+});
+
+describe('saved settings with a PBX connection', () => {
+  it('keeps the pbx section (secret through the codec) and the pane choices across a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-queues-'));
+    const codec = { encode: (t: string) => Buffer.from(t, 'utf8').reverse(), decode: (b: Buffer) => Buffer.from(b).reverse().toString('utf8') };
+    const store = createSettingsStore(dir, codec);
+    store.save({
+      accounts: [],
+      preferences: {} as never,
+      pbx: { type: 'asterisk', ami: { host: '127.0.0.1', user: 'console', secret: 'hunter2' }, context: 'from-internal', pauseReasons: ['Lunch'] },
+      queuePane: { queues: ['support'], callsShown: 5 },
+    });
+    expect(readFileSync(store.file).toString('utf8')).not.toContain('hunter2');
+    const loaded = createSettingsStore(dir, codec).load();
+    expect(loaded.settings?.pbx?.ami.secret).toBe('hunter2');
+    expect(loaded.settings?.queuePane).toEqual({ queues: ['support'], callsShown: 5 });
+  });
+});

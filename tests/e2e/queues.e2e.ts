@@ -6,8 +6,9 @@
 import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import { connectTestbedAmi, type AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
-import { startQueueCallers, type QueueCallers } from '../testbed/asterisk/queue-callers';
-import { expect, startConsole, test, type ConsoleAccount, type RunningConsole } from './console';
+import { QUEUE_CALLER_TONE_HZ, startQueueCallers, type QueueCallers } from '../testbed/asterisk/queue-callers';
+import { near } from '../testbed/audio';
+import { expect, heardOn, startConsole, test, type ConsoleAccount, type RunningConsole } from './console';
 
 const UDP: ConsoleAccount = { server: '127.0.0.1', port: 5070, transport: 'udp', user: '2001', media: 'rtp' };
 const PBX = {
@@ -106,6 +107,8 @@ test('callers wait in join order, move up, are taken, and the receptionist logs 
   await expect(waiting(page)).toHaveCount(1);
   await incoming.getByRole('button', { name: 'Answer' }).click();
   await expect(incoming).toContainText('Connected');
+  // The receptionist hears that caller (its 1500 Hz tone through Asterisk's bridge).
+  await expect.poll(async () => near(await heardOn(page, incoming), QUEUE_CALLER_TONE_HZ), { timeout: 10_000 }).toBe(true);
   expect((await queueStatus()).entries.map((e) => e.CallerIDNum)).toEqual(['0611223344']);
   // Asterisk bridges that caller's own channel with the console's (the audio path is the PBX's bridge).
   const taken = callers.callers.find((c) => c.number === '0655667788')!;

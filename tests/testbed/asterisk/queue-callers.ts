@@ -9,7 +9,7 @@
  *   …
  *   await q.stop();   // AMI Hangup of each channel: Asterisk sends BYE, sipp answers and exits
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,7 +53,10 @@ export interface QueueCallersOptions {
 const SAFE_NAME = /^[^,"\r\n\\<>;]{0,60}$/;
 const SAFE_NUMBER = /^[0-9+*#]{1,32}$/;
 
-function scenario(spec: QueueCallerSpec, holdMs: number): string {
+/** What every caller says once connected: a steady tone the console can recognise (not its own 440 Hz). */
+export const QUEUE_CALLER_TONE_HZ = 1500;
+
+function scenario(spec: QueueCallerSpec, holdMs: number, toneFile: string): string {
   const headers = [
     `X-RC-Caller-Num: ${spec.number}`,
     ...(spec.name ? [`X-RC-Caller-Name: ${spec.name}`] : []),
@@ -81,9 +84,9 @@ function scenario(spec: QueueCallerSpec, holdMs: number): string {
       s=-
       c=IN IP[media_ip_type] [media_ip]
       t=0 0
-      m=audio [media_port] RTP/AVP 8 0
-      a=rtpmap:8 PCMA/8000
+      m=audio [media_port] RTP/AVP 0 8
       a=rtpmap:0 PCMU/8000
+      a=rtpmap:8 PCMA/8000
 
     ]]>
   </send>`;
@@ -126,6 +129,11 @@ function scenario(spec: QueueCallerSpec, holdMs: number): string {
 
     ]]>
   </send>
+  <nop>
+    <action>
+      <exec rtp_stream="${toneFile},-1,0"/>
+    </action>
+  </nop>
   <label id="wait"/>
   <recv request="INVITE" optional="true" timeout="${holdMs}" ontimeout="sendbye" next="reinv"/>
   <recv request="BYE" next="gotbye"/>
@@ -200,6 +208,9 @@ export async function startQueueCallers(specs: readonly QueueCallerSpec[], optio
   const holdMs = options.holdMs ?? 600_000;
   const ami = options.ami ?? (await connectTestbedAmi());
   const work = mkdtempSync(path.join(tmpdir(), 'queue-callers-'));
+  // The callers speak (a PCMU tone, looped) so a taken call's audio can be checked at the console.
+  const toneFile = path.join(work, 'caller-tone.ulaw');
+  execFileSync('sox', ['-n', '-r', '8000', '-c', '1', '-t', 'ul', toneFile, 'synth', '10', 'sine', String(QUEUE_CALLER_TONE_HZ), 'gain', '-6']);
   const procs: ChildProcess[] = [];
   const callers: WaitingCaller[] = [];
   let stopped = false;
@@ -233,7 +244,7 @@ export async function startQueueCallers(specs: readonly QueueCallerSpec[], optio
   try {
     for (const [i, spec] of specs.entries()) {
       const file = path.join(work, `caller-${i}.xml`);
-      writeFileSync(file, scenario(spec, holdMs));
+      writeFileSync(file, scenario(spec, holdMs, toneFile));
       const [sipPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
       const joined = ami.waitForEvent((e) => e.Event === 'QueueCallerJoin' && e.Queue === queue && e.CallerIDNum === spec.number, 15_000);
       const p = spawn(

@@ -77,7 +77,13 @@ async function main(): Promise<void> {
   process.stdout.write(
     `queues-bench: ${QUEUES} queues × ${CALLERS} callers, 400 batches of 10 events\n` +
       `  fold events  p50 ${p(fold, 0.5)} ms  p95 ${p(fold, 0.95)} ms\n` +
-      `  build+serialize pane  p50 ${p(build, 0.5)} ms  p95 ${p(build, 0.95)} ms  (${(bytes / 1024).toFixed(1)} KiB per queues.changed)\n`,
+      `  build+serialize pane  p50 ${p(build, 0.5)} ms  p95 ${p(build, 0.95)} ms  (${(bytes / 1024).toFixed(1)} KiB per queues.changed)\n` +
+      // Machine lines (`bench <key> <value> <unit>`); the renderer side is tests/bench/queues-render-bench.ts.
+      `bench queues.main.fold.p50 ${p(fold, 0.5)} ms\n` +
+      `bench queues.main.fold.p95 ${p(fold, 0.95)} ms\n` +
+      `bench queues.main.build.p50 ${p(build, 0.5)} ms\n` +
+      `bench queues.main.build.p95 ${p(build, 0.95)} ms\n` +
+      `bench queues.main.update.size ${(bytes / 1024).toFixed(1)} KiB\n`,
   );
 }
 

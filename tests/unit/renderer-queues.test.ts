@@ -62,3 +62,18 @@ describe('saved settings with a PBX connection', () => {
     expect(loaded.settings?.queuePane).toEqual({ queues: ['support'], callsShown: 5 });
   });
 });
+
+describe('structural sharing between successive pane views', () => {
+  it('keeps the objects of unchanged rows and replaces only what changed', async () => {
+    const { shareStructure } = await import('../../renderer/lib/state/queue-pane');
+    const c = (id: string, position: number) => ({ id, position, number: `06${id}`, joinedAt: 1 });
+    const prev = { queues: [{ name: 'support', callers: [c('a', 1), c('b', 2), c('c', 3)] }, { name: 'sales', callers: [c('x', 1)] }] };
+    const next = { queues: [{ name: 'support', callers: [c('a', 1), c('c', 2)] }, { name: 'sales', callers: [c('x', 1)] }] };
+    const shared = shareStructure(prev, next);
+    expect(shared).toEqual(next);
+    expect(shared.queues[0]!.callers[0]).toBe(prev.queues[0]!.callers[0]); // a: unchanged
+    expect(shared.queues[0]!.callers[1]).not.toBe(prev.queues[0]!.callers[2]); // c: moved up, new object
+    expect(shared.queues[1]).toBe(prev.queues[1]); // sales: untouched queue keeps its object
+    expect(shareStructure(prev, JSON.parse(JSON.stringify(prev)))).toBe(prev);
+  });
+});

@@ -37,3 +37,52 @@ export function queueRows(directory: readonly QueueView[], live: readonly QueueS
   for (const q of live) if (!used.has(q.name)) rows.push({ name: q.name, number: '', live: q });
   return rows;
 }
+
+/**
+ * Structural sharing between two successive pane views: every part of `next` equal to the matching part of `prev`
+ * is replaced by `prev`'s object (array items matched by their `id`, `name` or `interface`). Svelte's keyed each
+ * blocks then skip unchanged rows: an update that moves one caller re-renders that caller, not the 250 shown
+ * (5 queues × 50 callers: measured by tests/bench/queues-render-bench.ts).
+ */
+export function shareStructure<T>(prev: T, next: T): T {
+  return share(prev, next) as T;
+}
+
+function keyOf(x: unknown): unknown {
+  if (x === null || typeof x !== 'object') return undefined;
+  const o = x as Record<string, unknown>;
+  return o['id'] ?? o['name'] ?? o['interface'];
+}
+
+function share(prev: unknown, next: unknown): unknown {
+  if (prev === next) return prev;
+  if (prev === null || next === null || typeof prev !== 'object' || typeof next !== 'object') return next;
+  if (Array.isArray(prev) !== Array.isArray(next)) return next;
+  if (Array.isArray(prev) && Array.isArray(next)) {
+    const byKey = new Map<unknown, unknown>();
+    for (const p of prev) {
+      const k = keyOf(p);
+      if (k !== undefined) byKey.set(k, p);
+    }
+    let same = prev.length === next.length;
+    const out = next.map((n, i) => {
+      const k = keyOf(n);
+      const match = k !== undefined ? byKey.get(k) : prev[i];
+      const s = match === undefined ? n : share(match, n);
+      if (s !== prev[i]) same = false;
+      return s;
+    });
+    return same ? prev : out;
+  }
+  const p = prev as Record<string, unknown>;
+  const n = next as Record<string, unknown>;
+  const keys = Object.keys(n);
+  let same = keys.length === Object.keys(p).length;
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const s = share(p[k], n[k]);
+    if (s !== p[k]) same = false;
+    out[k] = s;
+  }
+  return same ? prev : out;
+}

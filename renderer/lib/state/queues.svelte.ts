@@ -5,11 +5,13 @@
 import type { CommandArgs, CommandName, CommandResult, ConsoleClient, QueueSummaryView, QueuesView, Result } from '../../../electron/contract';
 import { NOT_CONFIGURED_QUEUES } from '../../../electron/contract';
 import { Clock } from './clock.svelte';
+import { shareStructure } from './queue-pane';
 
 type Run = <N extends CommandName>(name: N, args: CommandArgs<N>) => Promise<Result<CommandResult<N>>>;
 
 export class QueuesState {
-  #view = $state<QueuesView>(NOT_CONFIGURED_QUEUES);
+  // Raw (not deeply proxied) and structurally shared with the previous view: unchanged rows keep their objects.
+  #view = $state.raw<QueuesView>(NOT_CONFIGURED_QUEUES);
   /** The host has a queue service (the snapshot carries `queues`). */
   #available = $state(false);
   /** Caller ids with a command in flight (their buttons are disabled meanwhile). */
@@ -21,11 +23,11 @@ export class QueuesState {
     this.#run = run;
     client.on('snapshot', (s) => {
       this.#available = s.queues !== undefined;
-      this.#view = s.queues ?? NOT_CONFIGURED_QUEUES;
+      this.#view = shareStructure(this.#view, s.queues ?? NOT_CONFIGURED_QUEUES);
     });
     client.on('queues.changed', (v) => {
       this.#available = true;
-      this.#view = v;
+      this.#view = shareStructure(this.#view, v);
     });
   }
 
@@ -77,7 +79,7 @@ export class QueuesState {
   }
   async select(queues: string[], callsShown: number): Promise<boolean> {
     const r = await this.#run('queue.select', { queues, callsShown });
-    if (r.ok) this.#view = r.value;
+    if (r.ok) this.#view = shareStructure(this.#view, r.value);
     return r.ok;
   }
 }

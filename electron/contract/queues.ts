@@ -108,6 +108,23 @@ export interface QueuesView {
   readonly callsShown: number;
   /** The queues shown, in order, while connected (empty otherwise: no stale data). */
   readonly queues: readonly QueuePaneView[];
+  /** The PBX connection as set (Settings › PBX), WITHOUT its secret; absent when none is set. */
+  readonly pbx?: PbxSettingsView;
+}
+
+/** The PBX connection shown in Settings › PBX: everything but the secret (only whether one is stored). */
+export interface PbxSettingsView {
+  readonly type: 'asterisk';
+  readonly host: string;
+  readonly port?: number;
+  readonly user: string;
+  readonly hasSecret: boolean;
+  readonly tls: boolean;
+  readonly context: string;
+  readonly agentInterface?: string;
+  readonly pauseReasons: readonly string[];
+  readonly queues?: readonly string[];
+  readonly takeMethod?: 'redirect' | 'withdraw';
 }
 
 export const NOT_CONFIGURED_QUEUES: QueuesView = {
@@ -123,6 +140,42 @@ export const NOT_CONFIGURED_QUEUES: QueuesView = {
 export const queueNameSchema = z.string().trim().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/, 'must be a queue name');
 const callerId = z.string().min(1).max(128);
 export const pauseReasonSchema = z.string().trim().min(1).max(80).regex(/^[^\u0000-\u001f\u007f]+$/, 'must be plain text');
+
+const amiHost = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.\-:[\]]+$/, 'must be a host name or IP address');
+const dialplanName = z.string().trim().min(1).max(80).regex(/^[A-Za-z0-9_.\-]+$/, 'must be a dialplan context name');
+const amiSecret = z.string().min(1).max(256);
+const amiFields = {
+  host: amiHost,
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().trim().min(1).max(80).regex(/^[^\s\u0000-\u001f]+$/, 'must be an AMI user name'),
+  tls: z.boolean().optional(),
+};
+const pbxFields = {
+  type: z.literal('asterisk'),
+  /** Dialplan context where the receptionist's extension (the primary account's user) is dialable: "take call" redirects there. */
+  context: dialplanName,
+  /** The agent interface for log in / pause (default `PJSIP/<user>`). */
+  agentInterface: z.string().trim().min(3).max(128).regex(/^[A-Za-z][A-Za-z0-9_-]*\/[^\s\u0000-\u001f]+$/, 'must be a channel interface such as PJSIP/2001').optional(),
+  /** The administrator's pause reasons (empty: pause without a reason). */
+  pauseReasons: z.array(pauseReasonSchema).max(32).default([]),
+  /** Queues to follow (default: every queue the AMI user sees). */
+  queues: z.array(queueNameSchema).max(64).optional(),
+  /** `redirect` (stock dialplan, counted as abandoned by queue statistics) or `withdraw` (Asterisk ≥ 20 + dialplan snippet). */
+  takeMethod: z.enum(['redirect', 'withdraw']).optional(),
+};
+
+/**
+ * The PBX management connection for queues (provisioning `pbx`, docs/provisioning.md "PBX and queues"). Asterisk's
+ * AMI first; `type` leaves room for other PBXs. The secret is saved like the SIP password and never echoed.
+ */
+export const PbxConfigSchema = z.strictObject({ ...pbxFields, ami: z.strictObject({ ...amiFields, secret: amiSecret }) });
+
+/**
+ * The same, from Settings › PBX: the secret is write-only, so it may be absent (= keep the stored one, only while the
+ * server — host, port, TLS — stays the same: a stored secret is never sent to a server it was not entered for).
+ */
+export const PbxSettingsInputSchema = z.strictObject({ ...pbxFields, ami: z.strictObject({ ...amiFields, secret: amiSecret.optional() }) });
+export type PbxSettingsInput = z.input<typeof PbxSettingsInputSchema>;
 
 /** What the receptionist chose to see (saved in settings as `queuePane`). */
 export const QueuePaneSelectionSchema = z.strictObject({
@@ -149,6 +202,15 @@ export const queuesCommands = {
       callsShown: z.number().int().min(1).max(MAX_CALLS_SHOWN).optional(),
     }),
   ),
+  /** Set (or replace) the PBX connection from Settings › PBX; the queue provider restarts with it. Saved. */
+  'pbx.configure': def<QueuesView>()(PbxSettingsInputSchema),
+  /**
+   * Try the entered connection once (not saved): `ok`, `unreachable` or `auth-failed` (wrong user or secret). An
+   * absent secret uses the stored one under the same rule as `pbx.configure`.
+   */
+  'pbx.test': def<{ readonly result: 'ok' | 'unreachable' | 'auth-failed' }>()(PbxSettingsInputSchema),
+  /** Forget the PBX connection (the pane says "not set up"). Saved. */
+  'pbx.remove': def<QueuesView>()(z.strictObject({})),
 } as const;
 export type QueuesCommandName = keyof typeof queuesCommands;
 

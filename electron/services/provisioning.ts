@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AccountInputSchema, PreferencesPatchSchema } from '../contract/dto';
 import { DirectoriesConfigSchema } from './directory/directory-config';
 import { FavoritesSchema } from '../contract/presence';
-import { pauseReasonSchema, queueNameSchema, QueuePaneSelectionSchema } from '../contract/queues';
+import { PbxConfigSchema, QueuePaneSelectionSchema } from '../contract/queues';
 import { companyCa, TlsCaError } from './tls-ca';
 
 /** Updates come over https; plain http only from this machine (a test server). No credentials in the URL. */
@@ -21,33 +21,8 @@ export function updateUrlAllowed(url: string): boolean {
   }
 }
 
-const amiHost = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.\-:[\]]+$/, 'must be a host name or IP address');
-const dialplanName = z.string().trim().min(1).max(80).regex(/^[A-Za-z0-9_.\-]+$/, 'must be a dialplan context name');
-
-/**
- * The PBX management connection for queues (docs/provisioning.md "PBX and queues"). Asterisk's AMI first; `type`
- * leaves room for other PBXs. The secret is saved like the SIP password and never echoed in an error.
- */
-export const PbxConfigSchema = z.strictObject({
-  type: z.literal('asterisk'),
-  ami: z.strictObject({
-    host: amiHost,
-    port: z.number().int().min(1).max(65535).optional(),
-    user: z.string().trim().min(1).max(80).regex(/^[^\s\u0000-\u001f]+$/, 'must be an AMI user name'),
-    secret: z.string().min(1).max(256),
-    tls: z.boolean().optional(),
-  }),
-  /** Dialplan context where the receptionist's extension (the primary account's user) is dialable: "take call" redirects there. */
-  context: dialplanName,
-  /** The agent interface for log in / pause (default `PJSIP/<user>`). */
-  agentInterface: z.string().trim().min(3).max(128).regex(/^[A-Za-z][A-Za-z0-9_-]*\/[^\s\u0000-\u001f]+$/, 'must be a channel interface such as PJSIP/2001').optional(),
-  /** The administrator's pause reasons (empty: pause without a reason). */
-  pauseReasons: z.array(pauseReasonSchema).max(32).default([]),
-  /** Queues to follow (default: every queue the AMI user sees). */
-  queues: z.array(queueNameSchema).max(64).optional(),
-  /** `redirect` (stock dialplan, counted as abandoned by queue statistics) or `withdraw` (Asterisk ≥ 20 + dialplan snippet). */
-  takeMethod: z.enum(['redirect', 'withdraw']).optional(),
-});
+/** The PBX management connection for queues: defined in the contract (Settings › PBX edits it with the same rules). */
+export { PbxConfigSchema };
 export type PbxConfig = z.output<typeof PbxConfigSchema>;
 
 export const ProvisioningSchema = z.strictObject({

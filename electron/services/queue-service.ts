@@ -13,6 +13,9 @@ import {
   DEFAULT_CALLS_SHOWN,
   MAX_SHOWN_QUEUES,
   NOT_CONFIGURED_QUEUES,
+  PbxConfigSchema,
+  type PbxSettingsInput,
+  type PbxSettingsView,
   type QueueCallerView,
   type QueueConnectionView,
   type QueueMemberView,
@@ -36,6 +39,8 @@ import type { Softphone } from '../../sip-core/api/softphone';
 import { CommandFailure, type ConsoleExtension } from './console-service';
 import type { PbxConfig, Provisioning } from './provisioning';
 
+/** "Test connection" gives up (unreachable) after this long. */
+export const TEST_TIMEOUT_MS = 6000;
 /** Coalescing window of provider events into one `queues.changed` (≈ three frames). */
 export const BATCH_MS = 50;
 /** Caller-name cache (numbers → directory name, or none). */
@@ -71,6 +76,7 @@ export interface QueueServiceOptions {
   readonly lookup?: (number: string) => Promise<string | undefined>;
   readonly logger?: SipLogger;
   readonly batchMs?: number;
+  readonly testTimeoutMs?: number;
 }
 
 interface QueueModel {
@@ -106,6 +112,23 @@ function connectionView(c: QueueConnectionState): QueueConnectionView {
       return never;
     }
   }
+}
+
+/** Settings › PBX: the connection without its secret (never sent to any window). */
+export function pbxSettingsView(c: PbxConfig): PbxSettingsView {
+  return {
+    type: c.type,
+    host: c.ami.host,
+    ...(c.ami.port !== undefined && { port: c.ami.port }),
+    user: c.ami.user,
+    hasSecret: c.ami.secret.length > 0,
+    tls: c.ami.tls ?? false,
+    context: c.context,
+    ...(c.agentInterface !== undefined && { agentInterface: c.agentInterface }),
+    pauseReasons: [...c.pauseReasons],
+    ...(c.queues !== undefined && { queues: [...c.queues] }),
+    ...(c.takeMethod !== undefined && { takeMethod: c.takeMethod }),
+  };
 }
 
 const BUSY: ReadonlySet<QueueMember['status']> = new Set(['in-call', 'ringing', 'busy']);
@@ -241,7 +264,89 @@ export class QueueService implements ConsoleExtension {
       this.#flush();
       return this.view();
     },
+    'pbx.configure': (input) => {
+      this.#config = this.#configFrom(input);
+      this.#providerMissing = false;
+      this.#host?.persistNow?.();
+      this.#reconcile();
+      this.#flush();
+      return this.view();
+    },
+    'pbx.test': async (input) => {
+      const config = this.#configFrom(input);
+      return { result: await this.#tryOnce(config) };
+    },
+    'pbx.remove': () => {
+      this.#config = undefined;
+      this.#host?.persistNow?.();
+      this.#reconcile();
+      this.#flush();
+      return this.view();
+    },
   };
+
+  /** Settings › PBX input → a full config: the stored secret fills an empty field for the same server only. */
+  #configFrom(input: PbxSettingsInput): PbxConfig {
+    const old = this.#config;
+    // Write-only secret: empty keeps the stored one, but only for the same server (host, port, TLS), so that a
+    // (possibly remote) window cannot send the stored secret to a server of its choosing.
+    const sameServer = old !== undefined && old.ami.host.toLowerCase() === input.ami.host.toLowerCase() && old.ami.port === input.ami.port && (old.ami.tls ?? false) === (input.ami.tls ?? false);
+    const secret = input.ami.secret ?? (sameServer ? old.ami.secret : undefined);
+    if (secret === undefined) {
+      throw new CommandFailure('bad-request', old ? 'ami.secret: enter the secret again for a different server' : 'ami.secret: the secret is required');
+    }
+    const parsed = PbxConfigSchema.safeParse({ ...input, ami: { ...input.ami, secret } });
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new CommandFailure('bad-request', `${issue?.path.join('.') || 'pbx'}: ${issue?.message.replace(/:.*$/s, '') ?? 'invalid'}`);
+    }
+    return parsed.data;
+  }
+
+  /** "Test connection": a throw-away provider until it connects, is refused, or TEST_TIMEOUT_MS passes. */
+  async #tryOnce(config: PbxConfig): Promise<'ok' | 'unreachable' | 'auth-failed'> {
+    const extension = this.#host?.primaryAccount()?.user ?? 'test';
+    let provider: QueueProvider;
+    try {
+      provider = await this.#createProvider(
+        {
+          ami: { ...config.ami },
+          context: config.context,
+          extension,
+          ...(config.queues !== undefined && { queues: [...config.queues] }),
+        },
+        this.#options.logger,
+      );
+    } catch (e) {
+      this.#log('error', `queue provider unavailable: ${String(e)}`);
+      throw new CommandFailure('not-configured', 'This console cannot connect to this PBX');
+    }
+    let off: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const outcome = new Promise<'ok' | 'unreachable' | 'auth-failed'>((resolve) => {
+        const judge = (c: QueueConnectionState): void => {
+          if (c.state === 'connected') resolve('ok');
+          else if (c.state === 'auth-failed') resolve('auth-failed');
+          else if (c.state === 'unreachable') resolve('unreachable');
+        };
+        off = provider.onDidChange((e) => {
+          if (e.kind === 'connection') judge(e.connection);
+          else if (e.kind === 'snapshot') judge(e.snapshot.connection);
+        });
+        timer = setTimeout(() => resolve('unreachable'), this.#options.testTimeoutMs ?? TEST_TIMEOUT_MS);
+      });
+      await provider.start();
+      const now = provider.snapshot().connection;
+      if (now.state === 'connected') return 'ok';
+      if (now.state === 'auth-failed') return 'auth-failed';
+      return await outcome;
+    } finally {
+      clearTimeout(timer);
+      off?.();
+      await provider.stop().catch(() => undefined);
+    }
+  }
 
   /** Called by the composition with the call desk (the primary account's user is our extension). */
   start(host: QueueHost): void {
@@ -289,7 +394,11 @@ export class QueueService implements ConsoleExtension {
 
   view(): QueuesView {
     const config = this.#config;
-    const selection = { selected: [...this.#selection.queues], callsShown: this.#selection.callsShown };
+    const selection = {
+      selected: [...this.#selection.queues],
+      callsShown: this.#selection.callsShown,
+      ...(config && { pbx: pbxSettingsView(config) }),
+    };
     // No pbx section, no account to act as, or no provider in this build: nothing the receptionist can fix.
     if (!config || this.#providerKey === undefined || this.#providerMissing) return { ...NOT_CONFIGURED_QUEUES, ...selection };
     if (!this.#provider) return { ...NOT_CONFIGURED_QUEUES, connection: { state: 'connecting' }, pauseReasons: [...config.pauseReasons], ...selection };

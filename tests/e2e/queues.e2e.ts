@@ -223,8 +223,8 @@ test('says the queue server is unreachable instead of showing old data', async (
   await expect(pane(page).getByRole('list')).toHaveCount(0);
 });
 
-test('without a pbx section the pane says the administrator sets up the PBX connection', async ({ page }) => {
+test('without a pbx section the pane says the PBX connection is not set up (Settings › PBX)', async ({ page }) => {
   console_ = await startConsole(UDP, { preferences: { language: 'en' } });
   await page.goto(console_.url);
-  await expect(pane(page)).toContainText('your administrator connects the console to the PBX');
+  await expect(pane(page)).toContainText('connect the console to the PBX in Settings › PBX');
 });

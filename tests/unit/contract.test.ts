@@ -29,4 +29,18 @@ describe('IPC contract validation', () => {
     expect(parseCommand('queue.resume', { queue: 'support', extra: 1 }).ok).toBe(false);
     expect(parseCommand('queue.select', { queues: ['support'], callsShown: 51 }).ok).toBe(false);
   });
+  it('carries the PBX settings commands: secret optional (write-only), bad fields named', () => {
+    const base = { type: 'asterisk', ami: { host: '127.0.0.1', port: 5038, user: 'console' }, context: 'internal' };
+    expect(parseCommand('pbx.configure', base)).toMatchObject({ ok: true, args: { pauseReasons: [] } });
+    expect(parseCommand('pbx.configure', { ...base, ami: { ...base.ami, secret: 's', tls: true } }).ok).toBe(true);
+    const bad = parseCommand('pbx.configure', { ...base, ami: { ...base.ami, host: 'a b' } });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringContaining('ami.host') } });
+    expect(parseCommand('pbx.configure', { ...base, ami: { ...base.ami, secret: '' } })).toMatchObject({ ok: false, error: { message: expect.stringContaining('ami.secret') } });
+    expect(parseCommand('pbx.configure', { ...base, type: 'freepbx' }).ok).toBe(false);
+    expect(parseCommand('pbx.configure', { ...base, hasSecret: true }).ok).toBe(false);
+    expect(parseCommand('pbx.test', base).ok).toBe(true);
+    expect(parseCommand('pbx.test', { ...base, context: '' }).ok).toBe(false);
+    expect(parseCommand('pbx.remove', {}).ok).toBe(true);
+    expect(parseCommand('pbx.remove', { all: true }).ok).toBe(false);
+  });
 });

@@ -337,3 +337,142 @@ describe('queue service without a provider', () => {
     await expect(run(service, 'queue.login', {})).rejects.toMatchObject({ code: 'not-configured' });
   });
 });
+
+describe('queue service: the PBX connection from Settings › PBX (pbx.configure / pbx.remove)', () => {
+  const input = (extra: Record<string, unknown> = {}, ami: Record<string, unknown> = {}) => ({
+    type: 'asterisk',
+    ami: { host: '127.0.0.1', port: 5038, user: 'console', tls: false, ...ami },
+    context: 'internal',
+    pauseReasons: ['Lunch'],
+    ...extra,
+  });
+
+  async function unconfigured() {
+    const configs: QueueProviderConfig[] = [];
+    const providers: FakeQueueProvider[] = [];
+    const events: QueuesView[] = [];
+    let persisted = 0;
+    const service = new QueueService({
+      createProvider: (config) => {
+        configs.push(config);
+        const p = new FakeQueueProvider(snapshot());
+        providers.push(p);
+        return p;
+      },
+      batchMs: 20,
+    });
+    service.bind(<E extends EventName>(event: E, payload: Events[E]) => {
+      if (event === 'queues.changed') events.push(payload as QueuesView);
+    });
+    service.provision(parseProvisioning({}));
+    service.start({ primaryAccount: () => ({ user: '2001' }), persistNow: () => persisted++ });
+    await flush();
+    return { service, configs, providers, events, persisted: () => persisted };
+  }
+
+  it('configures from the renderer: provider started with the new config, saved, the view shows it without the secret', async () => {
+    const { service, configs, providers, events, persisted } = await unconfigured();
+    expect(service.view().connection.state).toBe('not-configured');
+    expect(service.view().pbx).toBeUndefined();
+    const view = (await run(service, 'pbx.configure', input({}, { secret: 'n3w-s3cret' }))) as QueuesView;
+    await flush();
+    await flush();
+    expect(configs).toEqual([{ ami: { host: '127.0.0.1', port: 5038, user: 'console', secret: 'n3w-s3cret', tls: false }, context: 'internal', extension: '2001' }]);
+    expect(providers[0]!.calls).toContainEqual(['start']);
+    expect(persisted()).toBe(1);
+    expect(service.persisted().pbx?.ami.secret).toBe('n3w-s3cret');
+    expect(view.pbx).toEqual({ type: 'asterisk', host: '127.0.0.1', port: 5038, user: 'console', hasSecret: true, tls: false, context: 'internal', pauseReasons: ['Lunch'] });
+    expect(service.view().connection.state).toBe('connected');
+    expect(service.secrets()).toEqual(['n3w-s3cret']);
+    await wait(40);
+    const everything = JSON.stringify([view, service.view(), service.snapshot(), events]);
+    expect(events.length).toBeGreaterThan(0);
+    expect(everything).not.toContain('n3w-s3cret');
+  });
+
+  it('keeps the stored secret when the field is left empty (same server), and restarts the provider with the change', async () => {
+    const { service, configs, provider } = await setup();
+    expect(JSON.stringify(service.view())).not.toContain('s3cret');
+    expect(service.view().pbx).toMatchObject({ host: '127.0.0.1', user: 'console', hasSecret: true, context: 'from-internal' });
+    await run(service, 'pbx.configure', {
+      type: 'asterisk',
+      ami: { host: '127.0.0.1', user: 'console' },
+      context: 'internal',
+      pauseReasons: [],
+      queues: ['support'],
+      takeMethod: 'withdraw',
+    });
+    await flush();
+    await flush();
+    expect(configs).toHaveLength(2);
+    expect(configs[1]).toEqual({ ami: { host: '127.0.0.1', user: 'console', secret: 's3cret' }, context: 'internal', extension: '2001', queues: ['support'], takeMethod: 'withdraw' });
+    expect(provider.calls).toContainEqual(['stop']);
+    expect(service.view().pbx).toMatchObject({ context: 'internal', queues: ['support'], takeMethod: 'withdraw', hasSecret: true });
+  });
+
+  it('asks for the secret again when the server changes (a stored secret never goes to another server)', async () => {
+    const { service, configs } = await setup();
+    await expect(run(service, 'pbx.configure', input({}, { host: 'evil.example.com' }))).rejects.toMatchObject({ code: 'bad-request', message: expect.stringContaining('ami.secret') });
+    await expect(run(service, 'pbx.configure', input({}, { tls: true }))).rejects.toMatchObject({ message: expect.stringContaining('ami.secret') });
+    expect(configs).toHaveLength(1);
+    expect(service.persisted().pbx?.ami.host).toBe('127.0.0.1');
+  });
+
+  it('refuses a first configuration without a secret, and bad input with the field name', async () => {
+    const { service, configs } = await unconfigured();
+    await expect(run(service, 'pbx.configure', input())).rejects.toMatchObject({ message: expect.stringContaining('ami.secret') });
+    await expect(run(service, 'pbx.configure', input({}, { host: 'bad host!', secret: 'x' }))).rejects.toThrow(/ami\.host/);
+    await expect(run(service, 'pbx.configure', input({ context: 'no spaces allowed' }, { secret: 'x' }))).rejects.toThrow(/context/);
+    await expect(run(service, 'pbx.configure', input({ agentInterface: '2001' }, { secret: 'x' }))).rejects.toThrow(/agentInterface/);
+    await expect(run(service, 'pbx.configure', input({}, { port: 70000, secret: 'x' }))).rejects.toThrow(/ami\.port/);
+    await expect(run(service, 'pbx.configure', input({ takeMethod: 'steal' }, { secret: 'x' }))).rejects.toThrow(/takeMethod/);
+    await expect(run(service, 'pbx.configure', input({ extra: 1 }, { secret: 'x' }))).rejects.toThrow(/extra|Unrecognized/);
+    expect(configs).toEqual([]);
+    expect(service.view().connection.state).toBe('not-configured');
+  });
+
+  it('remove: provider stopped, not configured, saved without pbx', async () => {
+    const { service, provider, persisted } = await setup();
+    const view = (await run(service, 'pbx.remove', {})) as QueuesView;
+    await flush();
+    await flush();
+    expect(provider.calls).toContainEqual(['stop']);
+    expect(view.connection.state).toBe('not-configured');
+    expect(view.pbx).toBeUndefined();
+    expect(service.persisted().pbx).toBeUndefined();
+    expect(service.secrets()).toEqual([]);
+    expect(persisted()).toBe(1);
+    await expect(run(service, 'queue.login', {})).rejects.toMatchObject({ code: 'not-configured' });
+  });
+});
+
+describe('queue service: Test connection (pbx.test)', () => {
+  const entered = { type: 'asterisk', ami: { host: '127.0.0.1', user: 'console', secret: 'typed' }, context: 'internal' };
+  it('answers ok / wrong password / unreachable from a throw-away provider, stopped after, nothing saved', async () => {
+    const providers: FakeQueueProvider[] = [];
+    const outcomes: QueueSnapshot['connection'][] = [{ state: 'connected' }, { state: 'auth-failed', detail: 'Authentication failed' }, { state: 'connecting', attempt: 1 }];
+    let persisted = 0;
+    const service = new QueueService({
+      createProvider: () => {
+        const p = new FakeQueueProvider({ connection: { state: 'connecting', attempt: 0 }, queues: [] });
+        const next = outcomes[providers.length]!;
+        p.start = async () => {
+          p.calls.push(['start']);
+          setTimeout(() => p.emit({ kind: 'connection', connection: next }), 5);
+        };
+        providers.push(p);
+        return p;
+      },
+      testTimeoutMs: 50,
+    });
+    service.provision(parseProvisioning({}));
+    service.start({ primaryAccount: () => ({ user: '2001' }), persistNow: () => persisted++ });
+    expect(await run(service, 'pbx.test', entered)).toEqual({ result: 'ok' });
+    expect(await run(service, 'pbx.test', entered)).toEqual({ result: 'auth-failed' });
+    expect(await run(service, 'pbx.test', entered)).toEqual({ result: 'unreachable' });
+    expect(providers.every((p) => p.calls.some((c) => c[0] === 'stop'))).toBe(true);
+    expect(persisted).toBe(0);
+    expect(service.view().connection.state).toBe('not-configured');
+    await expect(run(service, 'pbx.test', { ...entered, ami: { host: '127.0.0.1', user: 'console' } })).rejects.toMatchObject({ message: expect.stringContaining('ami.secret') });
+  });
+});

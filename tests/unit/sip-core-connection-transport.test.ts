@@ -162,3 +162,61 @@ describe('keep-alive pongs on a stream (RFC 5626 §4.4.1)', () => {
     expect(f.pongs).toBe(2);
   });
 });
+
+describe('UDP request retransmission (RFC 3261 §17.1.1.2, §17.1.2.2: SIP.js has no Timer A/E)', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+  const INVITE = `INVITE sip:1003@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP ${VIA};branch=z9hG4bKinv1\r\nCSeq: 2 INVITE\r\nContact: <sip:rc1@${VIA}>\r\n\r\n`;
+  const OPTIONS = `OPTIONS sip:pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP ${VIA};branch=z9hG4bKopt1\r\nCSeq: 5 OPTIONS\r\n\r\n`;
+  const response = (status: number, branch: string, method: string) =>
+    `SIP/2.0 ${status} X\r\nVia: SIP/2.0/UDP 198.18.0.1:5062;branch=${branch}\r\nCSeq: 2 ${method}\r\n\r\n`;
+
+  it('a lost INVITE goes out again at 0.5, 1, 2 s… until the first response', async () => {
+    const c = new ScriptedConnection('udp', { host: '198.18.0.1', port: 5062 });
+    const { t } = transportWith([c]);
+    await t.connect();
+    await t.send(INVITE);
+    expect(c.sent).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(500);
+    expect(c.sent).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(c.sent).toHaveLength(3);
+    c.onMessage?.(response(100, 'z9hG4bKinv1', 'INVITE'));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(c.sent).toHaveLength(3);
+    expect(c.sent[2]).toContain('Contact: <sip:rc1@198.18.0.1:5062>');
+  });
+
+  it('other requests: until a final response, no faster than T2 after a provisional one, given up after 32 s', async () => {
+    const c = new ScriptedConnection('udp', { host: '198.18.0.1', port: 5062 });
+    const { t } = transportWith([c]);
+    await t.connect();
+    await t.send(OPTIONS);
+    await jest.advanceTimersByTimeAsync(40_000);
+    const sentWithoutAnswer = c.sent.length;
+    expect(sentWithoutAnswer).toBeGreaterThan(5);
+    expect(sentWithoutAnswer).toBeLessThan(15);
+    const c2 = new ScriptedConnection('udp', { host: '198.18.0.1', port: 5062 });
+    const { t: t2 } = transportWith([c2]);
+    await t2.connect();
+    await t2.send(OPTIONS.replace('opt1', 'opt2'));
+    c2.onMessage?.(response(200, 'z9hG4bKopt2', 'OPTIONS').replace('2 OPTIONS', '5 OPTIONS'));
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(c2.sent).toHaveLength(1);
+  });
+
+  it('never over TCP (reliable) and never for ACK', async () => {
+    const c = new ScriptedConnection('tcp', { host: '198.18.0.1', port: 41000 });
+    const { t } = transportWith([c]);
+    await t.connect();
+    await t.send(INVITE);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(c.sent).toHaveLength(1);
+    const u = new ScriptedConnection('udp', { host: '198.18.0.1', port: 5062 });
+    const { t: tu } = transportWith([u]);
+    await tu.connect();
+    await tu.send(INVITE.replace('INVITE sip', 'ACK sip').replace('2 INVITE', '2 ACK'));
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(u.sent).toHaveLength(1);
+  });
+});

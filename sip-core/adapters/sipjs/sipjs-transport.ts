@@ -58,6 +58,8 @@ export class ConnectionTransport implements Transport {
   /** Every local host:port this transport has used: a late message naming an earlier one is still ours. */
   readonly #knownLocal = new Set<string>();
   #held: { readonly at: number; readonly text: string }[] = [];
+  /** UDP requests awaiting a response, retransmitted by us (SIP.js implements no Timer A/E: it assumes WebSocket). */
+  readonly #retransmits = new Map<string, Retransmission>();
 
   constructor(_logger: SipJsLogger, options: ConnectionTransportOptions) {
     this.#opts = options;
@@ -131,6 +133,7 @@ export class ConnectionTransport implements Transport {
 
   async dispose(): Promise<void> {
     this.#held = [];
+    this.#clearRetransmissions();
     await this.disconnect();
   }
 
@@ -162,6 +165,63 @@ export class ConnectionTransport implements Transport {
       this.#opts.onSendError?.(err as SipConnectionError);
       throw err;
     }
+    if (connection.kind === 'udp') this.#trackRetransmission(message);
+  }
+
+  /**
+   * RFC 3261 §17.1.1.2 / §17.1.2.2 over UDP: an INVITE is sent again after T1, 2·T1, 4·T1… until any response (Timer
+   * A, given up after Timer B = 64·T1); another request after T1, 2·T1… capped at T2 until a final response (Timer E,
+   * Timer F = 64·T1). Without this one lost datagram leaves a call "dialling" for ever on a lossy network.
+   */
+  #trackRetransmission(message: string): void {
+    const key = requestKey(message);
+    if (!key || key.method === 'ACK' || this.#retransmits.has(key.id)) return;
+    const started = this.#now();
+    const entry: Retransmission = { invite: key.method === 'INVITE', interval: T1_MS, timer: undefined, fire: () => undefined };
+    const fire = (): void => {
+      const connection = this.#connection;
+      if (!connection || connection.kind !== 'udp' || this.#now() - started >= 64 * T1_MS) {
+        this.#retransmits.delete(key.id);
+        return;
+      }
+      const wire = this.#outgoing(message, connection);
+      this.#opts.trace?.('out', redactSipMessage(wire));
+      connection.send(wire).catch(() => undefined);
+      entry.interval = entry.invite ? entry.interval * 2 : Math.min(entry.interval * 2, T2_MS);
+      entry.timer = setTimeout(fire, entry.interval);
+      entry.timer.unref?.();
+    };
+    entry.fire = fire;
+    entry.timer = setTimeout(fire, entry.interval);
+    entry.timer.unref?.();
+    this.#retransmits.set(key.id, entry);
+  }
+
+  /** A response stops the retransmission of its request: any response for an INVITE, a final one otherwise. */
+  #responseArrived(message: string): void {
+    if (this.#retransmits.size === 0) return;
+    const m = /^SIP\/2\.0 (\d{3})/.exec(message);
+    if (!m) return;
+    const key = responseKey(message);
+    if (!key) return;
+    const entry = this.#retransmits.get(key.id);
+    if (!entry) return;
+    const status = Number(m[1]);
+    if (entry.invite || status >= 200) {
+      clearTimeout(entry.timer);
+      this.#retransmits.delete(key.id);
+    } else if (entry.interval < T2_MS) {
+      // §17.1.2.2: a provisional response to a non-INVITE: retransmit every T2 from now on.
+      clearTimeout(entry.timer);
+      entry.interval = T2_MS;
+      entry.timer = setTimeout(entry.fire, T2_MS);
+      entry.timer.unref?.();
+    }
+  }
+
+  #clearRetransmissions(): void {
+    for (const e of this.#retransmits.values()) clearTimeout(e.timer);
+    this.#retransmits.clear();
   }
 
   #hold(message: string): void {
@@ -191,6 +251,7 @@ export class ConnectionTransport implements Transport {
 
   #receive(text: string): void {
     this.#opts.trace?.('in', redactSipMessage(text));
+    this.#responseArrived(text);
     let message = text;
     if (this.#opts.rewriteHost) {
       for (const local of this.#knownLocal) message = rewriteIncoming(message, local, this.#opts.viaHost);
@@ -210,6 +271,35 @@ export class ConnectionTransport implements Transport {
 }
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** RFC 3261 §17.1.1.1 defaults. */
+const T1_MS = 500;
+const T2_MS = 4000;
+
+interface Retransmission {
+  readonly invite: boolean;
+  interval: number;
+  timer: NodeJS.Timeout | undefined;
+  fire: () => void;
+}
+
+/** Top Via branch + method: what matches a response to its client transaction (RFC 3261 §17.1.3). */
+function transactionId(head: string, method: string): { id: string; method: string } | undefined {
+  const via = /^(?:Via|v)[ \t]*:[^\r\n]*?;[ \t]*branch=([^;,\s]+)/im.exec(head);
+  if (!via) return undefined;
+  return { id: `${via[1]}|${method}`, method };
+}
+
+function requestKey(message: string): { id: string; method: string } | undefined {
+  const m = /^([A-Z]+) \S+ SIP\/2\.0\r?\n/.exec(message);
+  return m ? transactionId(message.slice(0, message.indexOf('\r\n\r\n') >>> 0), m[1]!) : undefined;
+}
+
+function responseKey(message: string): { id: string; method: string } | undefined {
+  const head = message.slice(0, message.indexOf('\r\n\r\n') >>> 0);
+  const cseq = /^(?:CSeq)[ \t]*:[ \t]*\d+[ \t]+([A-Z]+)/im.exec(head);
+  return cseq ? transactionId(head, cseq[1]!) : undefined;
+}
 
 /** Replace `from` by `to` in the header section only (bodies, e.g. SDP, are not ours to touch). */
 export function rewriteHeaders(message: string, from: string, to: string): string {

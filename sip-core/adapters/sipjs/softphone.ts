@@ -300,11 +300,6 @@ class SipJsSoftphone implements Softphone {
     return [...this.#calls.values()];
   }
 
-  /** The server in use (for the media bridge: the address our RTP should come from the route to). */
-  serverAddress(): string | undefined {
-    return this.#transport?.connection?.remote.host;
-  }
-
   // ── registration ────────────────────────────────────────────────────────────────────────────────────────────
 
   /**

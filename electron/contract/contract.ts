@@ -18,6 +18,7 @@ import { CONTACTS_EVENT_NAMES, contactsCommands, type ContactsEvents } from './c
 import { HEADSET_EVENT_NAMES, headsetCommands, type HeadsetEvents } from './headset';
 import { PRESENCE_EVENT_NAMES, presenceCommands, type PresenceEvents } from './presence';
 import { QUEUES_EVENT_NAMES, queuesCommands, type QueuesEvents } from './queues';
+import { SERVICES_EVENT_NAMES, servicesCommands, type ServicesEvents } from './services';
 
 const callId = z.string().min(1).max(128);
 /** A number, extension or SIP URI as typed. */
@@ -114,6 +115,8 @@ export const commands = {
   ...presenceCommands,
   // Queued calls and agent controls (electron/contract/queues.ts).
   ...queuesCommands,
+  // Call-routing services and screen pop (electron/contract/services.ts).
+  ...servicesCommands,
 } as const;
 
 export type Commands = typeof commands;
@@ -131,7 +134,7 @@ export type MediaRequest =
   | { readonly requestId: string; readonly op: 'close'; readonly callId: string };
 
 /** Events main pushes. The first event on every connection is `snapshot`; the rest are deltas. */
-export interface Events extends ContactsEvents, HeadsetEvents, PresenceEvents, QueuesEvents {
+export interface Events extends ContactsEvents, HeadsetEvents, PresenceEvents, QueuesEvents, ServicesEvents {
   snapshot: Snapshot;
   'registration.changed': { readonly accountId: string; readonly registration: RegistrationView };
   'accounts.changed': { readonly accounts: readonly AccountView[]; readonly needsSetup: boolean };
@@ -162,6 +165,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   ...HEADSET_EVENT_NAMES,
   ...PRESENCE_EVENT_NAMES,
   ...QUEUES_EVENT_NAMES,
+  ...SERVICES_EVENT_NAMES,
 ];
 
 /** Result envelope: errors cross the boundary as data. */

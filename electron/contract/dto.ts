@@ -4,6 +4,7 @@ import type { CallContactView } from './contacts';
 import type { HeadsetView } from './headset';
 import type { FavoriteView, MwiView } from './presence';
 import type { QueuesView } from './queues';
+import type { ServicesView } from './services';
 
 export const LANGUAGES = ['en', 'fr', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -323,4 +324,6 @@ export interface Snapshot {
   readonly mwi?: MwiView;
   /** The Queued calls pane (absent when the host has no queue service). */
   readonly queues?: QueuesView;
+  /** Call-routing services (absent when the host has no services extension). */
+  readonly services?: ServicesView;
 }

@@ -29,6 +29,7 @@ import type { ContactsCommandName } from '../contract/contacts';
 import type { HeadsetCommandName } from '../contract/headset';
 import type { PresenceCommandName } from '../contract/presence';
 import type { QueuesCommandName } from '../contract/queues';
+import type { ServicesCommandName } from '../contract/services';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
@@ -49,7 +50,7 @@ export interface HostConnection {
 
 type Handler<N extends CommandName> = (args: CommandParsedArgs<N>, conn: HostConnection) => Promise<CommandResult<N>> | CommandResult<N>;
 /** Commands the call desk answers itself; the others belong to an extension. */
-type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | PresenceCommandName | QueuesCommandName>;
+type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | PresenceCommandName | QueuesCommandName | ServicesCommandName>;
 
 /**
  * A service beside the call desk that answers some contract commands and watches calls (the contacts service: caller
@@ -79,7 +80,7 @@ export interface ConsoleExtension {
 }
 
 /** Parts of the saved settings that extensions own: favorites (presence), the PBX connection and the queue pane's choices (queues). */
-export type ExtensionSettings = 'favorites' | 'pbx' | 'queuePane';
+export type ExtensionSettings = 'favorites' | 'pbx' | 'queuePane' | 'services';
 
 /** What is saved between launches: the provisioning format (settings-store.ts). */
 export interface PersistedState {
@@ -89,6 +90,7 @@ export interface PersistedState {
   /** The PBX connection for queues (its AMI secret is protected like the SIP password: settings-store.ts codec). */
   readonly pbx?: Provisioning['pbx'];
   readonly queuePane?: Provisioning['queuePane'];
+  readonly services?: Provisioning['services'];
 }
 
 export class CommandFailure extends Error {

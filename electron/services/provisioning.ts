@@ -8,6 +8,7 @@ import { AccountInputSchema, PreferencesPatchSchema } from '../contract/dto';
 import { DirectoriesConfigSchema } from './directory/directory-config';
 import { FavoritesSchema } from '../contract/presence';
 import { PbxConfigSchema, QueuePaneSelectionSchema } from '../contract/queues';
+import { ServicesProvisioningSchema } from '../contract/services';
 import { companyCa, TlsCaError } from './tls-ca';
 
 /** Updates come over https; plain http only from this machine (a test server). No credentials in the URL. */
@@ -38,6 +39,8 @@ export const ProvisioningSchema = z.strictObject({
   pbx: PbxConfigSchema.optional(),
   /** The Queued calls pane's choices: which queues (≤ 5) and how many calls per queue (saved from the pane). */
   queuePane: QueuePaneSelectionSchema.optional(),
+  /** Call-routing services: the receptionist's defaults, presented numbers, feature codes, locks (docs/provisioning.md). */
+  services: ServicesProvisioningSchema.optional(),
   /** Auto-update (Electron): electron-updater's generic provider at `url` (latest.yml + installers); absent ⇒ off. */
   update: z
     .strictObject({

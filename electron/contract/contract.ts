@@ -42,7 +42,12 @@ export const commands = {
   'preferences.update': command<Preferences>()(PreferencesPatchSchema),
   /** Dial a number, extension or SIP URI. */
   'call.dial': command<{ callId: string }>()(
-    z.strictObject({ target, accountId: z.string().max(64).optional() }),
+    z.strictObject({
+      target,
+      accountId: z.string().max(64).optional(),
+      /** The number presented for this call: `''` the account's own, `anonymous`, or one the administrator allows. */
+      presentAs: z.string().trim().max(64).optional(),
+    }),
   ),
   'call.answer': command<void>()(z.strictObject({ callId })),
   'call.decline': command<void>()(

@@ -34,7 +34,7 @@ import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { RegistrationState } from '../../sip-core/api/registration-state';
-import type { Call, Softphone, SoftphoneOptions, SipLogger } from '../../sip-core/api/softphone';
+import type { Call, DialOptions, Softphone, SoftphoneOptions, SipLogger } from '../../sip-core/api/softphone';
 import { CallError } from '../../sip-core/api/softphone';
 import { parseDialUrl } from './dial-url';
 import { companyCa, TlsCaError } from './tls-ca';
@@ -77,7 +77,28 @@ export interface ConsoleExtension {
   primarySoftphone?(softphone: Softphone | undefined): void;
   /** The extension's part of the saved settings (same format as the provisioning file, e.g. favorites). */
   persisted?(): Partial<Pick<Provisioning, ExtensionSettings>>;
+  /** The receptionist's preferences changed (e.g. do-not-disturb turned on). */
+  preferencesChanged?(preferences: Preferences): void;
+  /** The call-routing services' verdict on an incoming call before it rings (the first extension that has one wins). */
+  screenIncoming?(call: CallSnapshot, context: { readonly busy: boolean }): IncomingDecision | undefined;
+  /** Options for an outgoing call (the presented number); `presentAs` is the receptionist's choice for this call. */
+  dialOptions?(presentAs?: string): DialOptions | undefined;
 }
+
+/** Why the console itself refused or redirected a call (message keys `call.screened.<reason>`). */
+export type ScreenReason = 'blacklist' | 'anonymous' | 'dnd' | 'forward-always' | 'forward-busy' | 'forward-no-answer';
+
+/** The services' verdict on an incoming call, before it rings. */
+export type IncomingDecision =
+  | { readonly action: 'refuse'; readonly code: 486 | 603; readonly reason: ScreenReason }
+  | { readonly action: 'deflect'; readonly target: string; readonly reason: ScreenReason; readonly warningRing: boolean }
+  | {
+      readonly action: 'ring';
+      /** A priority caller: rings through do-not-disturb. */
+      readonly priority: boolean;
+      /** Forward on no answer, done by the console. */
+      readonly noAnswer?: { readonly target: string; readonly seconds: number; readonly warningRing: boolean };
+    };
 
 /** Parts of the saved settings that extensions own: favorites (presence), the PBX connection and the queue pane's choices (queues). */
 export type ExtensionSettings = 'favorites' | 'pbx' | 'queuePane' | 'services';
@@ -142,6 +163,8 @@ interface CallEntry {
     contact?: CallView['contact'];
   };
   autoAnswerTimer?: NodeJS.Timeout;
+  /** Forward on no answer (console-side services). */
+  forwardTimer?: NodeJS.Timeout;
 }
 
 const DEFAULT_PORTS: Record<SipAccountConfig['transport'], number> = { udp: 5060, tcp: 5060, tls: 5061, ws: 80, wss: 443 };
@@ -398,12 +421,13 @@ export class ConsoleService {
       this.#preferences = next;
       this.#broadcast('preferences.changed', next);
       this.#persist();
+      for (const x of this.options.extensions ?? []) x.preferencesChanged?.(next);
       return next;
     },
-    'call.dial': async ({ target, accountId }) => {
+    'call.dial': async ({ target, accountId, presentAs }) => {
       const account = accountId ? this.#accounts.find((a) => a.id === accountId) : this.#accounts[0];
       if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
-      return { callId: (await this.#dial(account, target)).call.id };
+      return { callId: (await this.#dial(account, target, presentAs !== undefined ? { presentAs } : {})).call.id };
     },
     'call.answer': async ({ callId }) => {
       await this.#answer(this.#call(callId));
@@ -588,7 +612,7 @@ export class ConsoleService {
   async #dial(
     account: AccountEntry,
     target: string,
-    extra: { consultFor?: string; conferenceId?: string } = {},
+    extra: { consultFor?: string; conferenceId?: string; presentAs?: string } = {},
     holdOthers = true,
   ): Promise<CallEntry> {
     if (account.registration.state !== 'registered') {
@@ -598,9 +622,18 @@ export class ConsoleService {
     if (line === undefined) throw new CommandFailure('lines-busy', 'All lines are busy: end or transfer a call first');
     // Dialing during a call holds it first (the caller hears music on hold, not the new conversation).
     if (holdOthers) await this.#holdOthers();
-    const call = account.softphone.dial(target);
+    const call = account.softphone.dial(target, this.#dialOptions(extra.presentAs));
     this.#lastDialed = { target, accountId: account.id };
-    return this.#trackCall(call, { line, ...extra });
+    const { presentAs: _presentAs, ...local } = extra;
+    return this.#trackCall(call, { line, ...local });
+  }
+
+  /** The presented number (call-routing services): the receptionist's choice for this call, else her setting. */
+  #dialOptions(presentAs?: string): DialOptions | undefined {
+    for (const x of this.options.extensions ?? []) {
+      if (x.dialOptions) return x.dialOptions(presentAs);
+    }
+    return undefined;
   }
 
   async #answer(entry: CallEntry): Promise<void> {
@@ -725,18 +758,22 @@ export class ConsoleService {
       this.#trackCall(call, { line, muted: replaced?.local.muted ?? false, volume: replaced?.local.volume ?? 1 });
       return;
     }
-    if (this.#preferences.doNotDisturb) {
-      // Do not disturb: busy for the caller (the PBX may forward on busy); the receptionist still sees who it was.
-      call.decline(486).catch((e: unknown) => this.#log('warn', `decline (DND) ${call.id}: ${String(e)}`));
-      this.messages.add('info', 'call.rejectedDnd', { name: snap.remote.displayName ?? snap.remote.user, number: snap.remote.user });
+    const busy = this.#live().length > 0;
+    const who = snap.remote.displayName ?? snap.remote.user;
+    const decision = this.#screen(snap, busy);
+    if (decision.action === 'refuse') {
+      call.decline(decision.code).catch((e: unknown) => this.#log('warn', `decline (${decision.reason}) ${call.id}: ${String(e)}`));
+      this.messages.add('info', decision.reason === 'dnd' ? 'call.rejectedDnd' : `call.screened.${decision.reason}`, { name: who, number: snap.remote.user });
       return;
     }
-    const busy = this.#live().length > 0;
+    if (decision.action === 'deflect') {
+      this.#deflectScreened(call, decision.target, decision.reason, decision.warningRing, who, snap.remote.user);
+      return;
+    }
     const line = this.#freeLine();
     if (line === undefined || (busy && !this.#preferences.callWaiting)) {
       // Call waiting off, or every line taken: the caller hears busy, and the receptionist sees who it was.
       call.decline(486).catch((e: unknown) => this.#log('warn', `decline (busy) ${call.id}: ${String(e)}`));
-      const who = snap.remote.displayName ?? snap.remote.user;
       this.messages.add('warning', 'call.rejectedBusy', { name: who, number: snap.remote.user });
       return;
     }
@@ -744,6 +781,33 @@ export class ConsoleService {
     const r = entry.view.remote;
     this.messages.add('info', 'call.incoming', { name: r.displayName ?? r.user, number: r.user });
     this.#scheduleAutoAnswer(entry, busy);
+    const noAnswer = decision.noAnswer;
+    if (noAnswer) {
+      // Forward on no answer, done by the console (no PBX rule): 302 if the call still rings after N s.
+      entry.forwardTimer = setTimeout(() => {
+        if (entry.view.state !== 'incoming') return;
+        this.#deflectScreened(entry.call, noAnswer.target, 'forward-no-answer', noAnswer.warningRing, r.displayName ?? r.user, r.user);
+      }, noAnswer.seconds * 1000);
+      entry.forwardTimer.unref?.();
+    }
+  }
+
+  /** The services' verdict; without a services extension, do-not-disturb alone (busy for the caller). */
+  #screen(snap: CallSnapshot, busy: boolean): IncomingDecision {
+    for (const x of this.options.extensions ?? []) {
+      const d = x.screenIncoming?.(snap, { busy });
+      if (d) return d;
+    }
+    return this.#preferences.doNotDisturb ? { action: 'refuse', code: 486, reason: 'dnd' } : { action: 'ring', priority: false };
+  }
+
+  /** A call sent elsewhere by the services (302): the receptionist sees who it was and where it went. */
+  #deflectScreened(call: Call, target: string, reason: ScreenReason, ring: boolean, name: string, number: string): void {
+    call.deflect(target).catch((e: unknown) => {
+      this.#log('warn', `deflect (${reason}) ${call.id}: ${String(e)}`);
+      this.messages.add('warning', 'call.screened.deflectFailed', { name, number, target });
+    });
+    this.messages.add('info', `call.screened.${reason}`, { name, number, target, ...(ring && { ring: 1 }) });
   }
 
   /** Auto-answer (the console's setting, or the PBX's request when allowed) — never over another call. */
@@ -794,6 +858,7 @@ export class ConsoleService {
     if (s.state === 'ended' && before.state !== 'ended') {
       entry.dispose();
       clearTimeout(entry.autoAnswerTimer);
+      clearTimeout(entry.forwardTimer);
       this.#afterEnd(entry);
       this.#reportEnd(before, s);
       for (const x of this.options.extensions ?? []) x.callEnded?.(entry.view, { pickupPrefix: this.#preferences.pickupPrefix });

@@ -215,6 +215,7 @@ export class QueueService implements ConsoleExtension {
   readonly #names = new Map<string, string | null>();
   readonly #lookups = new Set<string>();
   #stopped = false;
+  readonly #configListeners = new Set<() => void>();
 
   constructor(options: QueueServiceOptions = {}) {
     this.#options = options;
@@ -522,7 +523,19 @@ export class QueueService implements ConsoleExtension {
   // ───────────────────────────── provider lifecycle ─────────────────────────────
 
   /** Start, restart or stop the provider so it matches the configuration and the receptionist's extension. */
+  /** The PBX connection as configured now (the call-routing services use the same PBX). */
+  pbxConfig(): PbxConfig | undefined {
+    return this.#config;
+  }
+
+  /** Called after every change of the PBX connection or of the primary account. */
+  onDidChangeConfig(listener: () => void): () => void {
+    this.#configListeners.add(listener);
+    return () => this.#configListeners.delete(listener);
+  }
+
   #reconcile(): void {
+    for (const l of this.#configListeners) l();
     if (this.#stopped || !this.#host) return;
     const config = this.#config;
     const user = this.#host.primaryAccount()?.user;

@@ -4,7 +4,7 @@
  * calls are answered on the next microtask.
  */
 import type { CallSnapshot, CallStateName } from '../../../sip-core/api/call';
-import { CallError, type Call, type Softphone } from '../../../sip-core/api/softphone';
+import { CallError, type Call, type DialOptions, type Softphone } from '../../../sip-core/api/softphone';
 import type { RegistrationState } from '../../../sip-core/api/registration-state';
 
 let seq = 0;
@@ -83,6 +83,8 @@ export class FakeCall implements Call {
 export class FakeSoftphone implements Softphone {
   readonly accountId = 'acc-1';
   readonly dialed: FakeCall[] = [];
+  /** The options of each dial() (presented number, silent feature-code calls). */
+  readonly dialOptions: (DialOptions | undefined)[] = [];
   #incoming = new Set<(c: Call) => void>();
   #reg = new Set<(s: RegistrationState) => void>();
   registration(): RegistrationState {
@@ -101,9 +103,10 @@ export class FakeSoftphone implements Softphone {
   }
   async stop() {}
   async reconnect() {}
-  dial(target: string): Call {
+  dial(target: string, options?: DialOptions): Call {
     const c = new FakeCall('outgoing', target);
     this.dialed.push(c);
+    this.dialOptions.push(options);
     queueMicrotask(() => c.set('active', { answeredAt: Date.now() }));
     return c;
   }

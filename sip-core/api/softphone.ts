@@ -86,6 +86,48 @@ export interface TransferOptions {
   readonly fallback?: 'semi-attended' | 'none';
 }
 
+/**
+ * A number to present on an outgoing call, chosen by the receptionist among those the administrator provisions.
+ * `user` is the number or extension (only `0-9 A-Z a-z + * # . _ -`, 1..64 characters); `displayName` defaults to the
+ * account's display name (`''`: none). Control, bidi and zero-width characters are refused, not cleaned: a display
+ * name comes from provisioning, and a silently altered one would present something nobody chose.
+ */
+export interface PresentedIdentity {
+  readonly user: string;
+  readonly displayName?: string;
+}
+
+/**
+ * Per-call options of Softphone.dial().
+ *
+ * The From header always keeps the account's own user: PBXs identify and authorise a caller by it (Asterisk's
+ * `identify_by = username`, Kamailio's `auth_check` with the From/auth user check), so putting the presented number
+ * there would get the call refused or billed to nobody. The presented identity travels in an RFC 3325 header to the
+ * PBX, which is trusted to assert it onwards (Asterisk: `trust_id_inbound = yes` on the console's endpoint).
+ */
+export interface DialOptions {
+  /**
+   * Absent: no identity header (the PBX presents the account's configured caller ID).
+   * A PresentedIdentity: `<identityHeader>: "displayName" <sip:user@domain>`.
+   * `'anonymous'`: presentation restricted (CLIR): `Privacy: id` (RFC 3323 §4.2, RFC 3325 §9.3) with the identity
+   * header carrying the account's own number, so the PBX still knows who calls (and can honour the privacy request,
+   * which Asterisk reads only next to a P-Asserted-Identity), and the From display name "Anonymous" (RFC 3323
+   * §4.1.1) for hops that pass From through unchanged; the From URI stays the account's, see above.
+   */
+  readonly identity?: PresentedIdentity | 'anonymous';
+  /**
+   * `pai` (default): P-Asserted-Identity (RFC 3325 §9.1), what Asterisk reads with `trust_id_inbound = yes`.
+   * `ppi`: P-Preferred-Identity (RFC 3325 §9.2), for proxies and SBCs that turn a preferred identity into an asserted
+   * one (Asterisk ignores it: the endpoint's configured caller ID is presented, and `Privacy` is not honoured).
+   */
+  readonly identityHeader?: 'pai' | 'ppi';
+  /**
+   * A call without audio (feature codes the console dials on the receptionist's behalf, e.g. `*78`): no renderer or
+   * RTP bridge is involved; the offer is plain RTP/AVP `a=inactive` on the discard port (RFC 3264 §5.1 allows it).
+   */
+  readonly silent?: boolean;
+}
+
 export interface Softphone {
   readonly accountId: string;
   registration(): RegistrationState;
@@ -97,8 +139,12 @@ export interface Softphone {
   stop(): Promise<void>;
   /** Network changed / resumed from sleep: reconnect and re-register now. */
   reconnect(): Promise<void>;
-  /** Place a call to a number, extension or SIP URI. */
-  dial(target: string): Call;
+  /**
+   * Place a call to a number, extension or SIP URI. `options.identity` chooses the number the far end is shown (see
+   * DialOptions). Throws CallError('invalid-target') for an undialable target or an unacceptable identity, before
+   * anything is sent.
+   */
+  dial(target: string, options?: DialOptions): Call;
   calls(): readonly Call[];
   /**
    * Busy-lamp field: watch a colleague's extension (RFC 4235). Subscriptions follow the connection (re-subscribe on

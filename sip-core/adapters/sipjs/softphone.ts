@@ -37,6 +37,7 @@ import {
 import {
   CallError,
   type Call,
+  type DialOptions,
   type Disposable,
   type SipLogger,
   type Softphone,
@@ -61,6 +62,7 @@ import { DEFAULT_MEDIA_TIMEOUT_MS, SipJsCallAdapter } from './sipjs-call';
 import { ConnectionTransport, type ConnectionTransportOptions } from './sipjs-transport';
 import { PresenceSubscriptions } from './subscriptions';
 import type { MailboxWatch, Watch } from '../../api/presence';
+import type { MediaSession } from '../../api/media';
 
 const DEFAULT_EXPIRES = 300;
 const DEFAULT_REQUEST_TIMEOUT_MS = 8000;
@@ -103,6 +105,98 @@ export function serverSpecs(account: SipAccountConfig): SipServerSpec[] {
   const [proxyHost, proxyPort] = splitHostPort(account.outboundProxy);
   if (proxyHost) return [{ host: proxyHost, ...(proxyPort !== undefined && { port: proxyPort }), transport: account.transport }];
   return [{ host: account.server, port: account.port, transport: account.transport }];
+}
+
+/** Longest presented number (RFC 3261 sets no limit; PBX caller-ID fields and displays do). */
+export const MAX_PRESENTED_USER = 64;
+/** Longest presented display name, in code points (the same cap as caller-id.ts applies to what we receive). */
+export const MAX_PRESENTED_NAME = 64;
+/** Digits, letters and the few marks numbers and extensions use; nothing that could end a URI or a header. */
+const PRESENTED_USER = /^[0-9A-Za-z+*#._-]+$/;
+/**
+ * Refused in a presented display name: C0/C1 controls (CR/LF would start a new header), DEL, bidi embeddings,
+ * overrides and isolates (Trojan-source spoofing of the far end's display), zero-width characters, BOM, line and
+ * paragraph separators, lone surrogates.
+ */
+const UNSAFE_NAME =
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]|[\ud800-\udfff]/u;
+
+/** What dial() adds to the INVITE for DialOptions.identity. */
+export interface PresentedIdentityHeaders {
+  /** Complete header lines, without CRLF (SIP.js adds it). */
+  readonly headers: string[];
+  /** Overrides the From display name (the From URI never changes). */
+  readonly fromDisplayName?: string;
+}
+
+/**
+ * The number as a SIP URI user part. `#` is not allowed unescaped in a user part (RFC 3261 §25.1 `user` =
+ * unreserved / escaped / user-unreserved), so it is sent as %23; the PBX unescapes it. Throws on anything else.
+ */
+function presentedUser(user: unknown, what: string): string {
+  if (typeof user !== 'string' || user.length === 0 || user.length > MAX_PRESENTED_USER || !PRESENTED_USER.test(user)) {
+    throw new CallError('invalid-target', `${what} must be 1 to ${MAX_PRESENTED_USER} of 0-9 A-Z a-z + * # . _ -`);
+  }
+  return user.replace(/#/g, '%23');
+}
+
+/**
+ * A display name as an RFC 3261 quoted-string (§25.1: `"` and `\` as quoted-pairs; UTF-8 is allowed as is).
+ * Throws on characters that cannot or must not be sent; `''` ⇒ undefined (no display name).
+ */
+export function quoteDisplayName(name: unknown): string | undefined {
+  if (typeof name !== 'string') throw new CallError('invalid-target', 'Display name must be a string');
+  if (name === '') return undefined;
+  if (UNSAFE_NAME.test(name)) throw new CallError('invalid-target', 'Display name contains control or invisible characters');
+  if (Array.from(name).length > MAX_PRESENTED_NAME) {
+    throw new CallError('invalid-target', `Display name is longer than ${MAX_PRESENTED_NAME} characters`);
+  }
+  return `"${name.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
+
+/** The account's own display name when it can be sent; a bad one is left out rather than failing every call. */
+function accountDisplayName(account: SipAccountConfig): string | undefined {
+  try {
+    return quoteDisplayName(account.displayName ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Headers for DialOptions.identity (RFC 3325 identity header, RFC 3323 Privacy). Pure, so that hostile values are
+ * unit-tested without a network; throws CallError('invalid-target') on a value that could not be sent safely.
+ *
+ * The URI is `sip:<user>@<account domain>` (the PBX's domain: it asserts the identity), with `;user=phone` for a
+ * global number (RFC 3261 §19.1.6) so that gateways read `+33…` as E.164 and not as a user name.
+ */
+export function presentedIdentity(account: SipAccountConfig, options: DialOptions | undefined): PresentedIdentityHeaders {
+  const identity = options?.identity;
+  if (identity === undefined) return { headers: [] };
+  const headerName = identityHeaderName(options?.identityHeader);
+  const domain = account.domain ?? account.server;
+  const nameAddr = (user: string, quotedName: string | undefined): string => {
+    const params = /^\+[0-9]+$/.test(user) ? ';user=phone' : '';
+    return `${quotedName !== undefined ? `${quotedName} ` : ''}<sip:${user}@${domain}${params}>`;
+  };
+  if (identity === 'anonymous') {
+    // Our own identity, for the PBX only: with Privacy: id a privacy service (the PBX) must not pass it on to an
+    // untrusted far end (RFC 3325 §9.3). From: "Anonymous" per RFC 3323 §4.1.1, its URI kept (see DialOptions).
+    const own = nameAddr(presentedUser(account.user, "The account's user"), accountDisplayName(account));
+    return { headers: [`${headerName}: ${own}`, 'Privacy: id'], fromDisplayName: 'Anonymous' };
+  }
+  if (typeof identity !== 'object' || identity === null) {
+    throw new CallError('invalid-target', "Identity must be a number or 'anonymous'");
+  }
+  const user = presentedUser(identity.user, 'The presented number');
+  const quoted = identity.displayName === undefined ? accountDisplayName(account) : quoteDisplayName(identity.displayName);
+  return { headers: [`${headerName}: ${nameAddr(user, quoted)}`] };
+}
+
+function identityHeaderName(kind: unknown): string {
+  if (kind === undefined || kind === 'pai') return 'P-Asserted-Identity';
+  if (kind === 'ppi') return 'P-Preferred-Identity';
+  throw new CallError('invalid-target', "identityHeader must be 'pai' or 'ppi'");
 }
 
 /** How the UI names a server: "sip2.pbx.test:5060", with the transport when it is not UDP. */
@@ -155,7 +249,7 @@ class SipJsSoftphone implements Softphone {
   readonly #regListeners = new Set<(state: RegistrationState) => void>();
   readonly #incomingListeners = new Set<(call: Call) => void>();
   readonly #calls = new Map<string, SipJsCallAdapter>();
-  readonly #sessionCalls = new WeakMap<Session, { call: SipJsCallAdapter; mode: 'webrtc' | 'rtp' }>();
+  readonly #sessionCalls = new WeakMap<Session, { call: SipJsCallAdapter; mode: 'webrtc' | 'rtp'; silent?: boolean }>();
   /** The flow each call's dialog last told the far end about (its Contact); a new flow ⇒ target refresh. */
   readonly #callFlows = new WeakMap<SipJsCallAdapter, string>();
   /** BLF and MWI subscriptions; they follow the connection (re-subscribe after each re-registration). */
@@ -267,7 +361,7 @@ class SipJsSoftphone implements Softphone {
     this.#setState({ state: 'unregistered' });
   }
 
-  dial(target: string): Call {
+  dial(target: string, options?: DialOptions): Call {
     const ua = this.#ua;
     if (!this.#running || !ua || !this.#transport?.isConnected()) {
       throw new CallError('not-registered', 'The account is not connected');
@@ -276,8 +370,14 @@ class SipJsSoftphone implements Softphone {
     const uriText = dialTargetToUri(target, domain);
     const uri = UserAgent.makeURI(uriText);
     if (!uri) throw new CallError('invalid-target', 'Target is not a valid SIP URI');
+    // Validated before anything exists: a refused identity must not leave a half-made call behind.
+    const presented = presentedIdentity(this.#account, options);
     const mode = this.#mediaMode();
-    const inviter = new Inviter(ua, uri);
+    const inviter = new Inviter(ua, uri, {
+      extraHeaders: presented.headers,
+      ...(presented.fromDisplayName !== undefined && { params: { fromDisplayName: presented.fromDisplayName } }),
+    });
+    if (presented.headers.length > 0) this.#logger.debug(`dial ${uriText}: ${presented.headers.join(', ')}`);
     const call = new SipJsCallAdapter({
       id: randomUUID(),
       accountId: this.accountId,
@@ -291,7 +391,7 @@ class SipJsSoftphone implements Softphone {
       dtmfMode: this.#account.dtmfMode,
       ...this.#mediaTimeout(),
     });
-    this.#track(inviter, call, mode);
+    this.#track(inviter, call, mode, options?.silent === true);
     call.invite();
     return call;
   }
@@ -765,8 +865,8 @@ class SipJsSoftphone implements Softphone {
 
   // ── calls ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-  #track(session: Session, call: SipJsCallAdapter, mode: 'webrtc' | 'rtp'): void {
-    this.#sessionCalls.set(session, { call, mode });
+  #track(session: Session, call: SipJsCallAdapter, mode: 'webrtc' | 'rtp', silent = false): void {
+    this.#sessionCalls.set(session, { call, mode, silent });
     this.#calls.set(call.id, call);
     if (this.#flowKey !== undefined) this.#callFlows.set(call, this.#flowKey);
     call.onDidChange((snap) => {
@@ -778,6 +878,7 @@ class SipJsSoftphone implements Softphone {
     const entry = this.#sessionCalls.get(session);
     if (!entry) throw new Error('Session without a call');
     const peer = this.#current?.address;
+    if (entry.silent) return entry.call.createSdh(silentMediaSession(this.#current?.address));
     const media = this.#options.media.create(entry.call.id, entry.mode, peer !== undefined ? { signallingPeer: peer } : undefined);
     return entry.call.createSdh(media);
   }
@@ -917,4 +1018,32 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
       },
     );
   });
+}
+
+/**
+ * Media of a silent call (DialOptions.silent): an RTP/AVP offer with a=inactive on the discard port, so the PBX runs
+ * its dialplan (a feature code) without any audio flowing either way. Nothing is bound, nothing to release.
+ */
+export function silentMediaSession(address = '0.0.0.0'): MediaSession {
+  const ip = /:/.test(address) ? 'IP6' : 'IP4';
+  const sdp = [
+    'v=0',
+    `o=- ${Date.now()} 1 IN ${ip} ${address}`,
+    's=-',
+    `c=IN ${ip} ${address}`,
+    't=0 0',
+    'm=audio 9 RTP/AVP 0 8 101',
+    'a=rtpmap:0 PCMU/8000',
+    'a=rtpmap:8 PCMA/8000',
+    'a=rtpmap:101 telephone-event/8000',
+    'a=inactive',
+    '',
+  ].join('\r\n');
+  return {
+    createOffer: () => Promise.resolve(sdp),
+    createAnswer: () => Promise.resolve(sdp),
+    acceptAnswer: () => Promise.resolve(),
+    sendDtmf: () => Promise.resolve(false),
+    close: () => undefined,
+  };
 }

@@ -52,6 +52,11 @@ import {
   loginItemRequest,
   notificationCommand,
   onPowerEvent,
+  SCREEN_POP_PARTITION,
+  screenPopAction,
+  screenPopNavigation,
+  screenPopWindowOpen,
+  screenPopWindowOptions,
   secondInstanceActions,
   startHidden,
   trayModel,
@@ -84,6 +89,8 @@ let incomingWindow: BrowserWindow | undefined;
 let incomingConnection: { conn: HostConnection; disconnect: () => void } | undefined;
 let quitting = false;
 let tray: Tray | undefined;
+/** Screen pop, `single` mode: the one console window reused for every call. */
+let screenPopWindow: BrowserWindow | undefined;
 
 // ── The shell watches the service like a window does (snapshot, then deltas) for the tray and notifications ──
 const shellState = {
@@ -133,6 +140,10 @@ function onShellEvent(name: EventName, payload: unknown): void {
     case 'preferences.changed':
       applyPreferences(payload as Events['preferences.changed']);
       break;
+    case 'screenPop.open':
+      // Broadcast when the screen-pop service has no onOpen hook; the window's renderer ignores it in Electron.
+      openScreenPop(payload as Events['screenPop.open']);
+      return;
     default:
       return;
   }
@@ -236,6 +247,67 @@ function createIncomingWindow(): BrowserWindow {
     if (incomingWindow === win) incomingWindow = undefined;
   });
   void win.loadFile(rendererIndex, { query: { ...INCOMING_VIEW_QUERY } });
+  return win;
+}
+
+/** Opens a screen pop where shell.ts's screenPopAction says (default browser, the reused window or a new one). */
+function openScreenPop(pop: Events['screenPop.open']): void {
+  const action = screenPopAction(pop, { singleWindowOpen: screenPopWindow !== undefined && !screenPopWindow.isDestroyed() });
+  switch (action.action) {
+    case 'deny':
+      logger.warn(`screen pop for ${pop.callId}: refused (not an http(s) URL)`);
+      return;
+    case 'open-external':
+      void shell.openExternal(action.url).catch((e: unknown) => logger.warn(`screen pop: ${String(e)}`));
+      return;
+    case 'single-window': {
+      if (action.create || !screenPopWindow) screenPopWindow = createScreenPopWindow();
+      loadScreenPop(screenPopWindow, action.url);
+      return;
+    }
+    case 'new-window':
+      loadScreenPop(createScreenPopWindow(), action.url);
+      return;
+  }
+}
+
+function loadScreenPop(win: BrowserWindow, url: string): void {
+  win.loadURL(url).catch((e: unknown) => logger.warn(`screen pop: cannot load: ${String(e)}`));
+  // In front without taking the keyboard from the console (the receptionist may be typing when the call rings).
+  if (win.isVisible() && !win.isMinimized()) win.moveTop();
+  else win.showInactive();
+}
+
+/** A 768×1024 console window for the CRM: sandboxed, no preload, its own session, navigation limited to http(s). */
+function createScreenPopWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    ...screenPopWindowOptions({ dark: nativeTheme.shouldUseDarkColors }),
+    webPreferences: {
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
+      partition: SCREEN_POP_PARTITION,
+    } satisfies Omit<SecureWebPreferences, 'preload'> & { partition: string },
+  });
+  const guard = (e: Electron.Event, url: string) => {
+    if (screenPopNavigation(url) === 'deny') e.preventDefault();
+  };
+  win.webContents.on('will-navigate', guard);
+  win.webContents.on('will-redirect', guard);
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    const d = screenPopWindowOpen(url);
+    if (d.action === 'open-external') void shell.openExternal(d.url);
+    return { action: 'deny' };
+  });
+  win.on('closed', () => {
+    if (screenPopWindow === win) screenPopWindow = undefined;
+  });
   return win;
 }
 
@@ -399,6 +471,9 @@ void app.whenReady().then(async () => {
   session.defaultSession.setPermissionRequestHandler((_wc, permission, callback) => {
     callback(permission === 'media' || permission === 'speaker-selection');
   });
+  // Screen-pop windows (the CRM's pages): no microphone, camera, notifications… of ours.
+  session.fromPartition(SCREEN_POP_PARTITION).setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  session.fromPartition(SCREEN_POP_PARTITION).setPermissionCheckHandler(() => false);
   let provisioned = false;
   let provisionFileRead = false;
   let provisionedUpdateUrl: string | undefined;

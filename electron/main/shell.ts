@@ -14,7 +14,10 @@ import {
   type Preferences,
   type RegistrationView,
 } from '../contract';
+import type { ScreenPopWindow } from '../contract/services';
+import { SCREEN_POP_WINDOW_SIZE } from '../services/screen-pop';
 import { parseLaunchArgs } from './launch-args';
+import { externalUrlAllowed } from './policy';
 
 // ─────────────────────────────── start at login ───────────────────────────────
 
@@ -198,4 +201,61 @@ export function globalShortcutCommand(action: GlobalShortcutAction, calls: reado
       return { name: 'call.dialUrl', args: { url: `tel:${text}` } };
     }
   }
+}
+
+// ─────────────────────────────── screen pop ───────────────────────────────
+
+/**
+ * Screen-pop console windows get their own persistent session: the CRM's login cookies survive restarts, and neither
+ * our strict CSP (set on the default session's responses) nor our microphone permission applies to the CRM's pages.
+ */
+export const SCREEN_POP_PARTITION = 'persist:screenpop';
+
+export type ScreenPopAction =
+  | { readonly action: 'deny' }
+  | { readonly action: 'open-external'; readonly url: string }
+  /** Load it in the one console window reused for every call (`create`: it is not open, make it first). */
+  | { readonly action: 'single-window'; readonly url: string; readonly create: boolean }
+  | { readonly action: 'new-window'; readonly url: string };
+
+/** Where a `screenPop.open` goes: `browser` the default browser, `single` the reused window, `multi` a new window. */
+export function screenPopAction(pop: { readonly url: string; readonly window: ScreenPopWindow }, state: { readonly singleWindowOpen: boolean }): ScreenPopAction {
+  // Already checked when the template was expanded (screen-pop.ts); checked again where it is opened.
+  if (!externalUrlAllowed(pop.url)) return { action: 'deny' };
+  switch (pop.window) {
+    case 'browser':
+      return { action: 'open-external', url: pop.url };
+    case 'single':
+      return { action: 'single-window', url: pop.url, create: !state.singleWindowOpen };
+    case 'multi':
+      return { action: 'new-window', url: pop.url };
+    default:
+      return missingCase(pop.window);
+  }
+}
+
+function missingCase(x: never): never {
+  throw new Error(`Unhandled case: ${String(x)}`);
+}
+
+/** Window options except webPreferences (main.ts writes those literally: sandboxed, no node, the partition above). */
+export function screenPopWindowOptions(opts: { dark: boolean }) {
+  return {
+    width: SCREEN_POP_WINDOW_SIZE.width,
+    height: SCREEN_POP_WINDOW_SIZE.height,
+    // Shown without activation (main.ts): the receptionist may be typing a transfer number when the call rings.
+    show: false,
+    backgroundColor: opts.dark ? '#15181d' : '#ffffff',
+    autoHideMenuBar: true,
+  };
+}
+
+/** Navigation inside a screen-pop window (links, redirects): http(s) without credentials only. */
+export function screenPopNavigation(url: string): 'allow' | 'deny' {
+  return externalUrlAllowed(url) ? 'allow' : 'deny';
+}
+
+/** window.open / target=_blank from the CRM's page: http(s) goes to the default browser, anything else nowhere. */
+export function screenPopWindowOpen(url: string): { readonly action: 'deny' } | { readonly action: 'open-external'; readonly url: string } {
+  return externalUrlAllowed(url) ? { action: 'open-external', url } : { action: 'deny' };
 }

@@ -4,7 +4,9 @@ import { createRtpBridgeSession } from '../../sip-core/media/rtp-bridge';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { SipLogger } from '../../sip-core/api/softphone';
 import type { SipAccountConfig } from '../../sip-core/api/account';
+import { CallServicesService, type CallServicesProviderFactory } from './call-services';
 import { ConsoleService, type ConsoleServiceOptions } from './console-service';
+import { ScreenPopService } from './screen-pop';
 import { createRendererMediaSession, type RendererMediaHub } from './renderer-media-hub';
 import { type HeadsetDevices, HeadsetService } from './headset-service';
 import { PresenceService } from './presence-service';
@@ -39,9 +41,11 @@ export function createConsoleService(
     readonly headset?: HeadsetDevices | false;
     /** Queue provider (queue-service.ts): pbx/asterisk by default, a fake in tests. */
     readonly queueProvider?: QueueProviderFactory;
+    /** Call-routing services on the PBX (call-services.ts): pbx/asterisk by default, a fake in tests. */
+    readonly servicesProvider?: CallServicesProviderFactory;
   },
 ): ConsoleService {
-  const { headset: devices, queueProvider, ...rest } = options;
+  const { headset: devices, queueProvider, servicesProvider, ...rest } = options;
   const headset =
     devices === false ? undefined : new HeadsetService({ devices: devices ?? loadNodeHidDevices, ...(options.logger && { logger: options.logger }) });
   const presence = new PresenceService();
@@ -55,9 +59,21 @@ export function createConsoleService(
     return undefined;
   };
   const queues = new QueueService({ lookup, ...(queueProvider && { createProvider: queueProvider }), ...(options.logger && { logger: options.logger }) });
+  // Call-routing services use the same PBX connection as the queues (Settings › PBX).
+  const services = new CallServicesService({
+    pbx: queues,
+    ...(servicesProvider && { createProvider: servicesProvider }),
+    ...(options.logger && { logger: options.logger }),
+  });
+  const screenPop = new ScreenPopService({
+    settings: () => services.settings().screenPop,
+    defaultCountry: () => services.country(),
+    onProblem: (e) => service.messages.add('warning', `screenPop.error.${e.code}`, {}),
+    ...(options.logger && { logger: options.logger }),
+  });
   const service = new ConsoleService({
     ...rest,
-    extensions: [...given, ...(headset ? [headset] : []), presence, queues],
+    extensions: [...given, ...(headset ? [headset] : []), presence, queues, services, screenPop],
     createSoftphone,
     createMediaFactory: (hub, account) => createMediaFactory(hub, account, options.logger),
     userAgent: 'ReceptionistConsole/0.1',
@@ -66,5 +82,6 @@ export function createConsoleService(
   void headset?.start(service);
   presence.start(service);
   queues.start(service);
+  services.start(service);
   return service;
 }

@@ -168,6 +168,8 @@ export interface CallView {
   readonly autoAnswered?: boolean;
   /** Best-matching contact for the remote number (caller lookup); arrives in a later `call.changed`. */
   readonly contact?: CallContactView;
+  /** Incoming: the number the caller dialed (To), when the PBX keeps it. */
+  readonly called?: string;
 }
 
 export type MessageLevel = 'info' | 'warning' | 'error';

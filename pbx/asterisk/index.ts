@@ -1,10 +1,21 @@
-/** Asterisk (AMI) implementation of the provider-neutral queue API. */
+/** Asterisk (AMI) implementation of the provider-neutral queue and call-services APIs. */
+import type { CallServicesProvider } from '../api/call-services';
 import type { QueueProvider } from '../api/queues';
+import { AsteriskCallServicesProvider, type AsteriskCallServicesConfig, type CallServicesLogger } from './call-services-provider';
 import { AsteriskQueueProvider, type AsteriskQueueConfig, type QueueLogger } from './queue-provider';
 
 export type { AsteriskQueueConfig, QueueLogger } from './queue-provider';
+export type { AsteriskCallServicesConfig, CallServicesLogger } from './call-services-provider';
 export { AmiClient, AmiError, AmiParser, type AmiClientOptions, type AmiConnectionState, type AmiMessage } from './ami-client';
 
 export function createAsteriskQueueProvider(config: AsteriskQueueConfig, logger?: QueueLogger): QueueProvider {
   return new AsteriskQueueProvider(config, logger);
+}
+
+/**
+ * DND everywhere, forwarding, follow-me and priority callers as AstDB keys (docs/pbx-asterisk.md "Call-routing
+ * services"). Takes the queue provider's config as is (only `ami`, `context` and `timing` are used).
+ */
+export function createAsteriskCallServicesProvider(config: AsteriskCallServicesConfig, logger?: CallServicesLogger): CallServicesProvider {
+  return new AsteriskCallServicesProvider(config, logger);
 }

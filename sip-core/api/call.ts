@@ -81,6 +81,11 @@ export interface CallSnapshot {
    * attended transfer to us). sip-core answers such a call at once; the replaced call ends with `replaced`.
    */
   readonly replaces?: string;
+  /**
+   * Incoming only: the number the caller dialed (the To header's user part, sanitised), i.e. the DNIS when the PBX
+   * keeps it: a receptionist answering for several companies greets by it; screen pop's `{called}`.
+   */
+  readonly called?: string;
 }
 
 export interface TransferProgress {

@@ -87,6 +87,8 @@ export interface SipJsCallInit {
   readonly autoAnswerAfter?: number;
   /** Incoming: id of the call this one replaces (INVITE with Replaces, RFC 3891). */
   readonly replaces?: string;
+  /** Incoming: the To user (the number dialed). */
+  readonly called?: string;
   /** Overridable for tests (default TRANSFER_TIMEOUT_MS). */
   readonly transferTimeoutMs?: number;
   /** No far-end audio for this long while both sides talk ⇒ BYE, `media-timeout` (default 30 s; 0 = never). */
@@ -142,6 +144,7 @@ export class SipJsCallAdapter implements Call {
       createdAt: Date.now(),
       ...(init.autoAnswerAfter !== undefined ? { autoAnswerAfter: init.autoAnswerAfter } : {}),
       ...(init.replaces !== undefined ? { replaces: init.replaces } : {}),
+      ...(init.called ? { called: init.called } : {}),
     };
     this.#acked =
       init.session instanceof Invitation

@@ -930,6 +930,7 @@ class SipJsSoftphone implements Softphone {
       ...this.#mediaTimeout(),
       ...(autoAnswer !== undefined && !replaced ? { autoAnswerAfter: autoAnswer } : {}),
       ...(replaced ? { replaces: replaced.id } : {}),
+      called: sanitizeRemoteParty(parseNameAddr(request.getHeader('to')) ?? { user: '', uri: '' }).user,
     });
     this.#track(invitation, call, mode);
     if (replaced) {

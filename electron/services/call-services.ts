@@ -24,6 +24,7 @@ import {
   type CallServicesPatch,
   type FeatureCodes,
   type LockableService,
+  type ColleagueServicesView,
   type ServicePlace,
   type ServicesAdmin,
   type ServicesApplyView,
@@ -64,6 +65,10 @@ export interface CallServicesOptions {
   readonly logger?: SipLogger;
   /** How long a silent feature-code call may take (ms, default 10 000). */
   readonly featureCodeTimeoutMs?: number;
+  /** Colleagues whose DND / forwarding the PBX is asked about (the favorites), shown next to their lamps. */
+  readonly colleagues?: () => readonly string[];
+  /** How often colleagues' PBX state is read (ms, default 30 000). */
+  readonly colleaguesEveryMs?: number;
 }
 
 const DEFAULT_ADMIN: ServicesAdmin = { identities: [], identityHeader: 'pai', voicemailDeposit: '*{ext}', locked: [] };
@@ -141,6 +146,8 @@ export class CallServicesService implements ConsoleExtension {
   #again = false;
   #lastApplied = '';
   #stopped = false;
+  #colleagues: Readonly<Record<string, ColleagueServicesView>> | undefined;
+  #colleaguesTimer: NodeJS.Timeout | undefined;
   readonly #options: CallServicesOptions;
   readonly #createProvider: CallServicesProviderFactory;
 
@@ -226,6 +233,7 @@ export class CallServicesService implements ConsoleExtension {
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#colleaguesTimer);
     this.#softphoneOff?.();
     await this.#running?.catch(() => undefined);
     const p = this.#provider;
@@ -243,7 +251,49 @@ export class CallServicesService implements ConsoleExtension {
   }
 
   view(): ServicesView {
-    return { settings: this.#settings, admin: this.#admin, where: this.#place(), apply: this.#apply };
+    return {
+      settings: this.#settings,
+      admin: this.#admin,
+      where: this.#place(),
+      apply: this.#apply,
+      ...(this.#colleagues && { colleagues: this.#colleagues }),
+    };
+  }
+
+  /** Colleagues' DND / forward-always from the PBX (PBX connection only), re-read every `colleaguesEveryMs`. */
+  async refreshColleagues(): Promise<void> {
+    const list = this.#options.colleagues?.() ?? [];
+    if (this.#stopped || list.length === 0 || !this.#options.pbx?.pbxConfig()) {
+      if (this.#colleagues) {
+        this.#colleagues = undefined;
+        this.#changed();
+      }
+      return;
+    }
+    try {
+      const provider = await this.#ensureProvider();
+      if (!provider) return;
+      const read = await provider.read(list.slice(0, 500));
+      const next: Record<string, ColleagueServicesView> = {};
+      for (const [ext, v] of read) {
+        if (v.dnd || v.forwardAlways) next[ext] = { ...(v.dnd && { dnd: true }), ...(v.forwardAlways && { forwardAlways: v.forwardAlways }) };
+      }
+      if (JSON.stringify(next) !== JSON.stringify(this.#colleagues ?? {})) {
+        this.#colleagues = next;
+        this.#changed();
+      }
+    } catch (e) {
+      this.#options.logger?.debug(`services: reading colleagues failed: ${String(e)}`);
+    }
+  }
+
+  #scheduleColleagues(): void {
+    clearInterval(this.#colleaguesTimer);
+    this.#colleaguesTimer = undefined;
+    if (this.#stopped || !this.#options.colleagues || !this.#options.pbx?.pbxConfig()) return;
+    void this.refreshColleagues();
+    this.#colleaguesTimer = setInterval(() => void this.refreshColleagues(), this.#options.colleaguesEveryMs ?? 30_000);
+    this.#colleaguesTimer.unref?.();
   }
 
   // ───────────────────────────── what the console does itself ─────────────────────────────
@@ -494,7 +544,8 @@ export class CallServicesService implements ConsoleExtension {
   #reconcileProvider(): void {
     const config = this.#options.pbx?.pbxConfig();
     const key = config ? JSON.stringify(config) : undefined;
-    if (key !== this.#providerKey) {
+    const changed = key !== this.#providerKey;
+    if (changed) {
       this.#providerKey = key;
       const old = this.#provider;
       this.#provider = undefined;
@@ -502,7 +553,10 @@ export class CallServicesService implements ConsoleExtension {
       this.#lastApplied = '';
     }
     this.#changed();
-    if (this.#host) void this.#applyNow();
+    if (this.#host) {
+      void this.#applyNow();
+      if (changed || (key !== undefined && !this.#colleaguesTimer)) this.#scheduleColleagues();
+    }
   }
 
   async #ensureProvider(): Promise<CallServicesProvider | undefined> {

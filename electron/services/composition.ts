@@ -62,6 +62,7 @@ export function createConsoleService(
   // Call-routing services use the same PBX connection as the queues (Settings › PBX).
   const services = new CallServicesService({
     pbx: queues,
+    colleagues: () => presence.favorites().map((f) => f.extension),
     ...(servicesProvider && { createProvider: servicesProvider }),
     ...(options.logger && { logger: options.logger }),
   });

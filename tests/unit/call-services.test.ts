@@ -22,8 +22,11 @@ class FakeProvider implements CallServicesProvider {
     if (this.fail) throw this.fail;
     this.applied.push({ ext, state });
   }
-  async read() {
-    return new Map();
+  colleagues = new Map<string, { dnd: boolean; forwardAlways?: string }>();
+  readonly reads: string[][] = [];
+  async read(extensions: readonly string[]) {
+    this.reads.push([...extensions]);
+    return this.colleagues;
   }
 }
 
@@ -36,6 +39,7 @@ async function setup(provisioning: Record<string, unknown> = {}, options: { pbx?
   const listeners = new Set<() => void>();
   const services = new CallServicesService({
     pbx: { pbxConfig: () => config, onDidChangeConfig: (l) => (listeners.add(l), () => listeners.delete(l)) },
+    colleagues: () => ['2003', '2004', '2005'],
     createProvider: async () => provider,
   });
   const service = new ConsoleService({
@@ -226,6 +230,18 @@ describe('on the PBX (management connection configured)', () => {
     const { phone, cmd } = await setup({}, { pbx: true });
     await cmd('services.update', { forwardAlways: { enabled: true, target: '2003' } });
     expect(phone.ring('2004').log).toEqual([]);
+  });
+
+  it("shows colleagues' DND and forwarding as the PBX says (favorites only)", async () => {
+    const { provider, services } = await setup({}, { pbx: true });
+    provider.colleagues = new Map([
+      ['2003', { dnd: true }],
+      ['2004', { dnd: false, forwardAlways: '0612345678' }],
+      ['2005', { dnd: false }],
+    ]);
+    await services.refreshColleagues();
+    expect(provider.reads.at(-1)).toEqual(['2003', '2004', '2005']);
+    expect(services.view().colleagues).toEqual({ '2003': { dnd: true }, '2004': { forwardAlways: '0612345678' } });
   });
 
   it('DND on this console only is never written on the PBX', async () => {

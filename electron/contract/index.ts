@@ -5,3 +5,4 @@ export * from './call-quality';
 export * from './headset';
 export * from './presence';
 export * from './queues';
+export * from './services';

@@ -34,6 +34,7 @@ import {
 import type { CallServicesProvider, PbxCallServicesState } from '../../pbx/api/call-services';
 import { CallServicesError } from '../../pbx/api/call-services';
 import { phoneForms } from '../storage/phone';
+import { screenPopTemplateProblem } from './screen-pop';
 import { CommandFailure, type ConsoleExtension, type IncomingDecision, type ScreenReason } from './console-service';
 import type { PbxConfig, Provisioning } from './provisioning';
 
@@ -65,6 +66,8 @@ export interface CallServicesOptions {
   readonly logger?: SipLogger;
   /** How long a silent feature-code call may take (ms, default 10 000). */
   readonly featureCodeTimeoutMs?: number;
+  /** Applying on the PBX / by codes failed (reason code): the call desk says so in the message area. */
+  readonly onApplyFailed?: (reason: string) => void;
   /** Colleagues whose DND / forwarding the PBX is asked about (the favorites), shown next to their lamps. */
   readonly colleagues?: () => readonly string[];
   /** How often colleagues' PBX state is read (ms, default 30 000). */
@@ -159,6 +162,10 @@ export class CallServicesService implements ConsoleExtension {
 
   readonly handlers: ConsoleExtension['handlers'] = {
     'services.update': async (patch) => {
+      for (const field of ['incomingUrl', 'outgoingUrl'] as const) {
+        const problem = patch.screenPop ? screenPopTemplateProblem(patch.screenPop[field]) : undefined;
+        if (problem) throw new CommandFailure('bad-request', `screenPop.${field}: ${problem.message}`);
+      }
       this.#settings = this.#merge(this.#settings, patch, true);
       this.#host?.persistNow?.();
       this.#changed();
@@ -315,15 +322,16 @@ export class CallServicesService implements ConsoleExtension {
       const codes = this.#admin.featureCodes;
       const consoleDoes = (on: keyof FeatureCodes): boolean => this.#place().forward === 'console' || !codes?.[on];
       const warningRing = s.warningRing;
+      const vm = (t: string) => (t === VOICEMAIL_TARGET ? { voicemail: true } : {});
       if (s.forwardAlways.enabled && s.forwardAlways.target && consoleDoes('forwardAlwaysOn')) {
-        return { action: 'deflect', target: this.#target(s.forwardAlways.target), reason: 'forward-always', warningRing };
+        return { action: 'deflect', target: this.#target(s.forwardAlways.target), reason: 'forward-always', warningRing, ...vm(s.forwardAlways.target) };
       }
       if (context.busy && s.forwardBusy.enabled && s.forwardBusy.target && consoleDoes('forwardBusyOn')) {
-        return { action: 'deflect', target: this.#target(s.forwardBusy.target), reason: 'forward-busy', warningRing };
+        return { action: 'deflect', target: this.#target(s.forwardBusy.target), reason: 'forward-busy', warningRing, ...vm(s.forwardBusy.target) };
       }
       const na = s.forwardNoAnswer;
       if (na.enabled && na.target && consoleDoes('forwardNoAnswerOn')) {
-        return { action: 'ring', priority, noAnswer: { target: this.#target(na.target), seconds: na.seconds, warningRing } };
+        return { action: 'ring', priority, noAnswer: { target: this.#target(na.target), seconds: na.seconds, warningRing, ...vm(na.target) } };
       }
     }
     return { action: 'ring', priority };
@@ -331,6 +339,9 @@ export class CallServicesService implements ConsoleExtension {
 
   /** Dial options for an outgoing call: the presented number (`presentAs` overrides the setting for one call). */
   dialOptions(presentAs?: string): DialOptions | undefined {
+    if (presentAs !== undefined && presentAs !== this.#settings.presentAs && this.#admin.locked.includes('presentAs')) {
+      throw new CommandFailure('bad-request', 'presentAs: set by your administrator');
+    }
     const choice = presentAs ?? this.#settings.presentAs;
     if (choice === '') return undefined;
     if (choice === 'anonymous') return { identity: 'anonymous', identityHeader: this.#admin.identityHeader };
@@ -341,7 +352,7 @@ export class CallServicesService implements ConsoleExtension {
 
   #refuse(action: 'busy' | 'voicemail', reason: ScreenReason): IncomingDecision {
     return action === 'voicemail'
-      ? { action: 'deflect', target: this.#deposit(), reason, warningRing: false }
+      ? { action: 'deflect', target: this.#deposit(), reason, warningRing: false, voicemail: true }
       : { action: 'refuse', code: 486, reason };
   }
 
@@ -477,6 +488,8 @@ export class CallServicesService implements ConsoleExtension {
     } catch (e) {
       const code = e instanceof CallServicesError ? e.code : e instanceof FeatureCodeError ? e.code : 'refused';
       this.#options.logger?.warn(`services: applying failed (${code}): ${String(e)}`);
+      // Said once per failure (not again for each retry of the same problem), in the info pane's message area.
+      if (this.#apply.state !== 'failed' || this.#apply.error !== code) this.#options.onApplyFailed?.(code);
       this.#setApply({ state: 'failed', error: code });
     }
   }

@@ -63,6 +63,7 @@ export function createConsoleService(
   const services = new CallServicesService({
     pbx: queues,
     colleagues: () => presence.favorites().map((f) => f.extension),
+    onApplyFailed: (reason) => service.messages.add('error', `services.applyFailed.${reason}`, {}),
     ...(servicesProvider && { createProvider: servicesProvider }),
     ...(options.logger && { logger: options.logger }),
   });

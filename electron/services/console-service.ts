@@ -91,17 +91,24 @@ export type ScreenReason = 'blacklist' | 'anonymous' | 'dnd' | 'forward-always' 
 /** The services' verdict on an incoming call, before it rings. */
 export type IncomingDecision =
   | { readonly action: 'refuse'; readonly code: 486 | 603; readonly reason: ScreenReason }
-  | { readonly action: 'deflect'; readonly target: string; readonly reason: ScreenReason; readonly warningRing: boolean }
+  | {
+      readonly action: 'deflect';
+      readonly target: string;
+      readonly reason: ScreenReason;
+      readonly warningRing: boolean;
+      /** The target is the receptionist's voicemail (the message says "sent to your voicemail"). */
+      readonly voicemail?: boolean;
+    }
   | {
       readonly action: 'ring';
       /** A priority caller: rings through do-not-disturb. */
       readonly priority: boolean;
       /** Forward on no answer, done by the console. */
-      readonly noAnswer?: { readonly target: string; readonly seconds: number; readonly warningRing: boolean };
+      readonly noAnswer?: { readonly target: string; readonly seconds: number; readonly warningRing: boolean; readonly voicemail?: boolean };
     };
 
-/** Parts of the saved settings that extensions own: favorites (presence), the PBX connection and the queue pane's choices (queues). */
-export type ExtensionSettings = 'favorites' | 'pbx' | 'queuePane' | 'services';
+/** Parts of the saved settings that extensions own: favorites (presence), the PBX connection and the queue pane's choices (queues), the directories (contacts). */
+export type ExtensionSettings = 'favorites' | 'pbx' | 'queuePane' | 'services' | 'directories';
 
 /** What is saved between launches: the provisioning format (settings-store.ts). */
 export interface PersistedState {
@@ -112,6 +119,8 @@ export interface PersistedState {
   readonly pbx?: Provisioning['pbx'];
   readonly queuePane?: Provisioning['queuePane'];
   readonly services?: Provisioning['services'];
+  /** Default country, company LDAP directory (its bind password protected like the SIP password), queues. */
+  readonly directories?: Provisioning['directories'];
 }
 
 export class CommandFailure extends Error {
@@ -767,7 +776,7 @@ export class ConsoleService {
       return;
     }
     if (decision.action === 'deflect') {
-      this.#deflectScreened(call, decision.target, decision.reason, decision.warningRing, who, snap.remote.user);
+      this.#deflectScreened(call, decision.target, decision.reason, decision.warningRing, who, snap.remote.user, decision.voicemail === true);
       return;
     }
     const line = this.#freeLine();
@@ -786,7 +795,7 @@ export class ConsoleService {
       // Forward on no answer, done by the console (no PBX rule): 302 if the call still rings after N s.
       entry.forwardTimer = setTimeout(() => {
         if (entry.view.state !== 'incoming') return;
-        this.#deflectScreened(entry.call, noAnswer.target, 'forward-no-answer', noAnswer.warningRing, r.displayName ?? r.user, r.user);
+        this.#deflectScreened(entry.call, noAnswer.target, 'forward-no-answer', noAnswer.warningRing, r.displayName ?? r.user, r.user, noAnswer.voicemail === true);
       }, noAnswer.seconds * 1000);
       entry.forwardTimer.unref?.();
     }
@@ -801,13 +810,18 @@ export class ConsoleService {
     return this.#preferences.doNotDisturb ? { action: 'refuse', code: 486, reason: 'dnd' } : { action: 'ring', priority: false };
   }
 
-  /** A call sent elsewhere by the services (302): the receptionist sees who it was and where it went. */
-  #deflectScreened(call: Call, target: string, reason: ScreenReason, ring: boolean, name: string, number: string): void {
+  /**
+   * A call sent elsewhere by the services (302): the receptionist sees who it was and where it went. If the redirect
+   * fails and the caller is still there, the call rings on a free line like any other: never a caller left hanging.
+   */
+  #deflectScreened(call: Call, target: string, reason: ScreenReason, ring: boolean, name: string, number: string, voicemail = false): void {
     call.deflect(target).catch((e: unknown) => {
       this.#log('warn', `deflect (${reason}) ${call.id}: ${String(e)}`);
       this.messages.add('warning', 'call.screened.deflectFailed', { name, number, target });
+      const line = this.#freeLine();
+      if (call.snapshot().state === 'incoming' && !this.#calls.has(call.id) && line !== undefined) this.#trackCall(call, { line });
     });
-    this.messages.add('info', `call.screened.${reason}`, { name, number, target, ...(ring && { ring: 1 }) });
+    this.messages.add('info', `call.screened.${reason}`, { name, number, target, ...(ring && { ring: 1 }), ...(voicemail && { voicemail: 1 }) });
   }
 
   /** Auto-answer (the console's setting, or the PBX's request when allowed) — never over another call. */

@@ -11,7 +11,7 @@ import type { Provisioning, PbxConfig } from '../../electron/services/provisioni
 import { parseProvisioning } from '../../electron/services/provisioning';
 import type { SoftphoneOptions } from '../../sip-core/api/softphone';
 import { CallServicesError, type CallServicesProvider, type PbxCallServicesState } from '../../pbx/api/call-services';
-import { FakeSoftphone } from './helpers/fake-softphone';
+import { FakeCall, FakeSoftphone } from './helpers/fake-softphone';
 
 class FakeProvider implements CallServicesProvider {
   readonly applied: { ext: string; state: PbxCallServicesState }[] = [];
@@ -166,6 +166,19 @@ describe('forwarding done by the console (no PBX connection, no feature codes)',
     }
   });
 
+  it('a forward that fails leaves the call ringing on a line (never a caller left hanging)', async () => {
+    const { phone, cmd, service } = await setup();
+    await cmd('services.update', { forwardAlways: { enabled: true, target: '2003' } });
+    const c = new FakeCall('incoming', '2007');
+    c.deflect = async () => {
+      throw new Error('408 Request Timeout');
+    };
+    phone.deliver(c);
+    await flush();
+    expect(service.messagesList().some((m) => m.key === 'call.screened.deflectFailed')).toBe(true);
+    expect(service.callViews().find((v) => v.id === c.id)?.state).toBe('incoming');
+  });
+
   it('refuses a rule switched on without a target, in words', async () => {
     const { cmd } = await setup();
     const r = await cmd('services.update', { forwardAlways: { enabled: true, target: '' } });
@@ -193,6 +206,20 @@ describe('administrator locks and presented numbers', () => {
     const r = await cmd('call.dial', { target: '2003', presentAs: '0899999999' });
     expect(r).toMatchObject({ ok: false, error: { code: 'bad-request' } });
     expect((await cmd('services.update', { presentAs: '0899999999' })).ok).toBe(false);
+  });
+
+  it('a locked presented number cannot be changed for one call either', async () => {
+    const { cmd } = await setup({ services: { identities: [{ number: '0140000000' }], presentAs: '0140000000', locked: ['presentAs'] } });
+    expect((await cmd('call.dial', { target: '2003', presentAs: 'anonymous' })).ok).toBe(false);
+    expect((await cmd('call.dial', { target: '2003' })).ok).toBe(true);
+  });
+
+  it('refuses a screen-pop template that could send the caller elsewhere', async () => {
+    const { cmd } = await setup();
+    const screenPop = { incomingUrl: 'https://{name}.example.com/', outgoingUrl: '', trigger: 'ringing', window: 'browser' };
+    const r = await cmd('services.update', { screenPop });
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad-request', message: expect.stringMatching(/^screenPop\.incomingUrl/) } });
+    expect((await cmd('services.update', { screenPop: { ...screenPop, incomingUrl: 'https://crm.example.com/?n={caller}' } })).ok).toBe(true);
   });
 
   it('keeps the settings across restarts (the saved form is a valid provisioning section)', async () => {

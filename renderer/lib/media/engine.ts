@@ -8,7 +8,7 @@ import type { CallView, CommandArgs, ConsoleClient, MediaRequest, Preferences } 
 import { QUALITY_SAMPLE_INTERVAL_MS } from '../../../electron/contract';
 import { dominantFrequency, packetsReceived } from './analysis';
 import { inboundArrived, QualityQueue, qualitySample, readStats, type StatsTotals } from './quality';
-import { applySink, Ringtone } from './ringtone';
+import { applySink, playWarningRing, Ringtone } from './ringtone';
 
 /** No trickle ICE over SIP here: we wait for gathering, but never longer than this (host candidates come fast). */
 const ICE_GATHERING_CAP_MS = 3000;
@@ -43,6 +43,8 @@ export interface MediaTestHook {
   stats(callId?: string): Promise<{ packetsReceived: number }>;
   /** Whether the ring tone is sounding (tests check ringing without a sound card). */
   ringing(): boolean;
+  /** How many short warning rings (a call forwarded without ringing here) this window played. */
+  warningRings(): number;
 }
 
 declare global {
@@ -62,6 +64,7 @@ export class MediaEngine {
   #views = new Map<string, CallView>();
   readonly #mixes = new Map<string, Mix>();
   readonly #beeped = new Set<string>();
+  #warningRings = 0;
 
   constructor(options: MediaEngineOptions) {
     this.#options = options;
@@ -86,6 +89,7 @@ export class MediaEngine {
         return { packetsReceived: media ? await packetsReceived(media.pc) : 0 };
       },
       ringing: () => this.#ringtone.playing,
+      warningRings: () => this.#warningRings,
     };
   }
 
@@ -99,6 +103,12 @@ export class MediaEngine {
   setRinging(ringing: boolean): void {
     if (ringing) this.#ringtone.start(this.#options.preferences()?.ringerId);
     else this.#ringtone.stop();
+  }
+
+  /** A short (≤ 1 s) ring on the ringer device: a call was forwarded and did not ring here. */
+  warningRing(): void {
+    this.#warningRings += 1;
+    playWarningRing(this.#options.preferences()?.ringerId);
   }
 
   /**

@@ -76,6 +76,48 @@ export class Ringtone {
   }
 }
 
+/**
+ * One short "ding-dong" (0.6 s) on the ringer device, then silence: a call was forwarded or sent away without ringing
+ * here (seed 001 "Tonalité d'avertissement"; issue 12). Same tones as the ring, quicker, so it reads as "a call came".
+ * Never throws (no audio output: nothing to play on).
+ */
+export function playWarningRing(sinkId: string | undefined): void {
+  try {
+    const ctx = new AudioContext();
+    const destination = ctx.createMediaStreamDestination();
+    const gain = ctx.createGain();
+    gain.gain.value = 0;
+    const oscillator = ctx.createOscillator();
+    oscillator.type = 'sine';
+    oscillator.connect(gain).connect(destination);
+    const element = new Audio();
+    element.srcObject = destination.stream;
+    element.dataset.role = 'warning-ring';
+    void applySink(element, sinkId ?? '');
+    void element.play().catch(() => undefined);
+    void ctx.resume().catch(() => undefined);
+    const t0 = ctx.currentTime + 0.02;
+    TONES_HZ.forEach((hz, i) => {
+      const start = t0 + i * 0.3;
+      oscillator.frequency.setValueAtTime(hz, start);
+      gain.gain.setValueAtTime(0, start);
+      gain.gain.linearRampToValueAtTime(LEVEL, start + 0.02);
+      gain.gain.setValueAtTime(LEVEL, start + 0.24);
+      gain.gain.linearRampToValueAtTime(0, start + 0.28);
+    });
+    oscillator.start(t0);
+    oscillator.stop(t0 + 0.62);
+    // Closed well under 1 s after the start: the ≤ 1 s warning never turns into a ring.
+    setTimeout(() => {
+      element.pause();
+      element.srcObject = null;
+      void ctx.close().catch(() => undefined);
+    }, 800);
+  } catch {
+    /* no audio output */
+  }
+}
+
 /** setSinkId is missing in some engines and throws for a vanished device: fall back to the default output. */
 export async function applySink(element: HTMLMediaElement, sinkId: string): Promise<void> {
   if (typeof element.setSinkId !== 'function') return;

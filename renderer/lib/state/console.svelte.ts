@@ -10,6 +10,7 @@ import type {
   CommandName,
   CommandResult,
   ConsoleClient,
+  Events,
   GlobalMessage,
   HeadsetPressView,
   HeadsetView,
@@ -22,6 +23,7 @@ import type {
 
 import { PresenceState } from './presence.svelte';
 import { QueuesState } from './queues.svelte';
+import { ServicesState } from './services.svelte';
 
 export type Connection = 'connecting' | 'open' | 'lost';
 
@@ -32,6 +34,10 @@ export interface ShownMessage extends GlobalMessage {
 }
 
 export const MESSAGE_TOAST_MS = 8000;
+
+/** The one reused screen-pop window (`single`) and the size of screen-pop windows (electron/services/screen-pop.ts). */
+const SCREEN_POP_WINDOW_NAME = 'rc-screenpop';
+const SCREEN_POP_WINDOW_FEATURES = 'popup,width=768,height=1024';
 
 export class ConsoleState {
   #connection = $state<Connection>('connecting');
@@ -51,16 +57,21 @@ export class ConsoleState {
   /** Headset presses seen by this window, newest last (the test dialog shows them). */
   #headsetPresses = $state<HeadsetPressView[]>([]);
   #localSeq = 0;
+  /** The browser blocked the last screen pop (the warning was shown). */
+  #screenPopBlocked = false;
   readonly #client: ConsoleClient;
   /** Favorites (BLF) and message waiting (renderer/lib/state/presence.svelte.ts). */
   readonly presence: PresenceState;
   /** The Queued calls pane (renderer/lib/state/queues.svelte.ts); shared with the Contacts pane's Queues tab. */
   readonly queues: QueuesState;
+  /** Call-routing services: DND scope, forwarding, screening, presented number (renderer/lib/state/services.svelte.ts). */
+  readonly services: ServicesState;
 
   constructor(client: ConsoleClient) {
     this.#client = client;
     this.presence = new PresenceState(client);
     this.queues = new QueuesState(client, (name, args) => this.run(name, args));
+    this.services = new ServicesState(client);
     client.on('snapshot', (s) => this.applySnapshot(s));
     client.on('registration.changed', ({ accountId, registration }) => {
       this.#registrations = { ...this.#registrations, [accountId]: registration };
@@ -89,6 +100,7 @@ export class ConsoleState {
     client.on('dial.prefill', ({ target }) => {
       this.#prefill = { target, seq: (this.#prefill?.seq ?? 0) + 1 };
     });
+    client.on('screenPop.open', (pop) => this.#openScreenPop(pop));
     client.on('network.changed', ({ online }) => {
       this.#online = online;
     });
@@ -174,6 +186,45 @@ export class ConsoleState {
   }
   get headsetPresses(): readonly HeadsetPressView[] {
     return this.#headsetPresses;
+  }
+
+  /**
+   * Web host: open the screen pop main asked for (Electron main opens them itself). `browser`: a new tab per call;
+   * `single`: one 768×1024 window named `rc-screenpop`, navigated again for every call; `multi`: a new one per call.
+   * Not `noopener`: with it window.open always returns null, so a pop-up the browser blocked (the ring is no click)
+   * could not be told apart. The console page is served with `Referrer-Policy: no-referrer` (its token never reaches
+   * the CRM). New tabs and `multi` windows lose their opener at once, so the CRM cannot script or navigate the
+   * console; the `single` window keeps it, because browsers only find a named window again (and let us navigate it)
+   * while the two are still related — the price of reusing it, acceptable for the administrator's own application.
+   */
+  #openScreenPop(pop: Events['screenPop.open']): void {
+    if (this.#host !== 'web') return;
+    let url: URL;
+    try {
+      url = new URL(pop.url);
+    } catch {
+      return;
+    }
+    // Main checked it already; a page never opens anything but http(s) on main's word alone.
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username !== '' || url.password !== '') return;
+    const opened =
+      pop.window === 'browser'
+        ? window.open(url.href, '_blank')
+        : window.open(url.href, pop.window === 'single' ? SCREEN_POP_WINDOW_NAME : '_blank', SCREEN_POP_WINDOW_FEATURES);
+    if (!opened) {
+      // Once, not at every ring, until a pop opens again.
+      if (!this.#screenPopBlocked) this.addLocalMessage('warning', 'screenPop.blocked');
+      this.#screenPopBlocked = true;
+      return;
+    }
+    this.#screenPopBlocked = false;
+    if (pop.window === 'single') return;
+    try {
+      // Still the initial about:blank (same origin) right after window.open: the opener can be cut.
+      opened.opener = null;
+    } catch {
+      // Cannot happen for a fresh window; the pop is open either way.
+    }
   }
 
   addLocalMessage(level: MessageLevel, key: string, params?: Record<string, string | number>): void {

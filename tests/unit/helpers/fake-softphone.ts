@@ -114,7 +114,10 @@ export class FakeSoftphone implements Softphone {
     return this.dialed;
   }
   ring(user: string, extra: Partial<CallSnapshot> = {}): FakeCall {
-    const c = new FakeCall('incoming', user, extra);
+    return this.deliver(new FakeCall('incoming', user, extra));
+  }
+  /** Hand a prepared incoming call to the listeners (e.g. one whose deflect() fails). */
+  deliver(c: FakeCall): FakeCall {
     for (const l of this.#incoming) l(c);
     return c;
   }

@@ -3,6 +3,7 @@
  * wrong types, oversized and binary payloads all get an error and the host keeps serving.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -30,6 +31,35 @@ function connect(url: string, origin?: string): Promise<{ ws: WebSocket; frames:
       });
     ws.on('open', () => resolve({ ws, frames, next }));
     ws.on('error', reject);
+  });
+}
+
+/** One raw HTTP exchange over TCP (Node's http client would normalise the path): the status code, or 0 when the
+ * connection closed without an answer. */
+function rawStatus(port: number, request: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    let data = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no answer to ${JSON.stringify(request.slice(0, 60))}`));
+    }, 5000);
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => {
+      data += d;
+      const m = /^HTTP\/1\.[01] (\d{3})/.exec(data);
+      if (m) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(Number(m[1]));
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(0);
+    });
+    socket.write(request);
   });
 }
 
@@ -61,6 +91,42 @@ describe('web host security and robustness', () => {
     const ok = await fetch(host.url);
     expect(ok.status).toBe(200);
     expect(ok.headers.get('content-security-policy')).toContain("default-src 'self'");
+  });
+
+  it('answers a malformed path (GET /%, GET //) with 400 and keeps serving — it used to crash the process', async () => {
+    const get = (target: string, token = '') =>
+      rawStatus(host.port, `GET ${target}${token} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`);
+    for (const target of ['/%', '//', '/%?token=', '//?token=', '/%E0%A4%A', '/dial%']) {
+      expect([target, await get(target)]).toEqual([target, 400]);
+      expect(await get('/?token=', host.token)).toBe(200);
+    }
+    expect(await get('/%?token=', host.token)).toBe(400);
+    expect(await get('//?token=', host.token)).toBe(400);
+  });
+
+  it('a handler that throws answers 500, is logged, and the host keeps serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-web-'));
+    writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
+    const logs: string[] = [];
+    const buggy = await startWebHost({
+      service,
+      rendererDir: dir,
+      token: 'tok',
+      routes: (url) => {
+        if (url.pathname === '/boom') throw new Error('route bug');
+        return false;
+      },
+      log: (l) => logs.push(l),
+    });
+    try {
+      const get = (target: string) => rawStatus(buggy.port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${buggy.port}\r\nConnection: close\r\n\r\n`);
+      expect(await get('/boom?token=tok')).toBe(500);
+      expect(logs.join('\n')).toMatch(/GET "\/boom\?…" failed: Error: route bug/);
+      expect(logs.join('\n')).not.toContain('token=tok');
+      expect(await get('/?token=tok')).toBe(200);
+    } finally {
+      await buggy.close();
+    }
   });
 
   it('refuses a socket without the token or from a foreign origin', async () => {

@@ -183,7 +183,7 @@ export const contactsCommands = {
     z.strictObject({
       uploadId: uploadId.optional(),
       fileName: z.string().max(256).optional(),
-      size: z.number().int().min(0).max(MAX_IMPORT_BYTES).optional(),
+      size: z.number().int().min(0).max(MAX_IMPORT_BYTES, 'the file is larger than 32 MB: split it into smaller files').optional(),
       data: z.string().max(IMPORT_CHUNK_BASE64).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64'),
     }),
   ),

@@ -1,5 +1,5 @@
 /** RFC 4180 CSV reader with delimiter detection and limits against hostile input. */
-import { ImportError, LIMITS } from './errors';
+import { ImportError, LIMITS, tooManyRecords } from './errors';
 
 export type Delimiter = ',' | ';' | '\t';
 
@@ -103,7 +103,10 @@ export function parseCsv(text: string, delimiter: Delimiter): CsvRecord[] {
       break;
     }
     recordNo++;
-    if (!(cells.length === 1 && cells[0] === '')) records.push({ row, cells });
+    if (cells.length === 1 && cells[0] === '') continue;
+    // The header plus maxRecords rows; stop before millions of tiny rows fill the memory.
+    if (records.length > LIMITS.maxRecords) throw tooManyRecords('rows', row);
+    records.push({ row, cells });
   }
   return records;
 }

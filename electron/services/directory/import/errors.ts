@@ -5,6 +5,7 @@ export type ImportErrorCode =
   | 'binary'
   | 'truncated'
   | 'line-too-long'
+  | 'too-many-rows'
   | 'wrong-delimiter'
   | 'unknown-format'
   | 'formula'
@@ -27,4 +28,17 @@ export const LIMITS = {
   maxFileBytes: 64 * 1024 * 1024,
   maxLineChars: 1024 * 1024,
   maxCellChars: 64 * 1024,
+  /** Rows (CSV) or cards (vCard): 4× the largest export we benchmark; millions of tiny rows would take gigabytes. */
+  maxRecords: 200_000,
 } as const;
+
+/** The refusal for a file with more than `LIMITS.maxRecords` rows or cards. */
+export function tooManyRecords(what: 'rows' | 'contacts', row?: number): ImportError {
+  const limit = String(LIMITS.maxRecords).replace(/\B(?=(\d{3})+$)/g, ',');
+  return new ImportError('too-many-rows', `The file has more than ${limit} ${what}; split it into smaller files and import them one by one.`, row);
+}
+
+/** The refusal for a file over `LIMITS.maxFileBytes`. */
+export function fileTooLarge(): ImportError {
+  return new ImportError('too-large', `The file is larger than ${LIMITS.maxFileBytes / 1024 / 1024} MB; split it before importing.`);
+}

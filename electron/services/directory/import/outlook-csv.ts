@@ -109,7 +109,8 @@ export function mapRecord(layout: CsvLayout, rec: CsvRecord): RowResult {
     const field = columns[i];
     const rawCell = rec.cells[i] ?? '';
     if (!field || rawCell === '') continue;
-    if (isFormula(rawCell)) {
+    // Leading blanks are trimmed below: " =1+1" or a tab before "=" would otherwise slip in as "=1+1".
+    if (isFormula(rawCell.trimStart())) {
       throw new ImportError(
         'formula',
         `Row ${rec.row} contains a spreadsheet formula (${JSON.stringify(rawCell.slice(0, 40))}). Formulas are not imported, to protect whoever opens the data later. Remove them and try again.`,

@@ -6,7 +6,8 @@
  */
 import iconv from 'iconv-lite';
 import type { ContactInput, PhoneInput, PhoneType } from '../../../storage/types';
-import { ImportError, LIMITS } from './errors';
+import { stripControls } from './decode';
+import { ImportError, LIMITS, tooManyRecords } from './errors';
 
 export interface VCardResult {
   readonly row: number;
@@ -24,27 +25,68 @@ export function looksLikeVCard(text: string): boolean {
   return /^\s*BEGIN:VCARD\s*$/im.test(text.slice(0, 4096));
 }
 
-/** Splits into logical lines: unfolds continuation lines and QP soft breaks. */
+/** Properties whose value is binary data we never use; a phone's export may carry megabytes of photo in them. */
+const BINARY_PROPERTY = /^(?:[^;:]*\.)?(?:PHOTO|LOGO|SOUND|KEY)(?:;|$)/i;
+const BASE64_PARAM = /;\s*(?:ENCODING\s*=\s*"?)?(?:b|base64)"?\s*(?=;|$)/i;
+/** Card boundaries are structure: a broken QP soft break on the line before must not swallow them. */
+const CARD_BOUNDARY = /^\s*(?:BEGIN|END)\s*:\s*VCARD\s*$/i;
+
+/**
+ * Splits into logical lines: unfolds continuation lines and QP soft breaks. Each logical line is built from its
+ * pieces once (joining as we go would copy the line again for every piece: seconds for a 1 MB QP note). Binary
+ * values (PHOTO, LOGO, SOUND, KEY, base64) keep only their name and parameters, so a 20 MB photo costs nothing and
+ * is not mistaken for a damaged file.
+ */
 function logicalLines(text: string): string[] {
-  const physical = text.split(/\r\n|\n|\r/);
   const out: string[] = [];
-  for (const line of physical) {
-    if (line.length > LIMITS.maxLineChars) {
-      throw new ImportError('line-too-long', `A line is longer than ${LIMITS.maxLineChars / 1024 / 1024} MB; this is not a contacts file.`);
-    }
-    const prev = out.length > 0 ? out[out.length - 1]! : undefined;
-    if (prev !== undefined && /^[ \t]/.test(line)) {
-      out[out.length - 1] = prev + line.slice(1);
-    } else if (prev !== undefined && /QUOTED-PRINTABLE/i.test(prev.split(':', 1)[0]!) && prev.endsWith('=')) {
-      // vCard 2.1 §2.1.3: in a QP value, "=" at end of line is a soft break.
-      out[out.length - 1] = prev.slice(0, -1) + line;
-    } else {
-      out.push(line);
-    }
-    if (out[out.length - 1]!.length > LIMITS.maxLineChars) {
+  let parts: string[] = [];
+  let length = 0;
+  let open = false;
+  let qp = false;
+  let binary = false;
+  const add = (piece: string): void => {
+    if (piece === '') return;
+    length += piece.length;
+    if (length > LIMITS.maxLineChars) {
       throw new ImportError('line-too-long', `A property is longer than ${LIMITS.maxLineChars / 1024 / 1024} MB; this is not a contacts file.`);
     }
+    parts.push(piece);
+  };
+  const close = (): void => {
+    if (open) out.push(parts.length === 1 ? parts[0]! : parts.join(''));
+    parts = [];
+    length = 0;
+    open = false;
+  };
+  for (const line of text.split(/\r\n|\n|\r/)) {
+    if (open && /^[ \t]/.test(line)) {
+      if (!binary) add(line.slice(1));
+      continue;
+    }
+    if (open && qp && parts.at(-1)?.endsWith('=') === true && !CARD_BOUNDARY.test(line)) {
+      // vCard 2.1 §2.1.3: in a QP value, "=" at end of line is a soft break.
+      const last = parts.pop()!;
+      length -= last.length;
+      add(last.slice(0, -1));
+      add(line);
+      continue;
+    }
+    close();
+    open = true;
+    const colon = line.indexOf(':');
+    const head = colon < 0 ? '' : line.slice(0, colon);
+    binary = colon >= 0 && (BINARY_PROPERTY.test(head) || BASE64_PARAM.test(head));
+    qp = !binary && /QUOTED-PRINTABLE/i.test(head);
+    if (binary) {
+      add(line.slice(0, colon + 1));
+    } else {
+      if (line.length > LIMITS.maxLineChars) {
+        throw new ImportError('line-too-long', `A line is longer than ${LIMITS.maxLineChars / 1024 / 1024} MB; this is not a contacts file.`);
+      }
+      add(line);
+    }
   }
+  close();
   return out;
 }
 
@@ -99,13 +141,15 @@ function decodeValue(p: Property): string {
       if (m) {
         bytes.push(parseInt(m[0], 16));
         i += 2;
+      } else if (v[i] === '=' && i === v.length - 1) {
+        // a soft break with nothing after it (the card ended there): no character
       } else {
         for (const b of Buffer.from(v[i]!, 'utf8')) bytes.push(b);
       }
     }
     const charset = (p.params.get('CHARSET')?.[0] ?? 'utf-8').toLowerCase();
     const buf = Buffer.from(bytes);
-    return iconv.encodingExists(charset) ? iconv.decode(buf, charset) : buf.toString('utf8');
+    return stripControls(iconv.encodingExists(charset) ? iconv.decode(buf, charset) : buf.toString('utf8'));
   }
   return p.value;
 }
@@ -141,6 +185,7 @@ export function parseVCards(text: string): VCardResult[] {
       if (card) throw new ImportError('truncated', `vCard ${cardNo} (line ${startLine + 1}) has no END:VCARD; the file looks truncated or damaged.`, cardNo);
       card = [];
       cardNo++;
+      if (cardNo > LIMITS.maxRecords) throw tooManyRecords('contacts', cardNo);
       startLine = idx;
       return;
     }
@@ -159,6 +204,8 @@ export function parseVCards(text: string): VCardResult[] {
   return results;
 }
 
+const USED_PROPERTIES: ReadonlySet<string> = new Set(['FN', 'N', 'ORG', 'TITLE', 'NOTE', 'UID', 'EMAIL', 'TEL']);
+
 function toContact(props: readonly Property[]): VCardResult['result'] {
   const version = props.find((p) => p.name === 'VERSION')?.value.trim() ?? '2.1';
   if (!['2.1', '3.0', '4.0'].includes(version)) return { ok: false, reason: `unsupported vCard version ${version}` };
@@ -168,6 +215,10 @@ function toContact(props: readonly Property[]): VCardResult['result'] {
   for (const p of props) {
     if (p.params.get('ENCODING')?.some((e) => /^(b|base64)$/i.test(e))) continue; // PHOTO, LOGO, KEY
     const value = decodeValue(p);
+    // The CSV reader's per-cell limit, per card: what is imported can be exported and imported again.
+    if (USED_PROPERTIES.has(p.name) && value.length > LIMITS.maxCellChars) {
+      return { ok: false, reason: `its ${p.name} is longer than ${LIMITS.maxCellChars} characters` };
+    }
     switch (p.name) {
       case 'FN': name = unescapeText(value).trim(); break;
       case 'N': {

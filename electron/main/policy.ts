@@ -34,12 +34,12 @@ export function mainWindowOptions(opts: { show: boolean; dark: boolean }) {
   };
 }
 
-/** Our page is loaded from file://…/renderer/index.html; nothing may navigate away from it. */
+/** Our page is app://console/index.html (app-protocol.ts); nothing may navigate away from it. */
 export function isAppUrl(url: string, rendererIndexUrl: string): boolean {
   try {
     const u = new URL(url);
     const app = new URL(rendererIndexUrl);
-    return u.protocol === app.protocol && u.pathname === app.pathname;
+    return u.protocol === app.protocol && u.host === app.host && u.pathname === app.pathname;
   } catch {
     return false;
   }
@@ -47,10 +47,27 @@ export function isAppUrl(url: string, rendererIndexUrl: string): boolean {
 
 export type NavigationDecision = { action: 'allow' } | { action: 'deny' } | { action: 'open-external'; url: string };
 
-/** will-navigate / setWindowOpenHandler: stay on the app page; http(s) links (screen pops) open in the browser. */
+/**
+ * will-navigate / will-redirect / setWindowOpenHandler: stay on the app page; http(s) links (screen pops) open in the
+ * browser; anything else — a file dragged onto the window (file://…/contacts.vcf), a dropped data: or javascript: link —
+ * is refused. main.ts applies this first, before anything else reacts to the navigation: the page (and its connection
+ * to the calls) stays as it is. A dropped vCard/CSV is imported by the page itself (renderer/lib/state/contacts-drop.ts).
+ */
 export function navigationDecision(url: string, rendererIndexUrl: string): NavigationDecision {
   if (isAppUrl(url, rendererIndexUrl)) return { action: 'allow' };
   return externalUrlAllowed(url) ? { action: 'open-external', url } : { action: 'deny' };
+}
+
+/** Our windows only: microphone/speaker for calls, nothing else; never for a page that is not ours. */
+export function permissionAllowed(permission: string, requestingUrl: string | undefined, rendererIndexUrl: string): boolean {
+  if (requestingUrl === undefined) return false;
+  let ours = false;
+  try {
+    ours = new URL(requestingUrl).origin === new URL(rendererIndexUrl).origin;
+  } catch {
+    ours = false;
+  }
+  return ours && (permission === 'media' || permission === 'speaker-selection');
 }
 
 export function externalUrlAllowed(url: string): boolean {
@@ -75,7 +92,12 @@ export function ipcSenderAllowed(
   );
 }
 
-/** Strict CSP for the packaged renderer (also sent by the web host with its own connect-src). */
+/**
+ * Strict CSP for the Electron renderer, sent as a header with every app:// response (app-protocol.ts). The renderer
+ * talks to main over IPC only: no fetch, no WebSocket (`connect-src 'none'`). The web host sends its own header
+ * (electron/web-host/server.ts: the same policy with `connect-src` back to its port); renderer/index.html's meta CSP
+ * is the common floor of both.
+ */
 export const ELECTRON_CSP = [
   "default-src 'self'",
   "script-src 'self'",

@@ -15,8 +15,8 @@ import {
   type RegistrationView,
 } from '../contract';
 import type { ScreenPopWindow } from '../contract/services';
-import { SCREEN_POP_WINDOW_SIZE } from '../services/screen-pop';
-import { parseLaunchArgs } from './launch-args';
+import { cleanScreenPopValue, SCREEN_POP_WINDOW_SIZE } from '../services/screen-pop';
+import { parseLaunchArgs, secondInstanceArgv } from './launch-args';
 import { externalUrlAllowed } from './policy';
 
 // ─────────────────────────────── start at login ───────────────────────────────
@@ -89,15 +89,30 @@ export interface CallNotification {
   readonly timeoutSeconds: number;
 }
 
+/** Longest caller name or number shown in the OS notification, in characters (code points). */
+export const NOTIFICATION_TEXT_MAX = 80;
+
+/**
+ * Caller data (a SIP display name, user or URI: attacker-controlled) as OS notification text. The screen pop's
+ * cleaning (C0/C1 controls, bidi overrides and isolates, zero-width characters and lone surrogates removed, line
+ * breaks → spaces, NFC, capped without cutting a character in two), then no `<` `>`: Linux notification servers
+ * read the body as markup.
+ */
+export function notificationText(value: string | undefined): string {
+  return cleanScreenPopValue(value, NOTIFICATION_TEXT_MAX).replace(/[<>]/g, '').trim();
+}
+
 /** A notification for each newly ringing call; caller data is plain text (the OS renders no markup from it). */
 export function incomingCallNotification(call: CallView, timeoutSeconds = 20): CallNotification | undefined {
   if (call.state !== 'incoming') return undefined;
-  const name = call.remote.displayName?.trim() || call.remote.user;
-  const plain = (s: string) => s.replace(/[\u0000-\u001f\u007f<>]/g, '').slice(0, 80);
+  // A display name that is nothing once cleaned (only controls or bidi marks) gives way to the number.
+  const display = notificationText(call.remote.displayName);
+  const number = notificationText(call.remote.user);
+  const uri = notificationText(call.remote.uri);
   return {
     callId: call.id,
-    title: { key: 'notify.incoming', params: { name: plain(name) } },
-    body: plain(call.remote.displayName ? call.remote.user : call.remote.uri),
+    title: { key: 'notify.incoming', params: { name: display || number || uri } },
+    body: display ? number : uri,
     actions: [
       { id: 'answer', key: 'phone.answer' },
       { id: 'decline', key: 'phone.decline' },
@@ -118,9 +133,12 @@ export function notificationCommand(n: CallNotification, actionIndex: number | u
 
 // ─────────────────────────────── second instance, links ───────────────────────────────
 
-/** A second launch (or macOS open-url) hands its arguments over: focus the window, dial a link if there is one. */
-export function secondInstanceActions(argv: readonly string[]): { focus: true; dialUrl?: string } {
-  const dialUrl = parseLaunchArgs(argv.slice(1)).dialUrl;
+/**
+ * A second launch (or macOS open-url) hands its arguments over: focus the window, dial a link if there is one. The
+ * second instance's own arguments (`additionalData`, see launch-args.ts) win over Chromium's reordered `argv`.
+ */
+export function secondInstanceActions(argv: readonly string[], additionalData?: unknown): { focus: true; dialUrl?: string } {
+  const dialUrl = parseLaunchArgs(secondInstanceArgv(argv, additionalData)).dialUrl;
   return dialUrl ? { focus: true, dialUrl } : { focus: true };
 }
 

@@ -2,7 +2,13 @@
  * The contacts service behind the contract's `contacts.*` and `history.*` commands, plugged into the ConsoleService
  * as an extension: it answers those commands, names the party of every call (caller lookup) and writes every ended
  * call to the history. One SQLite database (contacts.sqlite in the data directory; in memory without one), opened
- * lazily so both hosts can construct the service synchronously.
+ * lazily so both hosts can construct the service synchronously. The `directories` section (default country, LDAP,
+ * queues) comes from the provisioning file given at launch, else from the saved settings (provision()).
+ *
+ * Faults are told to the receptionist (message keys `contacts.*`), never only logged: a damaged or too-new database
+ * file is moved aside and a fresh one used; one that cannot be opened at all leaves contacts and history working in
+ * memory for the session; a full disk refuses the write (nothing saved is lost); an LDAP refresh that would empty or
+ * gut the offline company directory is not applied.
  */
 import { randomUUID } from 'node:crypto';
 import type { CountryCode } from 'libphonenumber-js';
@@ -19,28 +25,38 @@ import type {
 import { MAX_IMPORT_BYTES } from '../contract/contacts';
 import { TIMELINE_EVENT_KINDS, type TimelineEventKind } from '../contract/call-quality';
 import type { EventName, Events } from '../contract/contract';
-import type { CallView } from '../contract/dto';
+import type { CallView, MessageLevel } from '../contract/dto';
 import type { SipLogger } from '../../sip-core/api/softphone';
-import { StorageError } from '../storage/db';
+import { isDiskFull, StorageError } from '../storage/db';
 import type { HistoryEntry, HistoryEntryInput } from '../storage/history-store';
 import type { CallType } from '../storage/history-store';
 import type { Contact, ContactInput, Directory } from '../storage/types';
 import { CommandFailure, type ConsoleExtension } from './console-service';
 import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
-import { DirectoryService } from './directory/directory-service';
+import { CompanyShrinkError, DirectoryService } from './directory/directory-service';
 import { ImportError, importContacts, previewImport, exportContactsCsv } from './directory/import';
 import { LdapCompanySource } from './directory/ldap-source';
 import type { CompanyDirectorySource } from './directory/company-source';
-import { loadProvisioningFile } from './provisioning';
+import { loadProvisioningFile, type Provisioning } from './provisioning';
 
 export interface ContactsServiceOptions {
   /** `contacts.sqlite` in the data directory, or `:memory:`. */
   readonly dbPath: string;
+  /**
+   * The `directories` section of the provisioning file given at launch: it wins over the saved settings. Without it,
+   * the section restored from the saved settings (provision()) applies.
+   */
   readonly config?: DirectoriesConfig | undefined;
   readonly logger?: SipLogger;
   /** Tests: a company source other than the configured LDAP one. */
   readonly companySource?: CompanyDirectorySource;
+}
+
+/** What the contacts service needs from the console (ConsoleService implements it). */
+export interface ContactsHost {
+  /** The info pane's global messages. */
+  readonly messages: { add(level: MessageLevel, key: string, params?: Record<string, string | number>): unknown };
 }
 
 interface Upload {
@@ -123,42 +139,69 @@ function toContactInput(c: ContactInputView): ContactInput {
 const b64 = (b: Buffer) => b.toString('base64');
 
 export class ContactsService implements ConsoleExtension {
-  readonly config: DirectoriesConfig;
+  #config: DirectoriesConfig;
+  /** Where the `directories` section came from: the launch provisioning file (it wins), the saved settings, or nowhere. */
+  #configFrom: 'launch' | 'saved' | 'default';
   readonly #ready: Promise<DirectoryService>;
   readonly #options: ContactsServiceOptions;
-  readonly #company: CompanyDirectorySource | undefined;
+  #company: CompanyDirectorySource | undefined;
   #broadcast: <E extends EventName>(event: E, payload: Events[E]) => void = () => undefined;
+  #host: ContactsHost | undefined;
+  /** Messages raised before start(): delivered then. */
+  #pending: [MessageLevel, string, Record<string, string | number>][] = [];
   #uploads = new Map<string, Upload>();
-  #sync: { lastSyncAt?: number; lastError?: string; running?: Promise<void> } = {};
+  #sync: { lastSyncAt?: number; lastError?: string; running?: Promise<void>; refused?: boolean } = {};
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #diskFullReportedAt = 0;
   /** Timeline and quality samples of live and just-ended calls (the history detail window). */
   readonly #recorder = new CallRecorder();
 
   constructor(options: ContactsServiceOptions) {
     this.#options = options;
-    this.config = options.config ?? DirectoriesConfigSchema.parse({});
-    this.#ready = DirectoryService.open({ dbPath: options.dbPath, defaultCountry: this.config.defaultCountry as CountryCode });
-    this.#ready.catch((e: unknown) => this.#log('error', `contacts database ${options.dbPath}: ${String(e)}`));
-    this.#company = options.companySource ?? (this.config.ldap ? new LdapCompanySource(this.config.ldap) : undefined);
-    if (this.#company) {
-      // The local copy answers at once; the refresh runs beside it and on a schedule.
-      void this.refreshCompany();
-      const minutes = this.config.ldap?.refreshMinutes ?? 0;
-      if (minutes > 0) {
-        this.#timer = setInterval(() => void this.refreshCompany(), minutes * 60_000);
-        this.#timer.unref?.();
-      }
-    }
+    this.#config = options.config ?? DirectoriesConfigSchema.parse({});
+    this.#configFrom = options.config ? 'launch' : 'default';
+    this.#ready = this.#open();
+    this.#ready.catch(() => undefined); // logged and reported in #open
+    this.#startCompany();
+  }
+
+  /** The `directories` section in force. */
+  get config(): DirectoriesConfig {
+    return this.#config;
   }
 
   /** The underlying directory service (tests, bench). */
   directory(): Promise<DirectoryService> {
-    return this.#ready;
+    return this.#db();
   }
 
   bind(broadcast: <E extends EventName>(event: E, payload: Events[E]) => void): void {
     this.#broadcast = broadcast;
+  }
+
+  /** Wired to the console: problems found so far (a database set aside at open…) are told now. */
+  start(host: ContactsHost): void {
+    this.#host = host;
+    for (const [level, key, params] of this.#pending.splice(0)) host.messages.add(level, key, params);
+  }
+
+  /** The saved settings' `directories` section (a launch provisioning file's own section wins and stays). */
+  provision(p: Provisioning): void {
+    if (this.#configFrom === 'launch' || !p.directories || this.#stopped) return;
+    const before = this.#config;
+    // The country is read at each lookup and write (DirectoryService), so it applies at once.
+    this.#config = p.directories;
+    this.#configFrom = 'saved';
+    if (this.#options.companySource === undefined && JSON.stringify(before.ldap) !== JSON.stringify(p.directories.ldap)) {
+      this.#stopCompany();
+      this.#startCompany();
+    }
+  }
+
+  /** The `directories` section is saved with the settings, so a launch without the provisioning file keeps it. */
+  persisted(): Partial<Pick<Provisioning, 'directories'>> {
+    return this.#configFrom === 'default' ? {} : { directories: this.#config };
   }
 
   async stop(): Promise<void> {
@@ -170,6 +213,64 @@ export class ContactsService implements ConsoleExtension {
     await svc?.close().catch(() => undefined);
   }
 
+  #startCompany(): void {
+    this.#company = this.#options.companySource ?? (this.#config.ldap ? new LdapCompanySource(this.#config.ldap) : undefined);
+    if (!this.#company) return;
+    // The local copy answers at once; the refresh runs beside it and on a schedule.
+    void this.refreshCompany();
+    const minutes = this.#config.ldap?.refreshMinutes ?? 0;
+    if (minutes > 0) {
+      this.#timer = setInterval(() => void this.refreshCompany(), minutes * 60_000);
+      this.#timer.unref?.();
+    }
+  }
+
+  #stopCompany(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    const old = this.#company;
+    this.#company = undefined;
+    old?.close().catch(() => undefined);
+  }
+
+  #db(): Promise<DirectoryService> {
+    return this.#ready;
+  }
+
+  async #open(): Promise<DirectoryService> {
+    const { dbPath } = this.#options;
+    const defaultCountry = () => this.#config.defaultCountry as CountryCode;
+    try {
+      const svc = await DirectoryService.open({ dbPath, defaultCountry, recover: true });
+      const aside = svc.setAside;
+      if (aside) {
+        this.#log('error', `contacts database ${dbPath}: ${aside.detail}; kept as ${aside.keptIn}, a new one was created`);
+        this.#report('error', aside.reason === 'newer' ? 'contacts.dbNewer' : 'contacts.dbDamaged', { file: aside.keptIn, detail: aside.detail });
+      }
+      return svc;
+    } catch (e) {
+      this.#log('error', `contacts database ${dbPath}: ${String(e)}`);
+      if (dbPath === ':memory:') throw e;
+      // Contacts, caller lookup and history keep working for this session; the receptionist knows they are not saved.
+      const detail = (e instanceof Error ? e.message : String(e)).replace(/^Cannot open the database .*?: /, '').slice(0, 200);
+      this.#report('error', 'contacts.dbUnavailable', { file: dbPath, detail });
+      return DirectoryService.open({ dbPath: ':memory:', defaultCountry });
+    }
+  }
+
+  #report(level: MessageLevel, key: string, params: Record<string, string | number>): void {
+    if (this.#host) this.#host.messages.add(level, key, params);
+    else this.#pending.push([level, key, params]);
+  }
+
+  /** The disk is full: said once a minute at most (every ended call would repeat it). */
+  #reportDiskFull(): void {
+    const now = Date.now();
+    if (now - this.#diskFullReportedAt < 60_000) return;
+    this.#diskFullReportedAt = now;
+    this.#report('error', 'contacts.diskFull', {});
+  }
+
   // ───────────────────────────── calls ─────────────────────────────
 
   async lookupCaller(call: CallView): Promise<CallContactView | undefined> {
@@ -179,7 +280,7 @@ export class ContactsService implements ConsoleExtension {
   /** The directory entry for a number (a call's party, a caller waiting in a queue). */
   async lookupNumber(number: string): Promise<CallContactView | undefined> {
     if (!number || !/\d/.test(number)) return undefined;
-    const svc = await this.#ready;
+    const svc = await this.#db();
     const hit = await svc.lookupNumber(number);
     if (!hit) return undefined;
     return {
@@ -199,7 +300,7 @@ export class ContactsService implements ConsoleExtension {
   callEnded(call: CallView, context: { readonly pickupPrefix: string }): void {
     const entry = historyEntryFromCall(call, context);
     const record = this.#recorder.end(call, Date.now());
-    this.#ready
+    this.#db()
       .then(async (svc) => {
         const id = await svc.addHistory(entry);
         record.historyId = id;
@@ -207,33 +308,46 @@ export class ContactsService implements ConsoleExtension {
         const saved = await svc.history.get(id);
         if (saved && !this.#stopped) this.#broadcast('history.added', toHistoryView(saved));
       })
-      .catch((e: unknown) => this.#log('error', `history ${call.id}: ${String(e)}`));
+      .catch((e: unknown) => {
+        this.#log('error', `history ${call.id}: ${String(e)}`);
+        if (isDiskFull(e)) this.#reportDiskFull();
+      });
   }
 
   async #saveDetails(record: CallRecord): Promise<void> {
     if (record.historyId === undefined) return;
-    const svc = await this.#ready;
+    const svc = await this.#db();
     await svc.history.saveDetails(record.historyId, { timeline: record.timeline, quality: record.quality });
   }
 
   // ───────────────────────────── company directory ─────────────────────────────
 
-  /** Copy the company directory from LDAP into SQLite; on failure the previous copy stays and answers. */
-  refreshCompany(): Promise<void> {
+  /**
+   * Copy the company directory from LDAP into SQLite; on failure the previous copy stays and answers. A result that
+   * would empty or gut the copy is not applied (ldap.minRefreshRatio) and is reported, unless `force` (the
+   * administrator knows the directory shrank).
+   */
+  refreshCompany(options: { readonly force?: boolean } = {}): Promise<void> {
     const source = this.#company;
     if (!source) return Promise.resolve();
     if (this.#sync.running) return this.#sync.running;
     const run = (async () => {
       try {
-        const svc = await this.#ready;
-        const r = await svc.syncCompany(source);
+        const svc = await this.#db();
+        const r = await svc.syncCompany(source, { minRatio: this.#config.ldap?.minRefreshRatio ?? 0.5, force: options.force === true });
         this.#sync.lastSyncAt = Date.now();
         delete this.#sync.lastError;
+        this.#sync.refused = false;
         this.#log('info', `company directory: ${r.inserted} new, ${r.updated} updated, ${r.removed} removed from ${source.label}`);
         if (!this.#stopped) this.#broadcast('contacts.changed', { directoryKind: 'company' });
       } catch (e) {
         this.#sync.lastError = e instanceof Error ? e.message : String(e);
         this.#log('warn', `company directory refresh failed: ${this.#sync.lastError}`);
+        if (e instanceof CompanyShrinkError) {
+          // Once per episode: the hourly refresh would repeat it while the server keeps answering short.
+          if (!this.#sync.refused) this.#report('warning', 'contacts.companyShrunk', { found: e.found, cached: e.cached, source: source.label });
+          this.#sync.refused = true;
+        } else if (isDiskFull(e)) this.#reportDiskFull();
       } finally {
         this.#sync.running = undefined;
       }
@@ -243,7 +357,7 @@ export class ContactsService implements ConsoleExtension {
   }
 
   async companyStatus(): Promise<CompanySyncView> {
-    const svc = await this.#ready;
+    const svc = await this.#db();
     const dir = await svc.ensureDirectory('company', 'Company');
     return {
       configured: this.#company !== undefined,
@@ -309,6 +423,11 @@ export class ContactsService implements ConsoleExtension {
       return await fn();
     } catch (e) {
       if (e instanceof ImportError) throw new CommandFailure('bad-request', e.message);
+      if (isDiskFull(e)) {
+        // The import is one transaction: it was rolled back, the contacts already there are untouched.
+        this.#reportDiskFull();
+        throw new CommandFailure('internal', 'The disk is full: nothing was imported and your contacts are unchanged. Free some disk space and try again.');
+      }
       if (e instanceof StorageError) throw new CommandFailure('internal', e.message);
       throw e;
     }
@@ -318,7 +437,7 @@ export class ContactsService implements ConsoleExtension {
 
   readonly handlers: ConsoleExtension['handlers'] = {
     'contacts.search': async ({ query, limit, directoryIds }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const hits = await svc.search(query, { limit: limit ?? 20, ...(directoryIds && { directoryIds }) });
       const views = await this.#view(svc, hits.map((h) => h.contact));
       const out = views.map((contact, i) => ({ contact, matchedOn: hits[i]!.matchedOn }));
@@ -334,12 +453,12 @@ export class ContactsService implements ConsoleExtension {
       return out;
     },
     'contacts.directories': async () => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const dirs = await svc.listDirectories();
       return Promise.all(dirs.map(async (d) => ({ id: d.id, kind: d.kind, name: d.name, count: await svc.contacts.count(d.id) })));
     },
     'contacts.list': async ({ directoryId, kind, favorites, limit, offset }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const page = { limit: limit ?? 200, offset: offset ?? 0 };
       if (favorites) {
         const rows = await svc.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT ? OFFSET ?', [
@@ -357,12 +476,12 @@ export class ContactsService implements ConsoleExtension {
       return this.#view(svc, await svc.listContacts(id, page));
     },
     'contacts.get': async ({ id }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const { contact } = await this.#contact(svc, id);
       return (await this.#view(svc, [contact]))[0]!;
     },
     'contacts.create': async ({ contact }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const input = toContactInput(contact);
       if (!input.name?.trim() && !input.firstName?.trim() && !input.lastName?.trim() && !input.company?.trim()) {
         throw new CommandFailure('bad-request', 'A contact needs a name or a company');
@@ -373,7 +492,7 @@ export class ContactsService implements ConsoleExtension {
       return (await this.#view(svc, [created]))[0]!;
     },
     'contacts.update': async ({ id, contact }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const { directory } = await this.#contact(svc, id);
       if (!EDITABLE.has(directory.kind)) {
         throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory cannot be edited here`);
@@ -384,7 +503,7 @@ export class ContactsService implements ConsoleExtension {
       return (await this.#view(svc, [updated]))[0]!;
     },
     'contacts.delete': async ({ id }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const { directory } = await this.#contact(svc, id);
       if (!DELETABLE.has(directory.kind)) {
         throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory are managed by the administrator`);
@@ -393,18 +512,18 @@ export class ContactsService implements ConsoleExtension {
       this.#changed(directory.kind);
     },
     'contacts.favorite': async ({ id, favorite }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const { directory } = await this.#contact(svc, id);
       await svc.setFavorite(id, favorite);
       this.#changed(directory.kind);
     },
     'contacts.speedDials': async () => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const keys = await svc.contacts.speedDials();
       return this.#view(svc, keys.map((k) => k.contact), new Map(keys.map((k) => [k.contact.id, k.position])));
     },
     'contacts.setSpeedDial': async ({ position, name, number }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const dir = await svc.ensureDirectory('speed-dial', 'Speed dial');
       const existing = (await svc.contacts.speedDials(dir.id)).find((k) => k.position === position);
       const input: ContactInput = { name, phones: [{ type: 'other', number }] };
@@ -415,7 +534,7 @@ export class ContactsService implements ConsoleExtension {
       return (await this.#view(svc, [contact], new Map([[contact.id, position]])))[0]!;
     },
     'contacts.clearSpeedDial': async ({ position }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const key = (await svc.contacts.speedDials()).find((k) => k.position === position);
       if (key) await svc.deleteContact(key.contact.id);
       this.#changed('speed-dial');
@@ -463,7 +582,7 @@ export class ContactsService implements ConsoleExtension {
     'contacts.importCommit': ({ uploadId, directory }) =>
       this.#importGuard(async () => {
         const u = this.#upload(uploadId);
-        const svc = await this.#ready;
+        const svc = await this.#db();
         const dir = await svc.ensureDirectory(directory, directory === 'outlook' ? 'Outlook' : 'Personal');
         let lastSent = 0;
         const report = await importContacts(svc.contacts, dir.id, Buffer.concat(u.chunks), {
@@ -487,7 +606,7 @@ export class ContactsService implements ConsoleExtension {
       this.#uploads.delete(uploadId);
     },
     'contacts.export': async ({ directoryId }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const dir = directoryId !== undefined ? await svc.contacts.directory(directoryId) : await svc.ensureDirectory('personal', 'Personal');
       if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists');
       const csv = await exportContactsCsv(svc.contacts, dir.id);
@@ -499,7 +618,7 @@ export class ContactsService implements ConsoleExtension {
       return this.companyStatus();
     },
     'history.list': async ({ types, direction, text, limit, beforeId }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const rows = await svc.queryHistory({
         ...(types && { types }),
         ...(direction && { direction }),
@@ -510,7 +629,7 @@ export class ContactsService implements ConsoleExtension {
       return rows.map(toHistoryView);
     },
     'history.delete': async (target) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const deleted = await svc.deleteHistory('all' in target ? { all: true } : { ids: target.ids });
       return { deleted };
     },
@@ -523,7 +642,7 @@ export class ContactsService implements ConsoleExtension {
       }
     },
     'history.detail': async ({ id }) => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const entry = await svc.history.get(id);
       if (!entry) throw new CommandFailure('not-found', 'This call is no longer in the history');
       const details = await svc.history.details(id);
@@ -537,7 +656,7 @@ export class ContactsService implements ConsoleExtension {
       return view;
     },
     'history.export': async () => {
-      const svc = await this.#ready;
+      const svc = await this.#db();
       const csv = await svc.exportHistoryCsv();
       return { fileName: 'call-history.csv', data: b64(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv, 'utf8')])) };
     },

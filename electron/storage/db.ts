@@ -34,6 +34,26 @@ export class StorageError extends Error {
   }
 }
 
+/** The SQLite result code (`SQLITE_FULL` …) or system error code (`ENOSPC` …) behind an error, if any. */
+export function errorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^(SQLITE_|E[A-Z])/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
+/** The file is not a database, or its pages are damaged. */
+export function isCorruption(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (err instanceof StorageError && err.code === 'corrupt');
+}
+
+/** The disk (or the database's size limit) is full: the write was refused and rolled back, nothing saved was lost. */
+export function isDiskFull(err: unknown): boolean {
+  const code = errorCode(err);
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT';
+}
+
 function raw(conn: sqlite3.Database): SqlRunner {
   return {
     run: (sql, params = []) =>
@@ -83,8 +103,14 @@ export class Database implements SqlRunner {
       );
     });
     const db = new Database(conn, path);
-    // WAL lets the UI read while an import writes; in-memory databases silently stay in "memory" mode.
-    await db.#raw.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
+    try {
+      // WAL lets the UI read while an import writes; in-memory databases silently stay in "memory" mode.
+      // A file that is not a database fails here (SQLITE_NOTADB): the connection is closed so the file can be moved.
+      await db.#raw.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;');
+    } catch (err) {
+      await new Promise<void>((resolve) => conn.close(() => resolve()));
+      throw err;
+    }
     conn.configure('busyTimeout', 5000);
     return db;
   }

@@ -73,6 +73,28 @@ export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir
   return out;
 }
 
+/** The web host's extra token-protected GET routes: /diagnostics, and /headset with a scripted headset. */
+export function webHostRoutes(deps: {
+  logFile?: string;
+  secrets: () => string[];
+  scripted?: ScriptedHeadset;
+}): (url: URL, req: IncomingMessage, res: ServerResponse) => boolean {
+  return (url, req, res) => {
+    if (url.pathname === '/diagnostics') {
+      // "Export diagnostics" for the web host: logs + SIP trace, redacted again on the way out.
+      const body = buildDiagnostics({ logFiles: deps.logFile ? [deps.logFile] : [], secrets: deps.secrets(), appVersion: APP_VERSION, host: 'web' });
+      res.writeHead(200, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-disposition': 'attachment; filename="receptionist-console-diagnostics.txt"',
+        'cache-control': 'no-store',
+      });
+      res.end(body);
+      return true;
+    }
+    return deps.scripted?.handle(url, req, res) ?? false;
+  };
+}
+
 async function main(): Promise<void> {
   let args: WebCliArgs;
   let provisioning: Provisioning | undefined;
@@ -91,7 +113,7 @@ async function main(): Promise<void> {
     secrets,
     sipTrace: args.verbose || args.logFile !== undefined,
   });
-  const store = args.dataDir ? createSettingsStore(args.dataDir) : undefined;
+  const store = args.dataDir ? createSettingsStore(args.dataDir, undefined, { log: (m) => logger.warn(m) }) : undefined;
   // Contacts and call history: contacts.sqlite in the data directory; without one, in memory (tests, demo).
   const contacts = new ContactsService({
     dbPath: args.dataDir ? join(args.dataDir, 'contacts.sqlite') : ':memory:',
@@ -117,25 +139,14 @@ async function main(): Promise<void> {
   if (saved?.problem) service.reportSettingsProblem(saved.problem);
   const start = provisioning ?? saved?.settings;
   if (start) await service.applyProvisioning(start);
+  store?.reportTo(service.messages);
+  contacts.start(service);
   const host = await startWebHost({
     service,
     rendererDir: args.rendererDir,
     port: args.port,
     ...(args.token && { token: args.token }),
-    routes: (url: URL, req: IncomingMessage, res: ServerResponse) => {
-      if (url.pathname === '/diagnostics') {
-        // "Export diagnostics" for the web host: logs + SIP trace, redacted again on the way out.
-        const body = buildDiagnostics({ logFiles: args.logFile ? [args.logFile] : [], secrets: secrets(), appVersion: APP_VERSION, host: 'web' });
-        res.writeHead(200, {
-          'content-type': 'text/plain; charset=utf-8',
-          'content-disposition': 'attachment; filename="receptionist-console-diagnostics.txt"',
-          'cache-control': 'no-store',
-        });
-        res.end(body);
-        return true;
-      }
-      return scripted?.handle(url, req, res) ?? false;
-    },
+    routes: webHostRoutes({ ...(args.logFile && { logFile: args.logFile }), secrets, ...(scripted && { scripted }) }),
     log: (l) => logger.warn(l),
   });
   process.stdout.write(`Console: ${host.url}\n`);

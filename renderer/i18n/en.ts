@@ -657,6 +657,17 @@ export const en = {
   'screenPop.error.not-http': "The screen-pop URL must start with http:// or https://",
   'screenPop.error.credentials': "The screen-pop URL must not contain a user name or password",
   'screenPop.error.too-long': "The screen-pop URL is too long for this call (over 8 KiB)",
+  // Contacts database, company directory and saved settings faults (issue 15)
+  'contacts.dbDamaged': "Your contacts and call history file was damaged ({detail}). It was kept as {file} for IT, and a new, empty one is in use: contacts, caller names and history work again.",
+  'contacts.dbNewer': "Your contacts and call history file comes from a newer version of Receptionist Console. It was kept as {file}, untouched, and a new, empty one is in use. Install the newer version again to get them back.",
+  'contacts.dbUnavailable': "Your contacts and call history file {file} cannot be opened ({detail}). They work for this session only and will not be kept: ask IT.",
+  'contacts.diskFull': "The disk is full: contacts and call history cannot be saved right now. Nothing already saved was lost; free some disk space.",
+  'contacts.companyShrunk': "The company directory ({source}) answered with {found} entries instead of about {cached}: the offline copy was kept. If people really left, ask IT to force the refresh.",
+  'settings.keychainLocked': "Your saved settings are locked in the system keychain, which is not available yet. The console keeps trying; nothing was deleted. Settings you change before then may be replaced by your saved ones.",
+  'settings.unreadable': "Your saved settings cannot be read right now ({detail}). The console keeps trying; nothing was deleted. Settings you change before then may be replaced by your saved ones.",
+  'settings.restored': "Your saved settings could be read again and are loaded.",
+  'settings.diskFull': "The disk is full: your settings could not be saved ({detail}). The previous ones are kept; free some disk space, then change the setting again.",
+  'settings.saveFailed': "Your settings could not be saved ({detail}). The previous ones are kept.",
 } as const;
 
 export type MessageKey = keyof typeof en;

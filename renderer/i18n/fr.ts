@@ -658,4 +658,15 @@ export const fr: Dictionary = {
   'screenPop.error.not-http': "L'URL de fiche d'appel doit commencer par http:// ou https://",
   'screenPop.error.credentials': "L'URL de fiche d'appel ne doit contenir ni nom d'utilisateur ni mot de passe",
   'screenPop.error.too-long': "L'URL de fiche d'appel est trop longue pour cet appel (plus de 8 Kio)",
+  // Contacts database, company directory and saved settings faults (issue 15)
+  'contacts.dbDamaged': "Le fichier de vos contacts et de l'historique d'appels était endommagé ({detail}). Il a été conservé sous {file} pour le service informatique et un nouveau fichier vide est utilisé : contacts, noms des appelants et historique fonctionnent à nouveau.",
+  'contacts.dbNewer': "Le fichier de vos contacts et de l'historique d'appels vient d'une version plus récente de la Console de réception. Il a été conservé tel quel sous {file} et un nouveau fichier vide est utilisé. Réinstallez la version plus récente pour les retrouver.",
+  'contacts.dbUnavailable': "Le fichier de vos contacts et de l'historique d'appels {file} ne peut pas être ouvert ({detail}). Ils fonctionnent pour cette session seulement et ne seront pas conservés : contactez le service informatique.",
+  'contacts.diskFull': "Le disque est plein : les contacts et l'historique d'appels ne peuvent pas être enregistrés pour l'instant. Rien de ce qui était enregistré n'a été perdu ; libérez de l'espace disque.",
+  'contacts.companyShrunk': "L'annuaire de l'entreprise ({source}) a répondu avec {found} entrées au lieu d'environ {cached} : la copie hors ligne a été conservée. Si ces personnes sont vraiment parties, demandez au service informatique de forcer la mise à jour.",
+  'settings.keychainLocked': "Vos réglages enregistrés sont protégés par le trousseau du système, qui n'est pas encore disponible. La console réessaie ; rien n'a été supprimé. Les réglages modifiés d'ici là pourront être remplacés par ceux enregistrés.",
+  'settings.unreadable': "Vos réglages enregistrés ne peuvent pas être lus pour l'instant ({detail}). La console réessaie ; rien n'a été supprimé. Les réglages modifiés d'ici là pourront être remplacés par ceux enregistrés.",
+  'settings.restored': "Vos réglages enregistrés ont pu être lus et sont chargés.",
+  'settings.diskFull': "Le disque est plein : vos réglages n'ont pas pu être enregistrés ({detail}). Les précédents sont conservés ; libérez de l'espace disque, puis refaites le changement.",
+  'settings.saveFailed': "Vos réglages n'ont pas pu être enregistrés ({detail}). Les précédents sont conservés.",
 };

@@ -658,4 +658,15 @@ export const nl: Dictionary = {
   'screenPop.error.not-http': "De screen-pop-URL moet beginnen met http:// of https://",
   'screenPop.error.credentials': "De screen-pop-URL mag geen gebruikersnaam of wachtwoord bevatten",
   'screenPop.error.too-long': "De screen-pop-URL is te lang voor dit gesprek (meer dan 8 KiB)",
+  // Contacts database, company directory and saved settings faults (issue 15)
+  'contacts.dbDamaged': "Het bestand met uw contacten en gespreksgeschiedenis was beschadigd ({detail}). Het is bewaard als {file} voor IT en er wordt een nieuw, leeg bestand gebruikt: contacten, bellernamen en geschiedenis werken weer.",
+  'contacts.dbNewer': "Het bestand met uw contacten en gespreksgeschiedenis komt van een nieuwere versie van Receptionist Console. Het is ongewijzigd bewaard als {file} en er wordt een nieuw, leeg bestand gebruikt. Installeer de nieuwere versie opnieuw om ze terug te krijgen.",
+  'contacts.dbUnavailable': "Het bestand met uw contacten en gespreksgeschiedenis {file} kan niet worden geopend ({detail}). Ze werken alleen in deze sessie en worden niet bewaard: neem contact op met IT.",
+  'contacts.diskFull': "De schijf is vol: contacten en gespreksgeschiedenis kunnen nu niet worden opgeslagen. Niets wat al was opgeslagen is verloren; maak schijfruimte vrij.",
+  'contacts.companyShrunk': "De bedrijfsgids ({source}) antwoordde met {found} items in plaats van ongeveer {cached}: de offline kopie is behouden. Als deze mensen echt weg zijn, vraag IT de vernieuwing te forceren.",
+  'settings.keychainLocked': "Uw opgeslagen instellingen zijn beveiligd met de sleutelhanger van het systeem, die nog niet beschikbaar is. De console blijft het proberen; er is niets verwijderd. Instellingen die u tot dan wijzigt, kunnen door de opgeslagen worden vervangen.",
+  'settings.unreadable': "Uw opgeslagen instellingen kunnen nu niet worden gelezen ({detail}). De console blijft het proberen; er is niets verwijderd. Instellingen die u tot dan wijzigt, kunnen door de opgeslagen worden vervangen.",
+  'settings.restored': "Uw opgeslagen instellingen konden weer worden gelezen en zijn geladen.",
+  'settings.diskFull': "De schijf is vol: uw instellingen konden niet worden opgeslagen ({detail}). De vorige zijn behouden; maak schijfruimte vrij en breng de wijziging opnieuw aan.",
+  'settings.saveFailed': "Uw instellingen konden niet worden opgeslagen ({detail}). De vorige zijn behouden.",
 };

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { CompanyDirectorySource } from '../../electron/services/directory/company-source';
-import { DirectoryService } from '../../electron/services/directory/directory-service';
+import { CompanyShrinkError, companyShrinkRefused, DirectoryService } from '../../electron/services/directory/directory-service';
 import type { ContactInput } from '../../electron/storage/types';
 
 /** A company directory source at our own seam (the LDAP adapter comes later). */
@@ -66,5 +66,52 @@ describe('directory service (what the IPC commands will call)', () => {
     expect((await svc.queryHistory({ types: ['missed'] })).length).toBe(1);
     expect(await svc.exportHistoryCsv()).toContain('missed,0612345678');
     expect(await svc.deleteHistory({ all: true })).toBe(1);
+  });
+
+  it('a company refresh that is empty or far shorter than the copy is refused, and changes nothing', async () => {
+    const people = (n: number, from = 0): ContactInput[] =>
+      Array.from({ length: n }, (_, i) => ({ sourceId: `uid=${from + i}`, name: `Person ${from + i}`, phones: [{ type: 'extension' as const, number: String(3000 + from + i) }] }));
+    await svc.syncCompany(fakeSource(people(40)));
+    const company = () => svc.listDirectories().then((d) => svc.contacts.count(d.find((x) => x.kind === 'company')!.id));
+
+    await expect(svc.syncCompany(fakeSource([]))).rejects.toMatchObject({ name: 'StorageError', code: 'company-shrunk', found: 0, cached: 40 });
+    await expect(svc.syncCompany(fakeSource(people(19)))).rejects.toBeInstanceOf(CompanyShrinkError);
+    expect(await company()).toBe(40);
+    expect(await svc.lookupNumber('3039')).toMatchObject({ name: 'Person 39' });
+
+    // Half of the copy or more is a normal change; forced or with the check off, anything goes.
+    expect(await svc.syncCompany(fakeSource(people(20)))).toMatchObject({ inserted: 0, removed: 20 });
+    expect(await svc.syncCompany(fakeSource(people(3)), { force: true })).toMatchObject({ removed: 17 });
+    expect(await svc.syncCompany(fakeSource([]), { minRatio: 0 })).toMatchObject({ removed: 3 });
+    expect(await company()).toBe(0);
+  });
+
+  it('the refusal rule: nothing for a non-empty copy; under the ratio once the copy has 20 entries', () => {
+    expect(companyShrinkRefused(0, 0, 0.5)).toBe(false);
+    expect(companyShrinkRefused(0, 1, 0.5)).toBe(true);
+    expect(companyShrinkRefused(1, 19, 0.5)).toBe(false);
+    expect(companyShrinkRefused(9, 20, 0.5)).toBe(true);
+    expect(companyShrinkRefused(10, 20, 0.5)).toBe(false);
+    expect(companyShrinkRefused(499, 1000, 0.5)).toBe(true);
+    expect(companyShrinkRefused(0, 1000, 0)).toBe(false);
+  });
+
+  it('a cancelled company refresh applies nothing, even the entries already fetched', async () => {
+    await svc.syncCompany(fakeSource([
+      { sourceId: 'uid=a', name: 'A', phones: [{ type: 'extension', number: '4001' }] },
+      { sourceId: 'uid=b', name: 'B', phones: [{ type: 'extension', number: '4002' }] },
+    ]));
+    const abort = new AbortController();
+    const partial: CompanyDirectorySource = {
+      label: 'cancelled',
+      async *fetchAll() {
+        yield { sourceId: 'uid=a', name: 'A renamed', phones: [{ type: 'extension', number: '4001' }] };
+        abort.abort(); // the UI cancels mid-way: the source stops early
+      },
+      close: async () => undefined,
+    };
+    await expect(svc.syncCompany(partial, { signal: abort.signal, minRatio: 0 })).rejects.toMatchObject({ code: 'aborted' });
+    expect(await svc.lookupNumber('4002')).toMatchObject({ name: 'B' });
+    expect(await svc.lookupNumber('4001')).toMatchObject({ name: 'A' });
   });
 });

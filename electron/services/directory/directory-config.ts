@@ -23,6 +23,11 @@ export const LdapConfigSchema = z.strictObject({
   caFile: z.string().max(1024).optional(),
   /** Minutes between refreshes of the local copy (0: only at start and on demand). */
   refreshMinutes: z.number().int().min(0).max(24 * 60).default(60),
+  /**
+   * A refresh that brings no entry, or fewer than this share of a local copy of 20 entries or more, is not applied:
+   * the copy is kept and the problem reported. 0 applies every result (after deliberately narrowing the filter).
+   */
+  minRefreshRatio: z.number().min(0).max(1).default(0.5),
   timeoutMs: z.number().int().min(500).max(120_000).default(10_000),
   sizeLimit: z.number().int().min(0).max(1_000_000).default(0),
   /** Which LDAP attribute fills which contact field. */

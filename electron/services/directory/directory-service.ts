@@ -6,9 +6,9 @@
 import * as fs from 'node:fs/promises';
 import type { CountryCode } from 'libphonenumber-js';
 import { ContactStore } from '../../storage/contact-store';
-import { Database, StorageError } from '../../storage/db';
+import { type Database, StorageError } from '../../storage/db';
 import { HistoryStore, type HistoryEntry, type HistoryEntryInput, type HistoryQuery } from '../../storage/history-store';
-import { migrate } from '../../storage/migrate';
+import { openDatabase, type SetAside } from '../../storage/open-database';
 import type { Contact, ContactInput, Directory, DirectoryKind } from '../../storage/types';
 import type { CompanyDirectorySource } from './company-source';
 import {
@@ -20,6 +20,7 @@ import {
   type ImportReport,
   type ProgressCallback,
 } from './import';
+import { fileTooLarge, LIMITS } from './import/errors';
 import { DirectorySearch, type SearchHit, type SearchOptions } from './search';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
@@ -27,7 +28,49 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: { code: str
 export interface DirectoryServiceOptions {
   /** Database file; `:memory:` in tests. */
   readonly dbPath: string;
-  readonly defaultCountry: CountryCode;
+  /** A function when it may change after opening (the console: the saved settings' country arrives later). */
+  readonly defaultCountry: CountryCode | (() => CountryCode);
+  /**
+   * A damaged database file, or one a newer version wrote, is moved aside and a fresh one created (the console:
+   * `setAside` says where it went). Without it such a file is refused (the CLI must not swap databases).
+   */
+  readonly recover?: boolean;
+}
+
+/** Below this many entries in the local copy, any non-empty refresh is believed (a tiny test directory). */
+export const COMPANY_SHRINK_MIN_CACHED = 20;
+
+/**
+ * A refresh of the company directory is not applied when it brings nothing while the copy has entries, or less than
+ * `minRatio` of a copy of at least COMPANY_SHRINK_MIN_CACHED entries: an LDAP server that answers "success" with an
+ * empty or truncated result (wrong base after a migration, a replica being rebuilt, an ACL change) must not wipe the
+ * offline directory. `minRatio` 0 turns the check off.
+ */
+export function companyShrinkRefused(found: number, cached: number, minRatio: number): boolean {
+  if (minRatio <= 0 || cached === 0) return false;
+  if (found === 0) return true;
+  return cached >= COMPANY_SHRINK_MIN_CACHED && found < cached * minRatio;
+}
+
+/** A company refresh that would have emptied or gutted the local copy: the copy was kept. */
+export class CompanyShrinkError extends StorageError {
+  constructor(
+    readonly found: number,
+    readonly cached: number,
+  ) {
+    super(
+      `The company directory answered with ${found} ${found === 1 ? 'entry' : 'entries'} instead of about ${cached}: the local copy was kept. If the directory really shrank, the administrator can force the refresh.`,
+      'company-shrunk',
+    );
+  }
+}
+
+export interface CompanySyncOptions {
+  readonly signal?: AbortSignal;
+  /** See companyShrinkRefused (default 0.5). */
+  readonly minRatio?: number;
+  /** Apply the result whatever its size (the administrator knows the directory shrank). */
+  readonly force?: boolean;
 }
 
 async function guard<T>(fn: () => Promise<T>): Promise<Result<T>> {
@@ -43,25 +86,53 @@ async function guard<T>(fn: () => Promise<T>): Promise<Result<T>> {
   }
 }
 
+/**
+ * A file to import, read no further than the importer's size cap: a multi-gigabyte file is refused from its size
+ * (fs.readFile would throw a RangeError past 2 GiB, or fill the memory), and a pipe or device is read in pieces.
+ */
+async function readImportFile(file: string): Promise<Buffer> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const st = await handle.stat();
+    if (st.isFile() && st.size > LIMITS.maxFileBytes) throw fileTooLarge();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const piece = Buffer.allocUnsafe(1024 * 1024);
+      const { bytesRead } = await handle.read(piece, 0, piece.length, null);
+      if (bytesRead === 0) return Buffer.concat(chunks, total);
+      total += bytesRead;
+      if (total > LIMITS.maxFileBytes) throw fileTooLarge();
+      chunks.push(piece.subarray(0, bytesRead));
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
 export class DirectoryService {
   private constructor(
     readonly db: Database,
     readonly contacts: ContactStore,
     readonly history: HistoryStore,
     readonly searcher: DirectorySearch,
+    /** The unusable file that was moved aside at open (only with `recover`). */
+    readonly setAside?: SetAside,
   ) {}
 
-  /** Opens the database, migrates it (refusing one from a newer app), and builds the stores. */
+  /** Opens the database, checks and migrates it (refusing a damaged one or one from a newer app, unless `recover`), and builds the stores. */
   static async open(options: DirectoryServiceOptions): Promise<DirectoryService> {
-    const db = await Database.open(options.dbPath);
-    try {
-      await migrate(db);
-    } catch (err) {
-      await db.close();
-      throw err;
-    }
-    const contacts = new ContactStore(db, { defaultCountry: options.defaultCountry });
-    return new DirectoryService(db, contacts, new HistoryStore(db, { defaultCountry: options.defaultCountry }), new DirectorySearch(contacts, options.defaultCountry));
+    const { db, setAside } = await openDatabase(options.dbPath, { recover: options.recover === true });
+    const given = options.defaultCountry;
+    const country = typeof given === 'function' ? given : () => given;
+    // The stores read the country at each write, so a later one applies to what is written from then on.
+    const countryOption = {
+      get defaultCountry(): CountryCode {
+        return country();
+      },
+    };
+    const contacts = new ContactStore(db, countryOption);
+    return new DirectoryService(db, contacts, new HistoryStore(db, countryOption), new DirectorySearch(contacts, country), setAside);
   }
 
   // directory.search
@@ -101,11 +172,11 @@ export class DirectoryService {
 
   // contacts.importPreview
   previewImportFile(file: string, limit = 20): Promise<Result<ImportPreview>> {
-    return guard(async () => previewImport(await fs.readFile(file), limit));
+    return guard(async () => previewImport(await readImportFile(file), limit));
   }
   // contacts.import (progress → a `contacts.importProgress` event)
   importFile(file: string, directoryId: number, opts: { dryRun?: boolean; onProgress?: ProgressCallback } = {}): Promise<Result<ImportReport>> {
-    return guard(async () => importContacts(this.contacts, directoryId, await fs.readFile(file), opts));
+    return guard(async () => importContacts(this.contacts, directoryId, await readImportFile(file), opts));
   }
   // contacts.export
   exportFile(file: string, directoryId: number): Promise<Result<{ count: number }>> {
@@ -115,12 +186,19 @@ export class DirectoryService {
     });
   }
 
-  /** Replaces the company directory with what the source yields (one transaction; entries keep their ids). */
-  async syncCompany(source: CompanyDirectorySource, signal?: AbortSignal): Promise<{ inserted: number; updated: number; removed: number }> {
+  /**
+   * Replaces the company directory with what the source yields (one transaction; entries keep their ids). A
+   * cancelled fetch, or a result that would empty or gut the copy (companyShrinkRefused), changes nothing.
+   */
+  async syncCompany(source: CompanyDirectorySource, options: CompanySyncOptions = {}): Promise<{ inserted: number; updated: number; removed: number }> {
+    const { signal } = options;
     const entries: ContactInput[] = [];
     for await (const e of source.fetchAll(signal ? { signal } : {})) entries.push(e);
+    if (signal?.aborted) throw new StorageError('The company directory refresh was cancelled: the local copy was kept', 'aborted');
     const dir = await this.contacts.ensureDirectory('company', 'Company');
     return this.db.transaction(async (tx) => {
+      const cached = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts WHERE directory_id = ?', [dir.id]))?.n ?? 0;
+      if (!options.force && companyShrinkRefused(entries.length, cached, options.minRatio ?? 0.5)) throw new CompanyShrinkError(entries.length, cached);
       const r = await this.contacts.upsertMany(tx, dir.id, entries, { dedupe: true });
       const keep = new Set(r.ids);
       const existing = await tx.all<{ id: number }>('SELECT id FROM contacts WHERE directory_id = ?', [dir.id]);

@@ -40,11 +40,18 @@ const globSafe = (s: string): string => s.replace(/[*?[\]]/g, '');
 
 export class DirectorySearch {
   readonly #db: SqlRunner;
+  readonly #country: () => CountryCode;
   constructor(
     readonly store: ContactStore,
-    readonly defaultCountry: CountryCode,
+    defaultCountry: CountryCode | (() => CountryCode),
   ) {
     this.#db = store.db;
+    this.#country = typeof defaultCountry === 'function' ? defaultCountry : () => defaultCountry;
+  }
+
+  /** Read at each search: the saved settings may bring the country after the database was opened. */
+  get defaultCountry(): CountryCode {
+    return this.#country();
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchHit[]> {

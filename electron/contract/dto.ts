@@ -78,6 +78,11 @@ export const AccountInputSchema = z.strictObject({
   mediaTimeoutSeconds: z.number().int().min(0).max(3600).optional(),
   /** RTP bridge: local IP address to use for audio (default: the one that routes to the PBX). */
   mediaAddress: z.string().max(64).regex(/^[0-9a-fA-F.:]+$/, 'must be an IP address').optional(),
+  /**
+   * Believe P-Asserted-Identity and auto-answer headers in INVITEs a proxy relays from other phones (two or more Via):
+   * only when the proxy strips them from its users and sets them itself (docs/security.md). Default: off.
+   */
+  trustRelayedHeaders: z.boolean().optional(),
   /** How an incoming call is declined: 486 Busy Here or 603 Decline. */
   rejectCode: z.union([z.literal(486), z.literal(603)]).optional(),
   /** DTMF as RFC 4733 telephone-event in the media (default) or as SIP INFO. */

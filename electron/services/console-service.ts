@@ -207,6 +207,7 @@ export function accountConfigFromInput(id: string, input: AccountInput, onTlsCaP
     ...(a.keepAliveSeconds !== undefined && { keepAliveSeconds: a.keepAliveSeconds }),
     ...(a.mediaTimeoutSeconds !== undefined && { mediaTimeoutSeconds: a.mediaTimeoutSeconds }),
     ...(a.mediaAddress !== undefined && { mediaAddress: a.mediaAddress }),
+    ...(a.trustRelayedHeaders !== undefined && { trustRelayedHeaders: a.trustRelayedHeaders }),
   };
 }
 

@@ -53,6 +53,15 @@ export interface SipAccountConfig {
   readonly mediaAddress?: string;
   /** How DTMF is sent: RFC 4733 telephone-event in the media (default) or SIP INFO (application/dtmf-relay). */
   readonly dtmfMode?: 'rfc4733' | 'info';
+  /**
+   * The server is a SIP proxy (Kamailio, OpenSIPS…) that polices what it relays from other user agents (RFC 3325
+   * trust domain): it removes P-Asserted-Identity and the auto-answer headers (Call-Info `answer-after`, Alert-Info
+   * auto-answer/intercom, Answer-Mode/Priv-Answer-Mode) from what they send and sets them itself. Then those headers
+   * are believed in requests it relays, and an INVITE with Replaces is accepted from the replaced call's peer named by
+   * P-Asserted-Identity. Default false: they are believed only in requests the server originated itself (one Via:
+   * a PBX that is a back-to-back user agent, such as Asterisk). See adapters/sipjs/trust.ts.
+   */
+  readonly trustRelayedHeaders?: boolean;
 }
 
 /** `auto` ⇒ WebRTC on WS/WSS accounts, RTP bridge on UDP/TCP/TLS. */

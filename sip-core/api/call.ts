@@ -42,7 +42,7 @@ export type CallEndReason =
   | 'network'
   | 'answered-elsewhere'
   | 'transferred' // we transferred the call (blind or attended) and it succeeded
-  | 'replaced' // another dialog replaced this one (INVITE with Replaces, e.g. a colleague picked it up)
+  | 'replaced' // another dialog replaced this one (INVITE with Replaces from the PBX or from this call's own peer)
   | 'deflected'; // we redirected a ringing incoming call (302) to another number
 
 export interface RemoteParty {
@@ -73,12 +73,15 @@ export interface CallSnapshot {
   readonly transfer?: TransferProgress;
   /**
    * Incoming only: the server asked for auto-answer (Call-Info `answer-after=N`, Alert-Info `auto-answer`/`intercom`,
-   * RFC 5373 Answer-Mode). Seconds to wait; 0 = at once. The console decides whether to honour it.
+   * RFC 5373 Answer-Mode). Seconds to wait; 0 = at once. The console decides whether to honour it. Only reported when
+   * the INVITE is the PBX's own (one Via) or relayed by a proxy the account trusts (`trustRelayedHeaders`): a caller
+   * can write these headers too (adapters/sipjs/trust.ts).
    */
   readonly autoAnswerAfter?: number;
   /**
-   * Incoming only: this call replaced our call with this id (INVITE with Replaces, RFC 3891, e.g. the far end did an
-   * attended transfer to us). sip-core answers such a call at once; the replaced call ends with `replaced`.
+   * Incoming only: this call replaced our call with this id (INVITE with Replaces, RFC 3891). Accepted only from the
+   * PBX itself (an INVITE it originated) or from the replaced call's own peer (adapters/sipjs/trust.ts); anyone else
+   * gets 403 and the call is untouched. sip-core answers such a call at once; the replaced call ends with `replaced`.
    */
   readonly replaces?: string;
   /**

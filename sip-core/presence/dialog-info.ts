@@ -4,7 +4,9 @@
  * Real bodies seen in the wild: full and partial state; `version` restarting with each subscription; terminated
  * dialogs lingering in full-state NOTIFYs for minutes; `<state>Trying</state>` with a capital T; namespace prefixes;
  * no direction attribute; tags only on early dialogs. Hostile bodies (huge, deeply nested, unterminated, entity
- * bombs) must neither hang nor throw: we never build a DOM, only scan with bounded regular expressions.
+ * bombs, floods of `<!--` or of start tags without their `>`) must neither hang nor throw: we never build a DOM, and
+ * every scan is linear in the body (indexOf and forward-only pointers; no regular expression that rescans the rest of
+ * the body from each candidate position).
  */
 import type { PresenceParty, PresenceState } from '../api/presence';
 
@@ -42,27 +44,27 @@ export function parseDialogInfo(body: string): DialogInfoDocument {
   if (body.length > MAX_DIALOG_INFO_BYTES) throw new DialogInfoError(`body too large (${body.length} bytes)`);
   // No DTDs, no entity declarations: refuse rather than expand (billion laughs).
   if (/<!DOCTYPE|<!ENTITY/i.test(body)) throw new DialogInfoError('DTD not allowed');
-  const text = body.replace(/<!--[\s\S]*?-->/g, '');
-  const root = /<(?:[A-Za-z_][\w.-]{0,32}:)?dialog-info(?=[\s/>])([^>]{0,2048})>/.exec(text);
+  const text = stripComments(body);
+  const root = new TagScanner(text, 'dialog-info', ROOT_PREFIX, 2048).next(0);
   if (!root) throw new DialogInfoError('no dialog-info element');
-  const rootAttrs = attributes(root[1] ?? '');
+  const rootAttrs = attributes(root.attrs);
   const version = Number(rootAttrs.version);
   if (!Number.isSafeInteger(version) || version < 0) throw new DialogInfoError('bad version');
   const st = (rootAttrs.state ?? '').toLowerCase();
   if (st !== 'full' && st !== 'partial') throw new DialogInfoError('bad state attribute');
   const dialogs: DialogEntry[] = [];
-  const re = /<((?:[A-Za-z_][\w.-]{0,32}:)?)dialog(?=[\s/>])([^>]{0,2048}?)(\/?)>/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text)) !== null) {
+  const tags = new TagScanner(text, 'dialog', ROOT_PREFIX, 2048);
+  let from = 0;
+  for (let tag = tags.next(from); tag !== undefined; tag = tags.next(from)) {
     if (dialogs.length >= MAX_DIALOGS) break;
-    const prefix = m[1] ?? '';
-    const attrs = attributes(m[2] ?? '');
+    const attrs = attributes(tag.attrs);
     let inner = '';
-    if (m[3] !== '/') {
-      const close = text.indexOf(`</${prefix}dialog>`, re.lastIndex);
+    from = tag.end;
+    if (!tag.selfClosing) {
+      const close = text.indexOf(`</${tag.prefix}dialog>`, tag.end);
       if (close < 0) break; // unterminated: ignore the rest
-      inner = text.slice(re.lastIndex, close);
-      re.lastIndex = close;
+      inner = text.slice(tag.end, close);
+      from = close;
     }
     const entry = dialogEntry(attrs, inner);
     if (entry) dialogs.push(entry);
@@ -73,8 +75,7 @@ export function parseDialogInfo(body: string): DialogInfoDocument {
 function dialogEntry(attrs: Record<string, string>, inner: string): DialogEntry | undefined {
   const id = attrs.id ?? attrs['call-id'];
   if (!id) return undefined;
-  const stateMatch = /<(?:[\w.-]{1,32}:)?state(?=[\s/>])[^>]{0,512}>\s*([A-Za-z]{1,16})\s*<\//.exec(inner);
-  const state = (stateMatch?.[1] ?? '').toLowerCase();
+  const state = (firstContent(inner, 'state', 512, /\s*([A-Za-z]{1,16})\s*<\//y) ?? '').toLowerCase();
   if (!DIALOG_STATES.has(state)) return undefined;
   const dir = (attrs.direction ?? '').toLowerCase();
   const remoteBlock = element(inner, 'remote');
@@ -90,18 +91,120 @@ function dialogEntry(attrs: Record<string, string>, inner: string): DialogEntry 
   };
 }
 
+/** Namespace prefix of the root and dialog elements; inner elements take INNER_PREFIX (as before: digits first too). */
+const ROOT_PREFIX = '(?:[A-Za-z_][\\w.-]{0,32}:)?';
+const INNER_PREFIX = '(?:[\\w.-]{1,32}:)?';
+
+interface OpenTag {
+  readonly start: number;
+  /** Just after the `>`. */
+  readonly end: number;
+  /** `d:` or ''. */
+  readonly prefix: string;
+  /** Attribute text (without a self-closing `/`). */
+  readonly attrs: string;
+  readonly selfClosing: boolean;
+}
+
+/**
+ * Start tags `<[prefix:]name …>` in order, each with at most `maxAttrs` characters of attributes: what
+ * `/<(prefix)name(?=[\s/>])([^>]{0,max}?)(\/?)>/g` matched, in linear time. That regex, on a body of `<name ` without
+ * any `>`, scanned up to `max` characters from each candidate (quadratic); here the candidates come from a bounded
+ * regex (no `[^>]` run) and each one's `>` from a single forward-only pointer. Positions passed to next() must not
+ * go back.
+ */
+class TagScanner {
+  readonly #text: string;
+  readonly #re: RegExp;
+  readonly #maxAttrs: number;
+  /** The first `>` at or after the last candidate's name; -2: none was looked for yet; -1: there is no more `>`. */
+  #gt = -2;
+
+  constructor(text: string, name: string, prefix: string, maxAttrs: number) {
+    this.#text = text;
+    this.#re = new RegExp(`<(${prefix})${name}(?=[\\s/>])`, 'g');
+    this.#maxAttrs = maxAttrs;
+  }
+
+  next(from: number): OpenTag | undefined {
+    const text = this.#text;
+    const re = this.#re;
+    re.lastIndex = from;
+    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+      const nameEnd = m.index + m[0].length;
+      if (this.#gt === -1) return undefined;
+      if (this.#gt < nameEnd) {
+        this.#gt = text.indexOf('>', nameEnd);
+        if (this.#gt < 0) {
+          this.#gt = -1;
+          return undefined;
+        }
+      }
+      const gt = this.#gt;
+      const selfClosing = gt > nameEnd && text.charCodeAt(gt - 1) === 0x2f; // '/'
+      const attrsEnd = selfClosing ? gt - 1 : gt;
+      if (attrsEnd - nameEnd > this.#maxAttrs) continue;
+      return { start: m.index, end: gt + 1, prefix: m[1] ?? '', attrs: text.slice(nameEnd, attrsEnd), selfClosing };
+    }
+    return undefined;
+  }
+}
+
+/** `<!-- … -->` removed in one pass; an unterminated comment is left as it is (nothing after it can end one either). */
+export function stripComments(text: string): string {
+  const parts: string[] = [];
+  let pos = 0;
+  for (;;) {
+    const open = text.indexOf('<!--', pos);
+    if (open < 0) break;
+    const close = text.indexOf('-->', open + 4);
+    if (close < 0) break;
+    parts.push(text.slice(pos, open));
+    pos = close + 3;
+  }
+  if (pos === 0) return text;
+  parts.push(text.slice(pos));
+  return parts.join('');
+}
+
+/**
+ * The first `<name …>` (attributes up to `maxAttrs`) whose content, read with the sticky `content` regex right after
+ * the `>`, matches; its first group. Candidates sharing one `>` share their content: it is read once.
+ */
+function firstContent(
+  text: string,
+  name: string,
+  maxAttrs: number,
+  content: RegExp,
+  attrsOut?: { attrs: string },
+): string | undefined {
+  const tags = new TagScanner(text, name, INNER_PREFIX, maxAttrs);
+  let checkedEnd = -1;
+  for (let tag = tags.next(0); tag !== undefined; tag = tags.next(tag.start + 1)) {
+    if (tag.end === checkedEnd) continue;
+    checkedEnd = tag.end;
+    content.lastIndex = tag.end;
+    const m = content.exec(text);
+    if (m) {
+      if (attrsOut) attrsOut.attrs = tag.attrs;
+      return m[1] ?? '';
+    }
+  }
+  return undefined;
+}
+
 function element(text: string, name: string): string | undefined {
-  const open = new RegExp(`<((?:[\\w.-]{1,32}:)?)${name}(?=[\\s/>])[^>]{0,512}>`).exec(text);
+  const open = new TagScanner(text, name, INNER_PREFIX, 512).next(0);
   if (!open) return undefined;
-  const start = open.index + open[0].length;
-  const end = text.indexOf(`</${open[1] ?? ''}${name}>`, start);
-  return end < 0 ? undefined : text.slice(start, end);
+  const end = text.indexOf(`</${open.prefix}${name}>`, open.end);
+  return end < 0 ? undefined : text.slice(open.end, end);
 }
 
 function identity(block: string): PresenceParty | undefined {
-  const m = /<(?:[\w.-]{1,32}:)?identity(?=[\s/>])([^>]{0,1024})>([^<]{0,1024})<\//.exec(block);
-  let uri = m ? decodeEntities(m[2] ?? '').trim() : '';
-  const display = m ? attributes(m[1] ?? '').display : undefined;
+  const found = { attrs: '' };
+  const content = firstContent(block, 'identity', 1024, /([^<]{0,1024})<\//y, found);
+  let uri = content !== undefined ? decodeEntities(content).trim() : '';
+  const display = content !== undefined ? attributes(found.attrs).display : undefined;
   if (!uri) {
     const t = /<(?:[\w.-]{1,32}:)?target(?=[\s/>])([^>]{0,1024})>?/.exec(block);
     uri = t ? (attributes(t[1] ?? '').uri ?? '') : '';

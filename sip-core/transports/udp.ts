@@ -60,7 +60,12 @@ export class UdpSipConnection implements SipConnection {
     });
     const addr = socket.address();
     this.#local = { host: addr.address, port: addr.port };
-    socket.on('message', (msg) => {
+    const peer = { address: normalizeAddress(address), port: this.options.port };
+    socket.on('message', (msg, rinfo) => {
+      // Only the server we connected to may talk to us: a connected socket already gets nothing else from the kernel,
+      // and the check is repeated here so that no platform difference lets another host's datagram in (what the
+      // softphone believes in a request — adapters/sipjs/trust.ts — rests on every request coming from the server).
+      if (rinfo.port !== peer.port || normalizeAddress(rinfo.address) !== peer.address) return;
       const text = msg.toString('utf8');
       // RFC 5626 §4.4.1 keep-alive pongs / stray CRLFs are not messages.
       if (text.trim() === '') return;
@@ -92,6 +97,12 @@ export class UdpSipConnection implements SipConnection {
       // already closed
     }
   }
+}
+
+/** `::ffff:10.0.0.1` and `10.0.0.1` are one IPv4 address; IPv6 in lower case. */
+function normalizeAddress(address: string): string {
+  const a = address.toLowerCase();
+  return a.startsWith('::ffff:') && net.isIPv4(a.slice(7)) ? a.slice(7) : a;
 }
 
 /** DNS lookup with our timeout and error classification (dgram.connect would resolve too, unclassified). */

@@ -295,14 +295,18 @@ describe('DTMF by SIP INFO (dtmfMode info)', () => {
 // ── sipp-driven: INVITEs with headers baresip cannot send ───────────────────────────────────────────────────
 
 /** Run sipp with an inline scenario (UAC toward Kamailio), `[key]` placeholders filled in; resolves with its exit code. */
-function runSipp(scenario: string, keys: Record<string, string>, timeoutMs = 30_000): { done: Promise<number> } {
+function runSipp(
+  scenario: string,
+  keys: Record<string, string>,
+  { timeoutMs = 30_000, args: extraArgs = [], target = '127.0.0.1:5060' }: { timeoutMs?: number; args?: string[]; target?: string } = {},
+): { done: Promise<number> } {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-cc-'));
   const file = join(dir, 'scenario.xml');
   let text = scenario;
   for (const [k, v] of Object.entries(keys)) text = text.split(`[${k}]`).join(v);
   writeFileSync(file, text);
-  const args = ['-sf', file, '-i', '127.0.0.1', '-p', '0', '-m', '1', '-timeout', `${Math.round(timeoutMs / 1000)}s`, '-nostdin'];
-  args.push('127.0.0.1:5060');
+  const args = ['-sf', file, '-i', '127.0.0.1', '-p', '0', '-m', '1', '-timeout', `${Math.round(timeoutMs / 1000)}s`, '-nostdin', ...extraArgs];
+  args.push(target);
   const child = spawn('sipp', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -386,9 +390,116 @@ const SIPP_INVITE = `<?xml version="1.0" encoding="ISO-8859-1" ?>
 </scenario>
 `;
 
+/**
+ * INVITE to [to_user] from a user of a bed ([from_user], digest-authenticated: `-au`/`-ap`; Kamailio challenges with
+ * 407, Asterisk with 401), extra header [extra], then the answer [final] (200: ACK, hold, BYE; anything else: the
+ * scenario ends there).
+ */
+function sippAuthInvite(final: number, challenge: 401 | 407 = 407): string {
+  const invite = (cseq: number, auth: string) => `
+  <send retrans="500">
+    <![CDATA[
+      INVITE sip:[to_user]@127.0.0.1 SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      From: <sip:[from_user]@127.0.0.1>;tag=[pid]ca[call_number]
+      To: <sip:[to_user]@127.0.0.1>
+      Call-ID: [call_id]
+      CSeq: ${cseq} INVITE
+      Contact: <sip:[from_user]@[local_ip]:[local_port]>
+      Max-Forwards: 70
+      ${auth}
+      [extra]
+      Content-Type: application/sdp
+      Content-Length: [len]
+
+      v=0
+      o=sipp 1 ${cseq} IN IP4 [local_ip]
+      s=-
+      c=IN IP4 [local_ip]
+      t=0 0
+      m=audio [auto_media_port] RTP/AVP 0
+      a=rtpmap:0 PCMU/8000
+    ]]>
+  </send>`;
+  const inDialog = (method: string, cseq: string) => `
+  <send${method === 'BYE' ? ' retrans="500"' : ''}>
+    <![CDATA[
+      ${method} [next_url] SIP/2.0
+      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+      [routes]
+      From: <sip:[from_user]@127.0.0.1>;tag=[pid]ca[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: ${cseq}
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>`;
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>
+<scenario name="cc-auth-invite">${invite(1, '')}
+  <recv response="100" optional="true"/>
+  <recv response="${challenge}" auth="true"/>
+  <send>
+    <![CDATA[
+      ACK sip:[to_user]@127.0.0.1 SIP/2.0
+      [last_Via:]
+      From: <sip:[from_user]@127.0.0.1>;tag=[pid]ca[call_number]
+      [last_To:]
+      Call-ID: [call_id]
+      CSeq: 1 ACK
+      Max-Forwards: 70
+      Content-Length: 0
+
+    ]]>
+  </send>${invite(2, '[authentication]')}
+  <recv response="100" optional="true"/>
+  <recv response="180" optional="true"/>
+  ${
+    final === 200
+      ? `<recv response="200" rrs="true"/>${inDialog('ACK', '2 ACK')}
+  <pause milliseconds="[hold_ms]"/>${inDialog('BYE', '3 BYE')}
+  <recv response="200"/>`
+      : `<recv response="${final}"/>`
+  }
+</scenario>
+`;
+}
+
+/** Our call with 1003 and the Replaces header value naming its dialog (call-id;to-tag=<ours>;from-tag=<theirs>). */
+async function callWith1003(phone: Softphone, trace: readonly string[]): Promise<{ call: Call; replaces: string }> {
+  const call = phone.dial('1003');
+  await waitForCall(call, (s) => s.state === 'active');
+  const ok = traced(trace, 'in', /^SIP\/2\.0 200 /).find((m) => /^CSeq: \d+ INVITE/m.test(m)) ?? '';
+  const callId = /^Call-ID:\s*(\S+)/im.exec(ok)?.[1];
+  const ourTag = /^From:.*;tag=([^;\s]+)/im.exec(ok)?.[1];
+  const theirTag = /^To:.*;tag=([^;\s]+)/im.exec(ok)?.[1];
+  expect(callId && ourTag && theirTag).toBeTruthy();
+  return { call, replaces: `Replaces: ${callId};to-tag=${ourTag};from-tag=${theirTag}` };
+}
+
 describe('INVITEs with Replaces and auto-answer requests', () => {
-  it('detects Call-Info answer-after and Alert-Info intercom (detection only: the call still rings)', async () => {
-    const { phone } = await startPhone();
+  it('an auto-answer request a caller wrote is ignored: Kamailio relays it (two Vias) and does not police it', async () => {
+    const { phone, trace } = await startPhone();
+    for (const extra of ['Call-Info: <sip:127.0.0.1>;answer-after=0', 'Alert-Info: <http://www.notused.com>;info=alert-autoanswer;delay=0', 'Answer-Mode: Auto']) {
+      const incoming = nextIncoming(phone);
+      const sipp = runSipp(SIPP_INVITE, { extra: `${extra}\n      P-Asserted-Identity: "Boss" <sip:0140000000@127.0.0.1>`, hold_ms: '200' });
+      const call = await incoming;
+      // Both headers reached the console, through Kamailio, under its Via and the caller's.
+      const invite = traced(trace, 'in', /^INVITE /).at(-1) ?? '';
+      expect(invite).toContain(extra);
+      expect(invite).toMatch(/^P-Asserted-Identity: "Boss"/m);
+      expect(invite.match(/^Via:/gim)).toHaveLength(2);
+      expect(call.snapshot()).toMatchObject({ state: 'incoming', remote: { user: 'door', displayName: 'Door' } });
+      expect(call.snapshot().autoAnswerAfter).toBeUndefined();
+      await call.answer();
+      await waitForCall(call, (s) => s.state === 'ended');
+      expect(await sipp.done).toBe(0);
+    }
+  });
+
+  it('with trustRelayedHeaders (a proxy that polices them): Call-Info answer-after, Alert-Info intercom, Answer-Mode detected; the call still rings', async () => {
+    const { phone } = await startPhone({ trustRelayedHeaders: true });
     for (const [extra, expected] of [
       ['Call-Info: <sip:127.0.0.1>;answer-after=2', 2],
       ['Alert-Info: <http://www.notused.com>;info=alert-autoanswer;delay=0', 0],
@@ -407,24 +518,37 @@ describe('INVITEs with Replaces and auto-answer requests', () => {
     }
   });
 
-  it('an INVITE with Replaces of our call with 1003 takes it over: old call ends replaced, new one answered', async () => {
+  it('an INVITE with Replaces of our call with 1003 from an outsider or a colleague is refused 403; the call goes on', async () => {
     const { phone, trace } = await startPhone();
-    const old = phone.dial('1003');
-    await waitForCall(old, (s) => s.state === 'active');
-    // Our dialog's identifiers, from what we sent and got (Replaces: call-id;to-tag=<ours>;from-tag=<theirs>).
-    const ok = traced(trace, 'in', /^SIP\/2\.0 200 /).find((m) => /^CSeq: \d+ INVITE/m.test(m)) ?? '';
-    const callId = /^Call-ID:\s*(\S+)/im.exec(ok)?.[1];
-    const ourTag = /^From:.*;tag=([^;\s]+)/im.exec(ok)?.[1];
-    const theirTag = /^To:.*;tag=([^;\s]+)/im.exec(ok)?.[1];
-    expect(callId && ourTag && theirTag).toBeTruthy();
+    const { call: old, replaces } = await callWith1003(phone, trace);
+    let rang = false;
+    phone.onIncomingCall(() => (rang = true));
+    // An outsider (Kamailio relays a foreign From unauthenticated), claiming to be 1003 in P-Asserted-Identity.
+    const outsider = runSipp(SIPP_INVITE.replace('<recv response="200" rrs="true"/>', '<recv response="403"/>').replace(/<send>\s*<!\[CDATA\[\s*ACK[\s\S]*$/, '</scenario>\n'), {
+      extra: `${replaces}\n      P-Asserted-Identity: <sip:1003@127.0.0.1>`,
+      hold_ms: '0',
+    });
+    expect(await outsider.done).toBe(0);
+    // A colleague, authenticated by Kamailio as 1004: dialog identifiers are what the BLF NOTIFYs publish.
+    const colleague = runSipp(sippAuthInvite(403), { from_user: '1004', to_user: '1001', extra: replaces }, { args: ['-au', '1004', '-ap', 'secret'] });
+    expect(await colleague.done).toBe(0);
+    expect(rang).toBe(false);
+    expect(traced(trace, 'out', /^SIP\/2\.0 403 /)).toHaveLength(2);
+    expect(old.snapshot().state).toBe('active');
+    expect(await connectedTo('1003', '1001')).toBe(true);
+    expect(await rtpFlowing(medias.get(old.id))).toBe(true);
+  });
 
+  it('an INVITE with Replaces from the call’s own peer (1003, authenticated by Kamailio) takes it over: old call ends replaced', async () => {
+    const { phone, trace } = await startPhone();
+    const { call: old, replaces } = await callWith1003(phone, trace);
     const incoming = nextIncoming(phone);
-    const sipp = runSipp(SIPP_INVITE, { extra: `Replaces: ${callId};to-tag=${ourTag};from-tag=${theirTag}`, hold_ms: '1500' });
+    const sipp = runSipp(sippAuthInvite(200), { from_user: '1003', to_user: '1001', extra: replaces, hold_ms: '1500' }, { args: ['-au', '1003', '-ap', 'secret'] });
     const replacing = await incoming;
     expect(replacing.snapshot().replaces).toBe(old.id);
-    expect((await waitForCall(replacing, (s) => s.state === 'active')).remote.user).toBe('door');
+    expect((await waitForCall(replacing, (s) => s.state === 'active')).remote.user).toBe('1003');
     expect((await waitForCall(old, (s) => s.state === 'ended')).endReason).toBe('replaced');
-    await waitFor('1003 hung up', async () => !/sip:1001@/.test(await baresipCalls('1003')));
+    await waitFor('baresip 1003 hung up', async () => !/sip:1001@/.test(await baresipCalls('1003')));
     expect((await waitForCall(replacing, (s) => s.state === 'ended')).endReason).toBe('remote-hangup');
     expect(await sipp.done).toBe(0);
   });
@@ -501,6 +625,48 @@ describe('transfers on Asterisk (2001 console, 2004 and 2005 are sip-core phones
     expect(await channelsOf('2001')).toHaveLength(0);
     expect(p4.calls[0]?.snapshot().state).toBe('active');
     expect(p5.calls[0]?.snapshot().state).toBe('active');
+  });
+
+  it('an INVITE the PBX originates (one Via) is believed: its Call-Info answer-after and P-Asserted-Identity', async () => {
+    const { phone, trace } = await startPhone(asterisk('2004'));
+    const incoming = nextIncoming(phone);
+    const originated = await ami.action({
+      Action: 'Originate',
+      Channel: 'PJSIP/2004',
+      Application: 'Wait',
+      Data: '5',
+      CallerID: '"Paging" <7000>',
+      Variable: 'PJSIP_HEADER(add,Call-Info)=<sip:127.0.0.1>;answer-after=1',
+      Async: 'true',
+    });
+    expect(originated.Response).toBe('Success');
+    const call = await incoming;
+    expect(call.snapshot()).toMatchObject({ state: 'incoming', autoAnswerAfter: 1, remote: { user: '7000', displayName: 'Paging' } });
+    // What made it believable: Asterisk built the INVITE itself (its Via only) and asserted the caller (send_pai).
+    const invite = traced(trace, 'in', /^INVITE /).at(-1) ?? '';
+    expect(invite.match(/^Via:/gim)).toHaveLength(1);
+    expect(invite).toMatch(/^P-Asserted-Identity: "Paging" <sip:7000@/m);
+    await call.hangup();
+  });
+
+  it('what a caller writes does not get through Asterisk: its auto-answer headers and P-Asserted-Identity are not copied', async () => {
+    const { phone, trace } = await startPhone(asterisk('2004'));
+    const incoming = nextIncoming(phone);
+    const extra = ['Call-Info: <sip:127.0.0.1>;answer-after=0', 'Alert-Info: <http://x>;info=alert-autoanswer', 'Answer-Mode: Auto', 'P-Asserted-Identity: "Boss" <sip:6666@127.0.0.1>'];
+    const sipp = runSipp(
+      sippAuthInvite(200, 401),
+      { from_user: '2005', to_user: '2004', extra: extra.join('\n      '), hold_ms: '300' },
+      { args: ['-au', '2005', '-ap', 'secret'], target: '127.0.0.1:5070' },
+    );
+    const call = await incoming;
+    expect(call.snapshot().autoAnswerAfter).toBeUndefined();
+    expect(call.snapshot().remote).toMatchObject({ user: '2005', displayName: 'Phone 2005' });
+    const invite = traced(trace, 'in', /^INVITE /).at(-1) ?? '';
+    expect(invite).not.toMatch(/^(Call-Info|Alert-Info|Answer-Mode):/im);
+    expect(invite).not.toMatch(/6666|Boss/);
+    await call.answer();
+    await waitForCall(call, (s) => s.state === 'ended');
+    expect(await sipp.done).toBe(0);
   });
 
   it('blind: 2004 is referred to 2005 and bridged with it', async () => {

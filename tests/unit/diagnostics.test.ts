@@ -28,6 +28,30 @@ describe('export diagnostics', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('removes SRTP keys (a=crypto inline:, a=key-mgmt) from logs, old ones written before the trace redacted them too', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-diag-'));
+    const log = path.join(dir, 'console.log');
+    fs.writeFileSync(
+      log,
+      [
+        '2026-12-01T10:00:01Z DEBUG SIP in',
+        'INVITE sip:rc1@127.0.0.1:40000 SIP/2.0',
+        'Content-Type: application/sdp',
+        '',
+        'v=0',
+        'm=audio 4000 RTP/SAVP 0',
+        'a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz|2^20|1:4',
+        'a=key-mgmt:mikey AQAFgM0XflABAAAAAAAAAAAAAAsAyOmFkEZtRQAAAA',
+        '',
+      ].join('\n'),
+    );
+    const out = buildDiagnostics({ logFiles: [log], secrets: [], appVersion: '0.1.0', host: 'electron' });
+    expect(out).not.toMatch(/WVNfX19zZW1jdGwg|AQAFgM0Xfl/);
+    expect(out).toContain('a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:<redacted>|2^20|1:4');
+    expect(out).toContain('SRTP keys are removed');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('says how to get a log when there is none', () => {
     expect(buildDiagnostics({ logFiles: [], secrets: [], appVersion: '0.1.0', host: 'web' })).toContain('--log-file');
   });

@@ -51,6 +51,47 @@ describe('dialog-info parser', () => {
     const evil = doc(1, 'full', '<dialog ' + 'id="a" '.repeat(3000) + '>');
     expect(() => parseDialogInfo(evil)).not.toThrow();
   });
+  test('comments are removed, an unterminated one left as it is', () => {
+    const body = doc(1, 'full', `<!-- <dialog id="fake"><state>confirmed</state></dialog> -->${dialog('a', 'early', { remote: '1003' })}<!-- x`);
+    expect(parseDialogInfo(body).dialogs.map((d) => d.id)).toEqual(['a']);
+    expect(parseDialogInfo(`<!---->${doc(3, 'partial', '')}`).version).toBe(3);
+  });
+  describe('64 KiB hostile bodies are parsed in linear time (no main-thread stall)', () => {
+    const N = MAX_DIALOG_INFO_BYTES;
+    const head = '<dialog-info version="1" state="full">';
+    const fill = (prefix: string, unit: string, suffix = '') => (prefix + unit.repeat(N)).slice(0, N - suffix.length) + suffix;
+    /** Best of three runs (ms): one GC pause must not fail the test. */
+    const best = (body: string): number => {
+      let min = Infinity;
+      for (let i = 0; i < 3; i++) {
+        const t = performance.now();
+        try {
+          parseDialogInfo(body);
+        } catch {
+          /* refusing is fine: only the time counts */
+        }
+        min = Math.min(min, performance.now() - t);
+      }
+      return min;
+    };
+    // A benign body of the same size: what a linear pass over 64 KiB costs on this machine (at least 1 ms).
+    const baseline = Math.max(1, best(doc(1, 'full', dialog('a', 'confirmed', { remote: '1003' }).repeat(200)).slice(0, N)));
+    test.each([
+      // `<!--[\s\S]*?-->` rescanned to the end from every `<!--`: ~0.4 s before the fix.
+      ['comment openers', fill('', '<!--')],
+      ['comment openers after the root', fill(head, '<!--')],
+      ['dialog start tags without >', fill(head, '<dialog ')],
+      ['root start tags without >', fill('', '<dialog-info ')],
+      ['state tags without >', fill(`${head}<dialog id="a">`, '<state ', '</dialog>')],
+      ['identity tags without >', fill(`${head}<dialog id="a"><state>early</state><remote>`, '<identity ', '</remote></dialog>')],
+      ['state tags sharing one > before blanks', `${head}<dialog id="a">${'<state '.repeat(4000)}>${' '.repeat(N / 2 - 100)}</dialog>`],
+    ])('%s', (_name, body) => {
+      expect(body.length).toBeLessThanOrEqual(N);
+      const ms = best(body);
+      // Generous on purpose (a loaded CI machine): the quadratic scans took hundreds of times the baseline.
+      expect(ms).toBeLessThan(Math.min(200, 50 * baseline));
+    });
+  });
   test('control characters and bidi overrides are stripped from names', () => {
     expect(userOf('sip:10\u202e02@pbx')).toBe('1002');
   });

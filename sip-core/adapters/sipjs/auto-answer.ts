@@ -1,8 +1,14 @@
 /**
  * Server-requested auto-answer of an incoming INVITE (intercom / paging). Detection only; the console decides.
- *  - Call-Info: <uri>;answer-after=N            (BroadWorks, Polycom, Cisco)
+ *  - Call-Info: <uri>;answer-after=N            (BroadWorks, Polycom, Cisco; Asterisk:
+ *                                                 `PJSIP_HEADER(add,Call-Info)=<sip:pbx>;answer-after=0`)
  *  - Alert-Info: …auto-answer… | info=alert-autoanswer | intercom, optional ;delay=N or ;answer-after=N (Snom, Yealink)
  *  - Answer-Mode / Priv-Answer-Mode: Auto        (RFC 5373 §7.1)
+ *
+ * Who may ask (softphone.ts with trust.ts): any caller can write these headers, so they count only in an INVITE the
+ * PBX built itself (one Via: a back-to-back PBX such as Asterisk, which does not copy them from the caller's leg
+ * unless its dialplan does), or one relayed by a proxy the account marks `trustRelayedHeaders` — a proxy that removes
+ * all of them from what user agents send and adds them itself. Otherwise the request is ignored (the call rings).
  */
 
 export interface AutoAnswerHeaders {

@@ -57,10 +57,11 @@ import { autoAnswerAfter } from './auto-answer';
 import { parseNameAddr, sanitizeRemoteParty } from './caller-id';
 import { dialTargetToUri } from './dial-target';
 import { offerLooksWebRtc } from './media-sdh';
-import { scrubSecret } from './redact';
+import { redactSipMessage, scrubSecret } from './redact';
 import { DEFAULT_MEDIA_TIMEOUT_MS, SipJsCallAdapter } from './sipjs-call';
 import { ConnectionTransport, type ConnectionTransportOptions } from './sipjs-transport';
 import { PresenceSubscriptions } from './subscriptions';
+import { authorizeReplaces, networkHeadersTrusted, requestOrigin, type TrustPolicy } from './trust';
 import type { MailboxWatch, Watch } from '../../api/presence';
 import type { MediaSession } from '../../api/media';
 
@@ -249,7 +250,8 @@ class SipJsSoftphone implements Softphone {
   readonly #regListeners = new Set<(state: RegistrationState) => void>();
   readonly #incomingListeners = new Set<(call: Call) => void>();
   readonly #calls = new Map<string, SipJsCallAdapter>();
-  readonly #sessionCalls = new WeakMap<Session, { call: SipJsCallAdapter; mode: 'webrtc' | 'rtp'; silent?: boolean }>();
+  /** Each session's call; `peer`: the URI of the party the dialog is with, as far as we believed it (trust.ts). */
+  readonly #sessionCalls = new WeakMap<Session, { call: SipJsCallAdapter; mode: 'webrtc' | 'rtp'; silent?: boolean; peer?: string }>();
   /** The flow each call's dialog last told the far end about (its Contact); a new flow ⇒ target refresh. */
   readonly #callFlows = new WeakMap<SipJsCallAdapter, string>();
   /** BLF and MWI subscriptions; they follow the connection (re-subscribe after each re-registration). */
@@ -391,7 +393,7 @@ class SipJsSoftphone implements Softphone {
       dtmfMode: this.#account.dtmfMode,
       ...this.#mediaTimeout(),
     });
-    this.#track(inviter, call, mode, options?.silent === true);
+    this.#track(inviter, call, mode, options?.silent === true, uriText);
     call.invite();
     return call;
   }
@@ -624,10 +626,13 @@ class SipJsSoftphone implements Softphone {
       transportConstructor: ConnectionTransport,
       transportOptions,
       reconnectionAttempts: 0, // reconnection is ours (backoff, failover)
+      // #onInvite sends the 180 itself, with a catch. SIP.js's automatic one (`progress().then(…)`, no catch) turned an
+      // INVITE whose body it cannot type (no or unparsable Content-Type) into an unhandled rejection (issue 15).
+      sendInitialProvisionalResponse: false,
       logBuiltinEnabled: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {
-        const line = `[sip.js ${category}] ${this.#scrub(content)}`;
+        const line = `[sip.js ${category}] ${redactSipMessage(this.#scrub(content))}`;
         if (level === 'error' || level === 'warn') this.#logger.debug(line);
       },
       sessionDescriptionHandlerFactory: (session: Session) => this.#createSdh(session),
@@ -865,8 +870,8 @@ class SipJsSoftphone implements Softphone {
 
   // ── calls ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-  #track(session: Session, call: SipJsCallAdapter, mode: 'webrtc' | 'rtp', silent = false): void {
-    this.#sessionCalls.set(session, { call, mode, silent });
+  #track(session: Session, call: SipJsCallAdapter, mode: 'webrtc' | 'rtp', silent = false, peer?: string): void {
+    this.#sessionCalls.set(session, { call, mode, silent, ...(peer !== undefined && { peer }) });
     this.#calls.set(call.id, call);
     if (this.#flowKey !== undefined) this.#callFlows.set(call, this.#flowKey);
     call.onDidChange((snap) => {
@@ -883,16 +888,39 @@ class SipJsSoftphone implements Softphone {
     return entry.call.createSdh(media);
   }
 
+  /** What trust.ts needs to know about this account: is its proxy trusted, which domains are ours. */
+  #trustPolicy(): TrustPolicy {
+    const account = this.#account;
+    const names = [
+      account.domain,
+      account.server,
+      splitHostPort(account.outboundProxy)[0],
+      ...(account.servers ?? []).map((s) => s.host),
+      this.#current?.name,
+    ];
+    const domains = new Set(
+      names.filter((n): n is string => typeof n === 'string' && n !== '').map((n) => n.toLowerCase().replace(/^\[|\]$/g, '')),
+    );
+    return { trustRelayedHeaders: account.trustRelayedHeaders === true, domains };
+  }
+
+  /**
+   * An INVITE from the server (the only place requests come from: see trust.ts). What is believed in it depends on
+   * whether the server originated it (a PBX: one Via) or relayed it from another user agent (a proxy).
+   */
   #onInvite(invitation: Invitation): void {
     if (!this.#ua) {
       invitation.reject({ statusCode: 480 }).catch(() => undefined);
       return;
     }
     const request = invitation.request;
-    // RFC 3325 §9.1: the network-asserted identity wins over the caller-controlled From.
-    const raw =
-      parseNameAddr(request.getHeader('p-asserted-identity')) ??
-      parseNameAddr(request.getHeader('from')) ?? { user: '', uri: '' };
+    const origin = requestOrigin(request.getHeaders('via'));
+    const policy = this.#trustPolicy();
+    // RFC 3325 §9.1: a network-asserted identity wins over the caller-controlled From — when the network asserted it.
+    const trusted = networkHeadersTrusted(origin, policy);
+    const asserted = parseNameAddr(request.getHeader('p-asserted-identity'));
+    const from = parseNameAddr(request.getHeader('from'));
+    const raw = (trusted ? asserted : undefined) ?? from ?? { user: '', uri: '' };
     const mode =
       this.#account.media === 'auto' ? (offerLooksWebRtc(invitation.body) ? 'webrtc' : 'rtp') : this.#account.media;
     // RFC 3891: SIP.js matched the Replaces header to one of our dialogs (no match was already answered 481).
@@ -901,21 +929,38 @@ class SipJsSoftphone implements Softphone {
     if (replacee) {
       // We end the replaced call ourselves (SIP.js would BYE it, which fails on an early dialog).
       invitation._replacee = undefined;
-      replaced = this.#sessionCalls.get(replacee)?.call;
+      const entry = this.#sessionCalls.get(replacee);
+      replaced = entry?.call;
+      if (replaced === undefined) {
+        invitation.reject({ statusCode: 481 }).catch(() => undefined);
+        return;
+      }
+      // RFC 3891 §7: only the replaced dialog's peer, or the PBX itself, may replace it (trust.ts). Dialog identifiers
+      // are no secret: BLF NOTIFYs publish them to every colleague.
+      const decision = authorizeReplaces({ origin, from: from?.uri, assertedIdentity: asserted?.uri }, entry?.peer, policy);
+      if (!decision.allowed) {
+        this.#logger.warn(`INVITE with Replaces of call ${replaced.id} refused (403): ${decision.why}`);
+        invitation.reject({ statusCode: 403 }).catch(() => undefined);
+        return;
+      }
       // Only a confirmed dialog, or our own outgoing early dialog (call pickup), may be replaced (RFC 3891 §3).
       const replaceable =
-        replaced !== undefined &&
-        (replacee.state === SessionState.Established || (replacee instanceof Inviter && replacee.state === SessionState.Establishing));
+        replacee.state === SessionState.Established || (replacee instanceof Inviter && replacee.state === SessionState.Establishing);
       if (!replaceable) {
         invitation.reject({ statusCode: 481 }).catch(() => undefined);
         return;
       }
     }
-    const autoAnswer = autoAnswerAfter({
+    const requested = autoAnswerAfter({
       callInfo: request.getHeaders('call-info'),
       alertInfo: request.getHeaders('alert-info'),
       answerMode: [...request.getHeaders('answer-mode'), ...request.getHeaders('priv-answer-mode')],
     });
+    // A caller can write these headers too: only a request the PBX originated (or a trusted proxy relayed) counts.
+    const autoAnswer = trusted ? requested : undefined;
+    if (requested !== undefined && !trusted) {
+      this.#logger.info('Auto-answer request ignored: the INVITE was relayed from another user agent (untrusted proxy)');
+    }
     const call = new SipJsCallAdapter({
       id: randomUUID(),
       accountId: this.accountId,
@@ -932,7 +977,7 @@ class SipJsSoftphone implements Softphone {
       ...(replaced ? { replaces: replaced.id } : {}),
       called: sanitizeRemoteParty(parseNameAddr(request.getHeader('to')) ?? { user: '', uri: '' }).user,
     });
-    this.#track(invitation, call, mode);
+    this.#track(invitation, call, mode, false, raw.uri);
     if (replaced) {
       const old = replaced;
       const off = call.onDidChange((snap) => {

@@ -234,7 +234,10 @@ export interface Preferences {
   readonly audioProcessing: boolean;
   /** Do not disturb: incoming calls are answered 486 Busy Here (the PBX may forward them). */
   readonly doNotDisturb: boolean;
-  /** tel:/sip: links fill the Number field for the receptionist to confirm instead of dialing at once. */
+  /**
+   * tel:/sip: links from the OS or a browser fill the Number field for the receptionist to confirm instead of dialing
+   * at once (default on: any web page can hand the console a link).
+   */
   readonly confirmLinkDial: boolean;
   /** Start with the session, hidden in the tray (Electron). */
   readonly startAtLogin: boolean;
@@ -264,7 +267,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   parkExtension: '700',
   audioProcessing: true,
   doNotDisturb: false,
-  confirmLinkDial: false,
+  confirmLinkDial: true,
   startAtLogin: false,
   headset: 'auto',
   voicemailNumber: '*97',

@@ -36,7 +36,7 @@ import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { RegistrationState } from '../../sip-core/api/registration-state';
 import type { Call, DialOptions, Softphone, SoftphoneOptions, SipLogger } from '../../sip-core/api/softphone';
 import { CallError } from '../../sip-core/api/softphone';
-import { parseDialUrl } from './dial-url';
+import { linkNamesForeignHost, parseDialUrl } from './dial-url';
 import { companyCa, TlsCaError } from './tls-ca';
 import { MessageCenter } from './message-center';
 import { RendererMediaHub } from './renderer-media-hub';
@@ -299,16 +299,20 @@ export class ConsoleService {
   }
 
   /**
-   * A tel:/callto:/sip: link from the OS, a browser or the page: dial it on the first account, or only prefill the
-   * Number field when the receptionist wants to confirm. Unparseable links are reported, never dialed.
+   * A tel:/callto:/sip: link: from the OS or a browser (`external`: any web page can hand one over), it only fills the
+   * Number field for the receptionist to confirm unless she turned confirmation off; clicked in the console itself or
+   * sent by her shortcut (`user`), it dials. A SIP address on a host that is not the account's is always confirmed.
+   * Unparseable links are reported, never dialed.
    */
-  async dialUrl(url: string): Promise<{ callId?: string }> {
+  async dialUrl(url: string, origin: 'external' | 'user' = 'external'): Promise<{ callId?: string }> {
     const target = parseDialUrl(url);
     if (target === undefined) {
       this.messages.add('warning', 'link.invalid', {});
       throw new CommandFailure('bad-request', 'This link is not a phone number or SIP address');
     }
-    if (this.#preferences.confirmLinkDial) {
+    const a = this.#accounts[0]?.config;
+    const ownHosts = a ? [a.server, ...(a.domain ? [a.domain] : []), ...(a.outboundProxy ? [a.outboundProxy] : []), ...(a.servers ?? []).map((s) => s.host)] : [];
+    if ((origin === 'external' && this.#preferences.confirmLinkDial) || linkNamesForeignHost(target, ownHosts)) {
       // Kept a few seconds for a window that is (re)loading — the web host's /dial redirects to the console page.
       this.#pendingPrefill = { target, until: Date.now() + 10_000 };
       this.#broadcast('dial.prefill', { target });
@@ -558,7 +562,7 @@ export class ConsoleService {
       const [a, b] = members as [CallEntry, CallEntry];
       await this.#transferOrReport(a, () => a.call.transferTo(b.call));
     },
-    'call.dialUrl': async ({ url }) => this.dialUrl(url),
+    'call.dialUrl': async ({ url }) => this.dialUrl(url, 'user'),
     'call.redial': async () => {
       const last = this.#lastDialed;
       if (!last) throw new CommandFailure('not-found', 'No number has been dialed yet');

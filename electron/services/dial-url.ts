@@ -21,7 +21,11 @@ export function parseDialUrl(raw: string): string | undefined {
     if (!/^[^@\s]+@[A-Za-z0-9.\-[\]:]+(;[A-Za-z0-9\-_.!~*'%]+(=[A-Za-z0-9\-_.!~*'%+]+)?)*$/.test(rest)) {
       return /^\+?[0-9*#]+$/.test(rest) ? rest : undefined;
     }
-    return `${scheme}:${rest}`;
+    // URI parameters (;transport=, ;maddr=, ;lr …) are never taken from a link either: they could route the call
+    // through a host of the link's choosing. What remains is user@host.
+    const bare = rest.split(';')[0]!;
+    if (!/^[A-Za-z0-9\-_.!~*'%+&=$,]+@[A-Za-z0-9.\-[\]:]+$/.test(bare)) return undefined;
+    return `${scheme}:${bare}`;
   }
   // tel: / callto: — a phone number (RFC 3966 parameters dropped) or, for callto:, a user name.
   const value = rest.split(';')[0]!;
@@ -29,4 +33,15 @@ export function parseDialUrl(raw: string): string | undefined {
   if (/^\+?[0-9*#]{1,32}$/.test(number)) return number;
   if (scheme === 'callto' && /^[A-Za-z0-9._\-]{1,64}$/.test(value)) return value;
   return undefined;
+}
+
+/**
+ * A link's target names a SIP host that is none of the account's own (server, domain, listed servers): such a call
+ * leaves the PBX's control, so it is never dialed straight from a link — the receptionist confirms it.
+ */
+export function linkNamesForeignHost(target: string, ownHosts: readonly string[]): boolean {
+  const m = /^sips?:[^@]+@(\[[^\]]+\]|[^:;]+)/i.exec(target);
+  if (!m) return false;
+  const host = m[1]!.toLowerCase();
+  return !ownHosts.some((h) => h.toLowerCase() === host);
 }

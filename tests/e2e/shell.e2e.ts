@@ -23,8 +23,8 @@ async function open(page: Page, preferences: Record<string, unknown> = {}): Prom
 
 const live = (page: Page) => page.locator('li.call:not(.ended)');
 
-test('a tel: link handed to the host dials it (tolerant of spaces and escapes)', async ({ page }) => {
-  const url = await open(page);
+test('a tel: link handed to the host dials it when confirmation is off (tolerant of spaces and escapes)', async ({ page }) => {
+  const url = await open(page, { confirmLinkDial: false });
   await waitFor('1003 free', async () => !/sip:/.test(await baresipCalls('1003')));
   await page.goto(`${url.origin}/dial?token=${url.searchParams.get('token')}&url=${encodeURIComponent('tel:10 03')}`);
   await expect(live(page)).toContainText('1003');
@@ -34,8 +34,8 @@ test('a tel: link handed to the host dials it (tolerant of spaces and escapes)',
   expect(refused.status()).toBe(403);
 });
 
-test('with confirmation on, the link only fills the Number field; Enter dials', async ({ page }) => {
-  const url = await open(page, { confirmLinkDial: true });
+test('by default (confirmation on), the link only fills the Number field; Enter dials', async ({ page }) => {
+  const url = await open(page);
   await waitFor('1003 free', async () => !/sip:/.test(await baresipCalls('1003')));
   await page.goto(`${url.origin}/dial?token=${url.searchParams.get('token')}&url=${encodeURIComponent('callto://1003')}`);
   await expect(page.getByLabel('Number')).toHaveValue('1003');

@@ -185,4 +185,19 @@ describe('call desk', () => {
     expect(takeover.log).toEqual([]);
     expect(view(takeover.id)).toMatchObject({ line: 1, state: 'connecting' });
   });
+
+  it('links: from outside they only fill the Number field by default; clicked in the console they dial; a foreign SIP host is always confirmed', async () => {
+    const { phone, service, cmd, events } = await setup();
+    expect(await service.dialUrl('tel:1003')).toEqual({});
+    expect(events.filter((e) => e.name === 'dial.prefill').at(-1)?.payload).toEqual({ target: '1003' });
+    expect(phone.dialed).toHaveLength(0);
+    expect((await cmd('call.dialUrl', { url: 'tel:1003' })).ok).toBe(true);
+    expect(phone.dialed).toHaveLength(1);
+    await cmd('preferences.update', { confirmLinkDial: false });
+    await service.dialUrl('sip:boss@premium.example.net;transport=tcp');
+    expect(phone.dialed).toHaveLength(1);
+    expect(events.filter((e) => e.name === 'dial.prefill').at(-1)?.payload).toEqual({ target: 'sip:boss@premium.example.net' });
+    await service.dialUrl('sip:1004@127.0.0.1');
+    expect(phone.dialed).toHaveLength(2);
+  });
 });

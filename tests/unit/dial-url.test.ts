@@ -1,4 +1,4 @@
-import { parseDialUrl } from '../../electron/services/dial-url';
+import { linkNamesForeignHost, parseDialUrl } from '../../electron/services/dial-url';
 
 describe('links handed to the console', () => {
   it.each([
@@ -8,7 +8,8 @@ describe('links handed to the console', () => {
     ['callto://+331234', '+331234'],
     ['callto:1003', '1003'],
     ['callto://jean.dupont', 'jean.dupont'],
-    ['sip:1002@pbx.example.com;user=phone', 'sip:1002@pbx.example.com;user=phone'],
+    ['sip:1002@pbx.example.com;user=phone', 'sip:1002@pbx.example.com'],
+    ['sip:1002@pbx.example.com;transport=tcp;maddr=198.18.0.66', 'sip:1002@pbx.example.com'],
     ['sips:reception@pbx.example.com', 'sips:reception@pbx.example.com'],
     ['sip:1002@pbx?Subject=hi&Call-Info=evil', 'sip:1002@pbx'],
     ['tel:1003/', '1003'],
@@ -22,4 +23,14 @@ describe('links handed to the console', () => {
       expect(parseDialUrl(url)).toBeUndefined();
     },
   );
+});
+
+describe('links naming a foreign SIP host', () => {
+  it('are told apart from the account own hosts (server, domain, servers)', () => {
+    expect(linkNamesForeignHost('sip:1002@pbx.example.com', ['pbx.example.com'])).toBe(false);
+    expect(linkNamesForeignHost('sip:1002@PBX.example.com', ['pbx.example.com'])).toBe(false);
+    expect(linkNamesForeignHost('sip:boss@premium.example.net', ['pbx.example.com'])).toBe(true);
+    expect(linkNamesForeignHost('sips:x@[2001:db8::1]', ['pbx.example.com'])).toBe(true);
+    expect(linkNamesForeignHost('+33123456789', ['pbx.example.com'])).toBe(false);
+  });
 });

@@ -8,80 +8,19 @@
  *   and no PAI; P-Preferred-Identity is not read (the endpoint's configured caller ID goes out).
  * - Kamailio bed (127.0.0.1:5060): a proxy passes our headers through; the far end gets them byte for byte.
  *
- * The far end is sipp: `register.xml` registers the extension from a free UDP port, then a UAS scenario on that same
- * port answers the INVITE 486 Busy Here and sipp's message trace (-trace_msg) gives us the INVITE as received.
+ * The far end is a sipp phone (tests/testbed/asterisk/phones.ts): registered from a free UDP port, a UAS scenario on
+ * that same port answers the INVITE 486 Busy Here and sipp's message trace (-trace_msg) gives us the INVITE as received.
  * Needs tests/testbed/asterisk/start.sh and tests/testbed/start.sh.
  */
-import { execFile } from 'node:child_process';
-import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { createSoftphone } from '../../sip-core';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import { CallError, type Call, type DialOptions, type Softphone } from '../../sip-core/api/softphone';
-import { freeUdpPort } from '../testbed/asterisk/sipp';
-import { account1001, CountingRtpMedia, sleep, waitForRegistration } from './sip-core-helpers';
+import { ASTERISK_SIP, KAMAILIO_SIP, cleanup, phone as sippPhone, until } from '../testbed/asterisk/phones';
+import { account1001, CountingRtpMedia, waitForRegistration } from './sip-core-helpers';
 
 jest.setTimeout(60_000);
-
-const ASTERISK = '127.0.0.1:5070';
-const KAMAILIO = '127.0.0.1:5060';
-const REGISTER_XML = path.join(__dirname, '../testbed/asterisk/sipp/register.xml');
-const work = mkdtempSync(path.join(tmpdir(), 'sip-identity-'));
-
-/** Answer the first INVITE 486 (retransmissions included: sipp replays the response), then take the ACK. */
-const UAS_BUSY_XML = `<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="uas_busy">
-  <recv request="INVITE" crlf="true"/>
-  <send>
-    <![CDATA[
-      SIP/2.0 486 Busy Here
-      [last_Via:]
-      [last_From:]
-      [last_To:];tag=[pid]SIPpTag01[call_number]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-    ]]>
-  </send>
-  <recv request="ACK"/>
-</scenario>
-`;
-const uasFile = path.join(work, 'uas_busy.xml');
-writeFileSync(uasFile, UAS_BUSY_XML);
-
-function runSipp(args: string[], timeoutMs = 45_000): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile('sipp', args, { cwd: work, timeout: timeoutMs }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
-      resolve({ code, output: `sipp ${args.join(' ')}\n${stdout}${stderr}` });
-    });
-  });
-}
-
-/** REGISTER (expires > 0) or un-REGISTER (0) `user` with Contact sip:user@127.0.0.1:port. */
-async function register(server: string, user: string, port: number, expires: number): Promise<void> {
-  const run = await runSipp([
-    server, '-sf', REGISTER_XML, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-au', user, '-ap', 'secret',
-    '-key', 'user', user, '-key', 'expires', String(expires), '-nostdin', '-timeout', '10s', '-timeout_error',
-  ]);
-  if (run.code !== 0) throw new Error(`REGISTER ${user} failed:\n${run.output}`);
-}
-
-/** The port is taken (by the sipp we just started). */
-async function portBound(port: number): Promise<boolean> {
-  const s = dgram.createSocket('udp4');
-  const free = await new Promise<boolean>((resolve) => {
-    s.once('error', () => resolve(false));
-    s.bind(port, '127.0.0.1', () => resolve(true));
-  });
-  await new Promise<void>((r) => s.close(() => r()));
-  return !free;
-}
 
 interface FarEnd {
   /** The INVITE as the phone received it. */
@@ -90,41 +29,12 @@ interface FarEnd {
   close(): Promise<void>;
 }
 
-/** A phone that registers as `user` on `server`, refuses the next call 486 and shows what it received. */
+/** A phone that registers as `user` on `server`, refuses calls 486 and shows the first INVITE it received. */
 async function busyPhone(server: string, user: string): Promise<FarEnd> {
-  const port = await freeUdpPort();
-  await register(server, user, port, 60);
-  const messages = path.join(work, `${user}-${port}-messages.log`);
-  const uas = runSipp([
-    '-sf', uasFile, '-i', '127.0.0.1', '-p', String(port), '-m', '1', '-trace_msg', '-message_file', messages,
-    '-nostdin', '-timeout', '30s', '-timeout_error',
-  ]);
-  const deadline = Date.now() + 5000;
-  while (!(await portBound(port))) {
-    if (Date.now() > deadline) throw new Error(`sipp UAS did not bind ${port}:\n${(await uas).output}`);
-    await sleep(50);
-  }
-  const invite = uas.then((run) => {
-    if (run.code !== 0) throw new Error(`far end failed:\n${run.output}`);
-    return receivedInvite(readFileSync(messages, 'utf8'));
-  });
+  const far = await sippPhone(user, 'busy', { server });
+  const invite = until(async () => far.invites()[0], `the INVITE ${user} received`, 30_000);
   invite.catch(() => undefined); // awaited by the test; close() must not leave an unhandled rejection behind
-  return {
-    invite,
-    close: async () => {
-      await uas;
-      await register(server, user, port, 0).catch(() => undefined);
-    },
-  };
-}
-
-/** The first INVITE sipp logged as received (blocks are separated by dashed lines with a timestamp). */
-function receivedInvite(log: string): string {
-  for (const block of log.split(/^-{10,}.*$/m)) {
-    const at = block.search(/^INVITE /m);
-    if (/message received/.test(block) && at >= 0) return block.slice(at).replace(/\r/g, '').trim();
-  }
-  throw new Error(`no INVITE in sipp's trace:\n${log}`);
+  return { invite, close: () => far.stop() };
 }
 
 /** A header's value (first occurrence; compact forms for From). */
@@ -183,8 +93,8 @@ async function dialAndCapture(phone: Softphone, far: FarEnd, target: string, opt
 afterEach(() => {
   for (const m of medias.splice(0)) m.close();
 });
-afterAll(() => {
-  rmSync(work, { recursive: true, force: true });
+afterAll(async () => {
+  await cleanup();
 });
 
 describe('Asterisk (2001 trusted → 2005 with send_pai): the far end sees the chosen number', () => {
@@ -209,7 +119,7 @@ describe('Asterisk (2001 trusted → 2005 with send_pai): the far end sees the c
     await phone?.stop();
   });
   beforeEach(async () => {
-    far = await busyPhone(ASTERISK, '2005');
+    far = await busyPhone(ASTERISK_SIP, '2005');
   });
   afterEach(async () => {
     await far?.close();
@@ -278,7 +188,7 @@ describe('Kamailio (a proxy, no privacy service): our identity headers reach the
     await phone?.stop();
   });
   beforeEach(async () => {
-    far = await busyPhone(KAMAILIO, '1005');
+    far = await busyPhone(KAMAILIO_SIP, '1005');
   });
   afterEach(async () => {
     await far?.close();

@@ -12,6 +12,7 @@
  * are held and sent as soon as a new connection is up: a call the receptionist ends while the network is away still
  * ends at the far end (issue "Real networks": never an orphaned call).
  */
+import { randomBytes } from 'node:crypto';
 import { EmitterImpl, TransportState, type Emitter, type Transport } from 'sip.js';
 import { formatHostPort, SipConnectionError, type SipConnection } from '../../transports';
 import { redactSipMessage } from './redact';
@@ -36,6 +37,7 @@ export interface ConnectionTransportOptions {
 
 interface SipJsLogger {
   log(message: string): void;
+  warn?(message: string): void;
 }
 
 /** Messages kept while disconnected: enough for a few calls' BYEs and ACKs, not a flood of retransmissions. */
@@ -60,8 +62,10 @@ export class ConnectionTransport implements Transport {
   #held: { readonly at: number; readonly text: string }[] = [];
   /** UDP requests awaiting a response, retransmitted by us (SIP.js implements no Timer A/E: it assumes WebSocket). */
   readonly #retransmits = new Map<string, Retransmission>();
+  readonly #logger: SipJsLogger;
 
-  constructor(_logger: SipJsLogger, options: ConnectionTransportOptions) {
+  constructor(logger: SipJsLogger, options: ConnectionTransportOptions) {
+    this.#logger = logger;
     this.#opts = options;
   }
 
@@ -256,7 +260,24 @@ export class ConnectionTransport implements Transport {
     if (this.#opts.rewriteHost) {
       for (const local of this.#knownLocal) message = rewriteIncoming(message, local, this.#opts.viaHost);
     }
-    this.onMessage?.(message);
+    // Hostile-input hardening (issue 15): SIP.js throws synchronously on some messages it cannot handle (a request
+    // whose Request-URI did not parse: "Request-URI undefined."; a response whose CSeq did not parse: TypeError in its
+    // parser; PRACK inside a call: "Unimplemented."; …). We are called from a socket's data/message handler, so such a
+    // throw was an uncaught exception: in Electron's main process a crash dialog, in Node the end of the process, and
+    // every call with it. The message is dropped instead, as SIP.js drops messages it cannot parse.
+    if (/^PRACK /.test(message)) {
+      // We never send reliable provisional responses (no 100rel), so no PRACK can match one: RFC 3262 §3 says 481.
+      // Answered here because SIP.js would throw on it (see above) and leave its server transaction behind.
+      const response = statelessResponse(message, 481, 'Call/Transaction Does Not Exist');
+      if (response) this.send(response).catch(() => undefined);
+      return;
+    }
+    try {
+      this.onMessage?.(message);
+    } catch (err) {
+      const firstLine = message.slice(0, Math.min(120, (message.indexOf('\r\n') >>> 0) || 120)).replace(/[\u0000-\u001f\u007f]/g, '?');
+      this.#logger.warn?.(`Dropped a SIP message SIP.js could not handle (${err instanceof Error ? err.message : String(err)}): ${firstLine}`);
+    }
   }
 
   #now(): number {
@@ -299,6 +320,34 @@ function responseKey(message: string): { id: string; method: string } | undefine
   const head = message.slice(0, message.indexOf('\r\n\r\n') >>> 0);
   const cseq = /^(?:CSeq)[ \t]*:[ \t]*\d+[ \t]+([A-Z]+)/im.exec(head);
   return cseq ? transactionId(head, cseq[1]!) : undefined;
+}
+
+/**
+ * A response built from a request's own Via, From, To, Call-ID and CSeq (RFC 3261 §8.2.6.2), for the few requests
+ * the transport answers itself. Undefined when the request lacks one of them (then nothing is sent).
+ */
+export function statelessResponse(request: string, status: number, reason: string): string | undefined {
+  const end = request.indexOf('\r\n\r\n');
+  const lines = (end >= 0 ? request.slice(0, end) : request).split('\r\n').slice(1);
+  const pick = (names: RegExp): string[] => lines.filter((l) => names.test(l)).map((l) => l.slice(l.indexOf(':') + 1).trim());
+  const via = pick(/^(?:via|v)[ \t]*:/i);
+  const from = pick(/^(?:from|f)[ \t]*:/i)[0];
+  const to = pick(/^(?:to|t)[ \t]*:/i)[0];
+  const callId = pick(/^(?:call-id|i)[ \t]*:/i)[0];
+  const cseq = pick(/^cseq[ \t]*:/i)[0];
+  if (via.length === 0 || !from || !to || !callId || !cseq) return undefined;
+  const toTag = /;\s*tag=/i.test(to.slice(to.lastIndexOf('>') + 1)) ? '' : `;tag=${randomBytes(5).toString('hex')}`;
+  return [
+    `SIP/2.0 ${status} ${reason}`,
+    ...via.map((v) => `Via: ${v}`),
+    `From: ${from}`,
+    `To: ${to}${toTag}`,
+    `Call-ID: ${callId}`,
+    `CSeq: ${cseq}`,
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
 }
 
 /** Replace `from` by `to` in the header section only (bodies, e.g. SDP, are not ours to touch). */

@@ -29,6 +29,12 @@ const DEFAULT_RATE = 200;
 const FRESH_DEADLINE_MS = 8000;
 /** Rejected subscriptions (unknown extension, forbidden) are retried slowly. */
 const REJECTED_RETRY_MS = 120_000;
+/**
+ * Longest delay setTimeout honours (2**31 - 1 ms, ~24.8 days). Node turns anything longer into 1 ms, so a NOTIFY
+ * saying `expires=99999999999999999999` or `retry-after=1e30` made its timer fire at once (issue 15, hostile input).
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerDelay = (ms: number): number => (Number.isFinite(ms) ? Math.min(Math.max(0, ms), MAX_TIMER_MS) : MAX_TIMER_MS);
 /** RFC 6665 §4.1.3 reasons after which re-subscribing is pointless for a while. */
 const FINAL_REASONS = new Set(['rejected', 'noresource', 'invariant']);
 
@@ -377,7 +383,7 @@ class SubscriptionEntry {
       if (attempt.done) return;
       this.owner.logger.info(`Subscription ${this.event} ${this.uri} expired without refresh`);
       this.#failed(attempt, 0, 'expired');
-    }, expires * 1000 + 2000);
+    }, timerDelay(expires * 1000 + 2000));
   }
 
   #applyDialogInfo(attempt: Attempt, body: string, contentType: string, subState: string): void {
@@ -411,7 +417,7 @@ class SubscriptionEntry {
       if (attempt.done) return;
       if (this.#status.state !== 'stale') this.#set(this.#derived(attempt));
       this.#armLinger(attempt);
-    }, Math.max(0, at - Date.now()) + 10);
+    }, timerDelay(at - Date.now() + 10));
     this.#lingerTimer.unref();
   }
 
@@ -470,7 +476,7 @@ class SubscriptionEntry {
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       this.owner.enqueue(this);
-    }, delayMs);
+    }, timerDelay(delayMs));
   }
 
   #armFresh(): void {

@@ -497,3 +497,30 @@ export class AmiClient {
     }
   }
 }
+
+/** An AMI server as provisioned (`pbx.ami`), and the timings tests shorten. */
+export interface AmiServerConfig {
+  readonly ami: { readonly host: string; readonly port?: number /* 5038 */; readonly user: string; readonly secret: string; readonly tls?: boolean };
+  readonly timing?: {
+    readonly actionTimeoutMs?: number;
+    readonly pingIntervalMs?: number;
+    readonly backoffInitialMs?: number;
+    readonly backoffMaxMs?: number;
+  };
+}
+
+/** The client every provider of pbx/asterisk uses for `config` (retry 2 s → 30 s unless the timings say otherwise). */
+export function amiClientFor(config: AmiServerConfig, logger: AmiLogger): AmiClient {
+  const t = config.timing ?? {};
+  return new AmiClient({
+    host: config.ami.host,
+    ...(config.ami.port !== undefined ? { port: config.ami.port } : {}),
+    user: config.ami.user,
+    secret: config.ami.secret,
+    ...(config.ami.tls ? { tls: true } : {}),
+    ...(t.actionTimeoutMs !== undefined ? { actionTimeoutMs: t.actionTimeoutMs } : {}),
+    ...(t.pingIntervalMs !== undefined ? { pingIntervalMs: t.pingIntervalMs } : {}),
+    backoff: { initialMs: t.backoffInitialMs ?? 2000, maxMs: t.backoffMaxMs ?? 30_000 },
+    logger,
+  });
+}

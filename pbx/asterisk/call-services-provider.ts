@@ -19,7 +19,7 @@ import {
   type PbxCallServicesState,
   type PbxColleagueServices,
 } from '../api/call-services';
-import { AmiClient, AmiError, type AmiConnectionState, type AmiLogger } from './ami-client';
+import { amiClientFor, type AmiClient, AmiError, type AmiConnectionState, type AmiLogger } from './ami-client';
 import type { AsteriskQueueConfig } from './queue-provider';
 
 /** The same connection shape as the queue provider's config, so one provisioning block can feed both. */
@@ -132,18 +132,7 @@ export class AsteriskCallServicesProvider implements CallServicesProvider {
   constructor(config: AsteriskCallServicesConfig, logger?: CallServicesLogger) {
     this.#config = config;
     this.#log = logger ?? silent;
-    const t = config.timing ?? {};
-    this.#ami = new AmiClient({
-      host: config.ami.host,
-      ...(config.ami.port !== undefined ? { port: config.ami.port } : {}),
-      user: config.ami.user,
-      secret: config.ami.secret,
-      ...(config.ami.tls ? { tls: true } : {}),
-      ...(t.actionTimeoutMs !== undefined ? { actionTimeoutMs: t.actionTimeoutMs } : {}),
-      ...(t.pingIntervalMs !== undefined ? { pingIntervalMs: t.pingIntervalMs } : {}),
-      backoff: { initialMs: t.backoffInitialMs ?? 2000, maxMs: t.backoffMaxMs ?? 30_000 },
-      logger: this.#log,
-    });
+    this.#ami = amiClientFor(config, this.#log);
   }
 
   async start(): Promise<void> {

@@ -22,7 +22,7 @@ import {
   type QueueState,
   type QueueStats,
 } from '../api/queues';
-import { AmiClient, AmiError, type AmiConnectionState, type AmiLogger, type AmiMessage } from './ami-client';
+import { amiClientFor, type AmiClient, AmiError, type AmiConnectionState, type AmiLogger, type AmiMessage } from './ami-client';
 
 export interface AsteriskQueueConfig {
   readonly ami: { readonly host: string; readonly port?: number /* 5038 */; readonly user: string; readonly secret: string; readonly tls?: boolean };
@@ -190,18 +190,7 @@ export class AsteriskQueueProvider implements QueueProvider {
     this.#config = config;
     this.#log = logger ?? silent;
     this.#follow = config.queues && config.queues.length > 0 ? new Set(config.queues) : undefined;
-    const t = config.timing ?? {};
-    this.#ami = new AmiClient({
-      host: config.ami.host,
-      ...(config.ami.port !== undefined ? { port: config.ami.port } : {}),
-      user: config.ami.user,
-      secret: config.ami.secret,
-      ...(config.ami.tls ? { tls: true } : {}),
-      ...(t.actionTimeoutMs !== undefined ? { actionTimeoutMs: t.actionTimeoutMs } : {}),
-      ...(t.pingIntervalMs !== undefined ? { pingIntervalMs: t.pingIntervalMs } : {}),
-      backoff: { initialMs: t.backoffInitialMs ?? 2000, maxMs: t.backoffMaxMs ?? 30_000 },
-      logger: this.#log,
-    });
+    this.#ami = amiClientFor(config, this.#log);
     this.#ami.onState((s) => this.#onAmiState(s));
     this.#ami.onEvent((e) => this.#onAmiEvent(e));
   }

@@ -3,6 +3,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+bash scripts/setup-testbed.sh || exit 1
 # Leave a test bed that was already running as it was (someone may be using it); stop only what we started.
 bed_was_up() { [ -f tests/testbed/run/kamailio.pid ] && kill -0 "$(cat tests/testbed/run/kamailio.pid)" 2>/dev/null; }
 if bed_was_up; then keep_bed=1; else keep_bed=0; fi

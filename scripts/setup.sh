@@ -1,42 +1,41 @@
 #!/usr/bin/env bash
-# Idempotent set-up on a fresh Debian/Ubuntu machine: Debian packages for the test bed and Chromium, npm
-# dependencies, build. Called by `npm run demo` and `npm test`; safe to run again (does only what is missing).
+# The app's own set-up, idempotent (does only what is missing): the system libraries the app needs to build and run,
+# npm dependencies, the build. Called by `npm start` (your own PBX), `npm run demo` and `npm test`. It never installs
+# the test beds' servers (PBXs, LDAP, Chromium, sipp…): scripts/setup-testbed.sh does, for the demo and the tests.
+# Debian/Ubuntu: apt-get installs libusb (USB headsets, node-hid) and a C++ toolchain (sqlite3 builds from source
+# when no prebuilt binary can be downloaded). Elsewhere (macOS…) apt is skipped: Node ≥ 20.19 and, for sqlite3's
+# fallback build, the platform's compiler (Xcode command line tools) are all it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+# shellcheck source=scripts/lib/apt.sh
+. scripts/lib/apt.sh
 
-PKGS="kamailio kamailio-presence-modules kamailio-websocket-modules kamailio-sqlite-modules rtpengine-daemon
-baresip-core sip-tester sox sqlite3 chromium libusb-1.0-0 python3 iproute2 procps debootstrap zstd openssl
-slapd ldap-utils iptables ethtool iputils-ping dnsmasq-base kamailio-tls-modules"
-missing=""
-for p in $PKGS; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || { echo "Need root (or sudo) to install:$missing"; exit 1; }
-    SUDO="sudo"
-  fi
-  log "installing Debian packages:$missing"
-  export DEBIAN_FRONTEND=noninteractive
-  for attempt in 1 2 3; do
-    if $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q >/tmp/rc-apt-update.log 2>&1 &&
-       $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends $missing >/tmp/rc-apt-install.log 2>&1; then
-      break
-    fi
-    [ $attempt = 3 ] && { tail -20 /tmp/rc-apt-install.log; echo "apt-get failed"; exit 1; }
-    log "apt-get failed, retrying ($attempt)"; sleep 5
-  done
+node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)' ||
+  { echo "[setup] Node.js >= 20.19 is needed (this is $(node --version))"; exit 1; }
+
+# Only what is really absent (a Python from pyenv or a compiler from elsewhere is fine). A failed install is a warning:
+# npm ci below may still succeed with prebuilt binaries, and says so if not.
+want=""
+command -v python3 >/dev/null 2>&1 || want="$want python3"
+command -v make >/dev/null 2>&1 || want="$want make"
+command -v g++ >/dev/null 2>&1 || command -v c++ >/dev/null 2>&1 || want="$want g++"
+if [ "$(uname -s)" = Linux ] && ! { /sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null; } | grep -q 'libusb-1\.0\.so\.0'; then
+  want="$want libusb-1.0-0"
+fi
+if [ -n "$want" ]; then
+  # shellcheck disable=SC2086 # a word list
+  apt_install_missing app $want || log "could not install$want: carrying on (npm ci may still work)"
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies (sqlite3 compiles from source: about a minute)"
+  log "installing npm dependencies (sqlite3 may compile from source: about a minute)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ ! -f dist/renderer/index.html ] || [ ! -f dist/web-host/cli.js ] || [ -n "$(find electron renderer sip-core hid -newer dist/web-host/cli.js -type f 2>/dev/null | head -1)" ]; then
+if [ ! -f dist/renderer/index.html ] || [ ! -f dist/web-host/cli.js ] || [ ! -f dist/cli.js ] ||
+   [ -n "$(find electron renderer sip-core hid pbx -newer dist/web-host/cli.js -type f 2>/dev/null | head -1)" ]; then
   log "building"
   npm run --silent build
 fi
-log "ready"
+log "app ready"

@@ -3,7 +3,10 @@
 # Starts the test bed itself and stops it at the end. Prints "N passed, N failed" as its last line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The app (npm dependencies, build) and the test beds' Debian packages (Kamailio, Asterisk's debootstrap, slapd,
+# Chromium, sipp…): a fresh machine gets everything here.
 bash scripts/setup.sh || exit 1
+bash scripts/setup-testbed.sh || exit 1
 OUT=test-results; rm -rf "$OUT"; mkdir -p "$OUT"
 failed_steps=()
 step() {

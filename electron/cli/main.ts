@@ -5,8 +5,8 @@
  *   --import-contacts FILE    import an Outlook CSV / vCard / CSV file into a directory of the contacts database
  *   --export-contacts FILE    export a directory as CSV
  */
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultDataDir } from '../services/data-dir';
 import { exportContactsCommand, importContactsCommand } from './contacts';
 import { hidLayoutCommand } from './hid-layout';
 
@@ -18,14 +18,8 @@ export interface CliResult {
 
 export const CLI_FLAGS = ['--hid-layout', '--import-contacts', '--export-contacts'] as const;
 
-/** Where the console keeps its database when nobody says otherwise (Electron passes app.getPath('userData')). */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.RECEPTIONIST_DATA_DIR) return env.RECEPTIONIST_DATA_DIR;
-  const home = os.homedir();
-  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Receptionist Console');
-  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Receptionist Console');
-  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'receptionist-console');
-}
+/** Where the console keeps its database when nobody says otherwise: the data directory every host uses. */
+export { defaultDataDir };
 
 function option(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(name);

@@ -4,8 +4,14 @@
  * loads console-app.ts, so it opens no database, reads no settings and registers nothing to the PBX.
  */
 import { app } from 'electron';
+import { defaultDataDir } from '../services/data-dir';
 import { handOverData, launchFromProcess } from './launch-args';
 import { startup } from './lifecycle';
+
+// One data directory for every host (electron/services/data-dir.ts): named after productName also when run from
+// source (where Electron would use package.json's name), and RECEPTIONIST_DATA_DIR moves it (the demo's own folder).
+// Before the lock: Chromium keeps the single-instance lock in userData.
+app.setPath('userData', defaultDataDir());
 
 startup({
   requestLock: () => app.requestSingleInstanceLock(handOverData(launchFromProcess(process).args)),

@@ -1,10 +1,14 @@
 /**
- * `npm run web -- --port N --provision FILE`: start the web host and print one line `Console: http://127.0.0.1:N/?token=…`.
- * `--data-dir DIR` keeps the receptionist's settings in DIR/settings.json (what `npm start` uses).
+ * `npm run web -- --port N --provision FILE`: start the web host and print `Console: http://127.0.0.1:N/?token=…`.
+ * The receptionist's settings (settings.json), contacts and call history (contacts.sqlite) are kept in the data
+ * directory every host shares (electron/services/data-dir.ts; `RECEPTIONIST_DATA_DIR` moves it), or in DIR with
+ * `--data-dir DIR`; `--in-memory` keeps nothing (tests, benchmarks).
  * Exit codes: 0 normal stop, 2 bad arguments or provisioning file, 1 startup failure.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConsoleService } from '../services/composition';
+import { defaultDataDir } from '../services/data-dir';
 import { ContactsService } from '../services/contacts-service';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError, type Provisioning } from '../services/provisioning';
@@ -22,15 +26,16 @@ export interface WebCliArgs {
   token?: string;
   rendererDir: string;
   logFile?: string;
-  /** Where settings.json lives; without it nothing is saved (tests, demo). */
+  /** Where settings.json and contacts.sqlite live; undefined with `--in-memory` (nothing is saved: tests). */
   dataDir?: string;
   /** A scripted USB headset (report-descriptor file[:VID:PID]) driven over HTTP instead of node-hid. */
   scriptedHeadset?: string;
   verbose: boolean;
 }
 
-export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir: string }): WebCliArgs {
-  const out: WebCliArgs = { port: 0, rendererDir: defaults.rendererDir, verbose: false };
+export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir: string; dataDir?: string }): WebCliArgs {
+  const out: WebCliArgs = { port: 0, rendererDir: defaults.rendererDir, verbose: false, dataDir: defaults.dataDir ?? defaultDataDir() };
+  let inMemory = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = () => {
@@ -57,8 +62,14 @@ export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir
       case '--log-file':
         out.logFile = value();
         break;
-      case '--data-dir':
-        out.dataDir = value();
+      case '--data-dir': {
+        const dir = value();
+        if (!dir) throw new ProvisioningError('--data-dir needs a directory');
+        out.dataDir = dir;
+        break;
+      }
+      case '--in-memory':
+        inMemory = true;
         break;
       case '--scripted-headset':
         out.scriptedHeadset = value();
@@ -69,6 +80,10 @@ export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir
       default:
         throw new ProvisioningError(`Unknown option ${a}`);
     }
+  }
+  if (inMemory) {
+    if (argv.includes('--data-dir')) throw new ProvisioningError('--in-memory and --data-dir exclude each other');
+    delete out.dataDir;
   }
   return out;
 }
@@ -113,8 +128,16 @@ async function main(): Promise<void> {
     secrets,
     sipTrace: args.verbose || args.logFile !== undefined,
   });
+  if (args.dataDir) {
+    try {
+      mkdirSync(args.dataDir, { recursive: true, mode: 0o700 });
+    } catch (e) {
+      process.stderr.write(`Data directory ${args.dataDir}: ${(e as Error).message}\n`);
+      process.exit(1);
+    }
+  }
   const store = args.dataDir ? createSettingsStore(args.dataDir, undefined, { log: (m) => logger.warn(m) }) : undefined;
-  // Contacts and call history: contacts.sqlite in the data directory; without one, in memory (tests, demo).
+  // Contacts and call history: contacts.sqlite in the data directory; with --in-memory, in memory (tests).
   const contacts = new ContactsService({
     dbPath: args.dataDir ? join(args.dataDir, 'contacts.sqlite') : ':memory:',
     config: provisioning?.directories,
@@ -149,6 +172,7 @@ async function main(): Promise<void> {
     routes: webHostRoutes({ ...(args.logFile && { logFile: args.logFile }), secrets, ...(scripted && { scripted }) }),
     log: (l) => logger.warn(l),
   });
+  process.stdout.write(`Data directory: ${args.dataDir ?? 'none (--in-memory: nothing is saved)'}\n`);
   process.stdout.write(`Console: ${host.url}\n`);
   let stopping = false;
   const stop = async () => {

@@ -297,7 +297,7 @@ interface Host {
 }
 
 function startHost(provision: string, logFile: string): Promise<Host> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile], {
+  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile, '--in-memory'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

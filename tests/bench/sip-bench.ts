@@ -24,7 +24,7 @@ function provision(): string {
 
 function startHost(file: string): Promise<{ url: string; t0: number; kill: () => Promise<void> }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', file, '--in-memory'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {

@@ -40,7 +40,9 @@ export async function startConsole(
     : [];
   writeFileSync(provision, JSON.stringify({ accounts, preferences: { language: 'en' }, ...extra }));
   const logFile = join(dir, 'console.log');
-  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile, ...cliArgs], {
+  // Each console keeps nothing between tests unless the test gives it a data directory (the web host saves by default).
+  const storage = cliArgs.includes('--data-dir') ? [] : ['--in-memory'];
+  const child = spawn(process.execPath, [join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', provision, '--log-file', logFile, ...storage, ...cliArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

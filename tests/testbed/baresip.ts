@@ -38,12 +38,24 @@ export function baresip(
   timeoutMs = 5000,
   host = baresipHost,
 ): Promise<BaresipResponse> {
+  return baresipCtrl(BARESIP[user].ctrl, command, params, timeoutMs, host, user);
+}
+
+/** The same for any baresip's ctrl_tcp port (the demo's colleagues on the Asterisk bed, scripts/demo-peers.ts). */
+export function baresipCtrl(
+  port: number,
+  command: string,
+  params = '',
+  timeoutMs = 5000,
+  host = '127.0.0.1',
+  name = String(port),
+): Promise<BaresipResponse> {
   return new Promise((resolve, reject) => {
-    const sock = createConnection({ host, port: BARESIP[user].ctrl });
+    const sock = createConnection({ host, port });
     let buf = Buffer.alloc(0);
     const timer = setTimeout(() => {
       sock.destroy();
-      reject(new Error(`baresip ${user}: no response to ${command}`));
+      reject(new Error(`baresip ${name}: no response to ${command}`));
     }, timeoutMs);
     sock.on('connect', () => sock.write(netstring(JSON.stringify({ command, params, token: 't' }))));
     sock.on('data', (chunk) => {

@@ -102,7 +102,7 @@ describe('contacts CLI', () => {
     const r = await runCli(['--import-contacts']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--import-contacts FILE');
-    expect(defaultDataDir({ XDG_DATA_HOME: '/x' }, 'linux')).toBe(path.join('/x', 'receptionist-console'));
+    expect(defaultDataDir({ XDG_CONFIG_HOME: '/x' }, 'linux')).toBe(path.join('/x', 'Receptionist Console'));
     expect(defaultDataDir({ APPDATA: 'C:/Users/a/AppData/Roaming' }, 'win32')).toContain('Receptionist Console');
     expect(defaultDataDir({ RECEPTIONIST_DATA_DIR: '/d' }, 'darwin')).toBe('/d');
   });

@@ -36,7 +36,9 @@ describe('start: the single-instance lock comes before any service', () => {
   it('main.ts, the entry point, imports no service: they are only loaded (console-app.ts) once the lock is held', () => {
     const main = readFileSync(join(__dirname, '../../electron/main/main.ts'), 'utf8');
     const imports = [...main.matchAll(/^import .* from '([^']+)';$/gm)].map((m) => m[1]);
-    expect(imports.sort()).toEqual(['./launch-args', './lifecycle', 'electron']);
+    // data-dir: a pure path function (the userData folder must be set before the lock, which Chromium keeps there).
+    expect(imports.sort()).toEqual(['../services/data-dir', './launch-args', './lifecycle', 'electron']);
+    expect(readFileSync(join(__dirname, '../../electron/services/data-dir.ts'), 'utf8')).not.toMatch(/^import .* from '\.\.?\//m);
     const lock = main.indexOf('requestSingleInstanceLock');
     const load = main.indexOf("require('./console-app')");
     expect(lock).toBeGreaterThan(0);

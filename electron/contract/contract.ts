@@ -186,9 +186,19 @@ export type ErrorCode =
   | 'network'
   | 'not-configured' // the feature needs the administrator's set-up (e.g. no PBX connection for queues)
   | 'internal';
+/** Values for an error key's `{placeholders}` (numbers are formatted for the UI language by the renderer). */
+export type ErrorParams = Readonly<Record<string, string | number>>;
+/**
+ * An error as data. `code` is the stable machine code; `key` + `params` are what the renderer shows, translated
+ * (renderer/i18n: every key main sends exists in en, fr and nl, checked by tests/unit/renderer-i18n.test.ts);
+ * `message` is English for logs and diagnostics and is never shown in the UI.
+ */
 export interface ContractError {
   readonly code: ErrorCode;
   readonly message: string;
+  /** i18n key of the text to show (e.g. `error.lines-busy`); absent: the renderer shows a generic text with `code`. */
+  readonly key?: string;
+  readonly params?: ErrorParams;
 }
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ContractError };
 
@@ -222,13 +232,19 @@ export function parseCommand(
   args: unknown,
 ): { ok: true; name: CommandName; args: unknown } | { ok: false; error: ContractError } {
   if (!isCommandName(name)) {
-    return { ok: false, error: { code: 'unknown-command', message: `Unknown command: ${String(name).slice(0, 64)}` } };
+    return {
+      ok: false,
+      error: { code: 'unknown-command', message: `Unknown command: ${String(name).slice(0, 64)}`, key: 'error.unknownCommand' },
+    };
   }
   const parsed = commands[name].args.safeParse(args ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length ? issue.path.join('.') : 'arguments';
-    return { ok: false, error: { code: 'bad-request', message: `${name}: ${where}: ${issue?.message ?? 'invalid'}` } };
+    return {
+      ok: false,
+      error: { code: 'bad-request', message: `${name}: ${where}: ${issue?.message ?? 'invalid'}`, key: 'error.badValue', params: { field: where } },
+    };
   }
   return { ok: true, name, args: parsed.data };
 }

@@ -452,12 +452,12 @@ ipcMain.handle(ipcChannel.command, async (e: IpcMainInvokeEvent, name: unknown, 
   const from = senderWindow(e);
   // The compact incoming-call window may only read the state and answer or decline.
   const conn = from === 'main' ? mainPage.current : from === 'incoming' && incomingWindowCommandAllowed(name) ? incomingPage.current : undefined;
-  if (!conn) return { ok: false, error: { code: 'bad-request', message: 'Refused: unknown sender' } };
+  if (!conn) return { ok: false, error: { code: 'bad-request', message: 'Refused: unknown sender', key: 'error.protocol' } };
   let size = 0;
   try {
     size = JSON.stringify(args ?? null).length;
   } catch {
-    return { ok: false, error: { code: 'bad-request', message: 'Arguments are not serialisable' } };
+    return { ok: false, error: { code: 'bad-request', message: 'Arguments are not serialisable', key: 'error.protocol' } };
   }
   return service.dispatch(conn.conn, name, args, size);
 });

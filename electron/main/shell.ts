@@ -66,7 +66,7 @@ export function trayModel(state: {
   const tone: TrayTone = dnd ? 'dnd' : reg === 'registered' ? 'ok' : reg === 'failed' ? 'error' : 'idle';
   const tooltip =
     state.ringing > 0
-      ? { key: 'tray.ringing', params: { n: state.ringing } }
+      ? { key: 'tray.ringing', params: { count: state.ringing } }
       : { key: dnd ? 'tray.dnd' : `tray.${reg}` };
   return { tone, tooltip, items: [{ id: 'show' }, { id: 'dnd', checked: dnd }, { id: 'diagnostics' }, { id: 'quit' }] };
 }

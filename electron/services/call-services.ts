@@ -164,7 +164,7 @@ export class CallServicesService implements ConsoleExtension {
     'services.update': async (patch) => {
       for (const field of ['incomingUrl', 'outgoingUrl'] as const) {
         const problem = patch.screenPop ? screenPopTemplateProblem(patch.screenPop[field]) : undefined;
-        if (problem) throw new CommandFailure('bad-request', `screenPop.${field}: ${problem.message}`);
+        if (problem) throw new CommandFailure('bad-request', `screenPop.${field}: ${problem.message}`, `screenPop.error.${problem.code}`, { field: `screenPop.${field}` });
       }
       this.#settings = this.#merge(this.#settings, patch, true);
       this.#host?.persistNow?.();
@@ -340,13 +340,15 @@ export class CallServicesService implements ConsoleExtension {
   /** Dial options for an outgoing call: the presented number (`presentAs` overrides the setting for one call). */
   dialOptions(presentAs?: string): DialOptions | undefined {
     if (presentAs !== undefined && presentAs !== this.#settings.presentAs && this.#admin.locked.includes('presentAs')) {
-      throw new CommandFailure('bad-request', 'presentAs: set by your administrator');
+      throw new CommandFailure('bad-request', 'presentAs: set by your administrator', 'error.presentAsLocked', { field: 'presentAs' });
     }
     const choice = presentAs ?? this.#settings.presentAs;
     if (choice === '') return undefined;
     if (choice === 'anonymous') return { identity: 'anonymous', identityHeader: this.#admin.identityHeader };
     const identity = this.#admin.identities.find((i) => i.number === choice);
-    if (!identity) throw new CommandFailure('bad-request', 'This number is not one your administrator allows you to present');
+    if (!identity) {
+      throw new CommandFailure('bad-request', 'This number is not one your administrator allows you to present', 'services.error.presentAs', { field: 'presentAs' });
+    }
     return { identity: { user: dialable(identity.number) }, identityHeader: this.#admin.identityHeader };
   }
 
@@ -379,14 +381,16 @@ export class CallServicesService implements ConsoleExtension {
       if (v === undefined) continue;
       const key = k as LockableService;
       if (enforceLocks && this.#admin.locked.includes(key) && JSON.stringify(v) !== JSON.stringify(base[key])) {
-        throw new CommandFailure('bad-request', `${k}: set by your administrator`);
+        throw new CommandFailure('bad-request', `${k}: set by your administrator`, 'error.serviceLocked', { field: k });
       }
       next[k] = v;
     }
     const merged = next as unknown as CallServices;
     const p = merged.presentAs;
     if (p !== '' && p !== 'anonymous' && !this.#admin.identities.some((i) => i.number === p)) {
-      if (enforceLocks) throw new CommandFailure('bad-request', 'presentAs: not one of the numbers your administrator allows');
+      if (enforceLocks) {
+        throw new CommandFailure('bad-request', 'presentAs: not one of the numbers your administrator allows', 'services.error.presentAs', { field: 'presentAs' });
+      }
       return { ...merged, presentAs: '' };
     }
     for (const [name, rule] of [
@@ -394,10 +398,12 @@ export class CallServicesService implements ConsoleExtension {
       ['forwardBusy', merged.forwardBusy],
       ['forwardNoAnswer', merged.forwardNoAnswer],
     ] as const) {
-      if (enforceLocks && rule.enabled && rule.target === '') throw new CommandFailure('bad-request', `${name}.target: enter a number or choose voicemail`);
+      if (enforceLocks && rule.enabled && rule.target === '') {
+        throw new CommandFailure('bad-request', `${name}.target: enter a number or choose voicemail`, 'services.error.forwardTarget', { field: `${name}.target` });
+      }
     }
     if (enforceLocks && merged.followMe.enabled && merged.followMe.number === '') {
-      throw new CommandFailure('bad-request', 'followMe.number: enter the number to ring');
+      throw new CommandFailure('bad-request', 'followMe.number: enter the number to ring', 'services.error.followMeNumber', { field: 'followMe.number' });
     }
     return merged;
   }

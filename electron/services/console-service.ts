@@ -21,6 +21,7 @@ import {
   type CommandResult,
   type ContractError,
   type ErrorCode,
+  type ErrorParams,
   type EventName,
   type Events,
   type Result,
@@ -123,13 +124,35 @@ export interface PersistedState {
   readonly directories?: Provisioning['directories'];
 }
 
+/**
+ * A command refused in words: `code` for programs, `key` + `params` for the receptionist (translated by the renderer,
+ * renderer/i18n — tests/unit/renderer-i18n.test.ts checks every key thrown here exists in en, fr and nl), `message`
+ * in English for the log.
+ */
 export class CommandFailure extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly key?: string,
+    readonly params?: ErrorParams,
   ) {
     super(message);
   }
+
+  toContractError(): ContractError {
+    return {
+      code: this.code,
+      message: this.message,
+      ...(this.key !== undefined && { key: this.key }),
+      ...(this.params !== undefined && { params: this.params }),
+    };
+  }
+}
+
+/** sip-core's CallError codes as contract codes, and the key of their text (`error.call.<code>`). */
+export function callErrorToContract(e: CallError): ContractError {
+  const code: ErrorCode = e.code === 'invalid-target' ? 'bad-request' : e.code === 'media' ? 'internal' : e.code;
+  return { code, message: e.message, key: `error.call.${e.code}` };
 }
 
 export interface ConsoleServiceOptions {
@@ -308,7 +331,7 @@ export class ConsoleService {
     const target = parseDialUrl(url);
     if (target === undefined) {
       this.messages.add('warning', 'link.invalid', {});
-      throw new CommandFailure('bad-request', 'This link is not a phone number or SIP address');
+      throw new CommandFailure('bad-request', 'This link is not a phone number or SIP address', 'error.linkInvalid');
     }
     const a = this.#accounts[0]?.config;
     const ownHosts = a ? [a.server, ...(a.domain ? [a.domain] : []), ...(a.outboundProxy ? [a.outboundProxy] : []), ...(a.servers ?? []).map((s) => s.host)] : [];
@@ -319,7 +342,7 @@ export class ConsoleService {
       return {};
     }
     const account = this.#accounts[0];
-    if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+    if (!account) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
     return { callId: (await this.#dial(account, target)).call.id };
   }
 
@@ -384,7 +407,7 @@ export class ConsoleService {
    */
   async dispatch(conn: HostConnection, name: unknown, args: unknown, rawSize = 0): Promise<Result<unknown>> {
     if (rawSize > MAX_COMMAND_BYTES) {
-      return { ok: false, error: { code: 'too-large', message: `Command too large (${rawSize} bytes)` } };
+      return { ok: false, error: { code: 'too-large', message: `Command too large (${rawSize} bytes)`, key: 'error.tooLarge' } };
     }
     const parsed = parseCommand(name, args);
     if (!parsed.ok) return parsed;
@@ -393,7 +416,9 @@ export class ConsoleService {
         this.options.extensions?.find((x) => x.handlers[parsed.name])?.handlers[parsed.name]) as
         | ((a: unknown, c: HostConnection) => unknown)
         | undefined;
-      if (!handler) return { ok: false, error: { code: 'unknown-command', message: `${parsed.name} is not available in this console` } };
+      if (!handler) {
+        return { ok: false, error: { code: 'unknown-command', message: `${parsed.name} is not available in this console`, key: 'error.unknownCommand' } };
+      }
       const value = await handler(parsed.args, conn);
       return { ok: true, value: value === undefined ? null : value };
     } catch (e) {
@@ -402,11 +427,8 @@ export class ConsoleService {
   }
 
   #toContractError(e: unknown): ContractError {
-    if (e instanceof CommandFailure) return { code: e.code, message: e.message };
-    if (e instanceof CallError) {
-      const code: ErrorCode = e.code === 'invalid-target' ? 'bad-request' : e.code === 'media' ? 'internal' : e.code;
-      return { code, message: e.message };
-    }
+    if (e instanceof CommandFailure) return e.toContractError();
+    if (e instanceof CallError) return callErrorToContract(e);
     this.#log('error', `command failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return { code: 'internal', message: e instanceof Error ? e.message : 'Unexpected error' };
   }
@@ -417,11 +439,13 @@ export class ConsoleService {
     'app.snapshot': () => this.snapshot(),
     'account.save': async (input) => {
       // Reading files is for the administrator's provisioning file, not for a (possibly remote) window.
-      if (input.tlsCaFile !== undefined) throw new CommandFailure('bad-request', 'tlsCaFile can only be set in a provisioning file');
+      if (input.tlsCaFile !== undefined) {
+        throw new CommandFailure('bad-request', 'tlsCaFile can only be set in a provisioning file', 'error.tlsCaFileProvisioningOnly');
+      }
       try {
         companyCa(input);
       } catch (e) {
-        if (e instanceof TlsCaError) throw new CommandFailure('bad-request', e.message);
+        if (e instanceof TlsCaError) throw new CommandFailure('bad-request', e.message, 'error.tlsCa', { field: e.field });
         throw e;
       }
       for (const a of [...this.#accounts]) await this.#removeAccount(a);
@@ -440,7 +464,7 @@ export class ConsoleService {
     },
     'call.dial': async ({ target, accountId, presentAs }) => {
       const account = accountId ? this.#accounts.find((a) => a.id === accountId) : this.#accounts[0];
-      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
       return { callId: (await this.#dial(account, target, presentAs !== undefined ? { presentAs } : {})).call.id };
     },
     'call.answer': async ({ callId }) => {
@@ -496,11 +520,11 @@ export class ConsoleService {
         original = this.#call(entry.local.consultFor);
       } else {
         const c = [...this.#calls.values()].find((e) => e.local.consultFor === callId && LIVE_STATES.has(e.view.state));
-        if (!c) throw new CommandFailure('invalid-state', 'There is no consultation call to transfer to');
+        if (!c) throw new CommandFailure('invalid-state', 'There is no consultation call to transfer to', 'error.noConsultation');
         original = entry;
         consult = c;
       }
-      if (original === consult) throw new CommandFailure('invalid-state', 'A call cannot be transferred to itself');
+      if (original === consult) throw new CommandFailure('invalid-state', 'A call cannot be transferred to itself', 'error.transferToItself');
       await this.#transferOrReport(original, () => original.call.transferTo(consult.call));
     },
     'call.cancelTransfer': async ({ callId }) => {
@@ -509,7 +533,7 @@ export class ConsoleService {
         entry.local.consultFor !== undefined
           ? entry
           : [...this.#calls.values()].find((e) => e.local.consultFor === callId && LIVE_STATES.has(e.view.state));
-      if (!consult?.local.consultFor) throw new CommandFailure('invalid-state', 'There is no consultation to cancel');
+      if (!consult?.local.consultFor) throw new CommandFailure('invalid-state', 'There is no consultation to cancel', 'error.noConsultationToCancel');
       const original = this.#calls.get(consult.local.consultFor);
       await consult.call.hangup();
       if (original && original.view.state === 'held') await original.call.unhold();
@@ -523,14 +547,14 @@ export class ConsoleService {
     },
     'call.pickup': async ({ extension }) => {
       const account = this.#accounts[0];
-      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
       return { callId: (await this.#dial(account, `${this.#preferences.pickupPrefix}${extension}`)).call.id };
     },
     'call.conference': async ({ callIds }) => {
       const entries = callIds.map((id) => this.#call(id));
       for (const e of entries) {
         if (e.view.state !== 'active' && e.view.state !== 'held') {
-          throw new CommandFailure('invalid-state', 'Only answered calls can join a conference');
+          throw new CommandFailure('invalid-state', 'Only answered calls can join a conference', 'error.conferenceNotAnswered');
         }
       }
       const conferenceId = entries.find((e) => e.local.conferenceId)?.local.conferenceId ?? `conf-${++this.#conferenceSeq}`;
@@ -542,7 +566,7 @@ export class ConsoleService {
     'call.addToConference': async ({ callId, target }) => {
       const entry = this.#call(callId);
       if (entry.view.state !== 'active' && entry.view.state !== 'held') {
-        throw new CommandFailure('invalid-state', 'Only an answered call can be part of a conference');
+        throw new CommandFailure('invalid-state', 'Only an answered call can be part of a conference', 'error.conferenceNotAnswered');
       }
       const conferenceId = entry.local.conferenceId ?? `conf-${++this.#conferenceSeq}`;
       if (!entry.local.conferenceId) this.#patchLocal(entry, { conferenceId });
@@ -553,7 +577,7 @@ export class ConsoleService {
     },
     'call.leaveConference': async ({ conferenceId, end }) => {
       const members = this.#conferenceMembers(conferenceId);
-      if (members.length === 0) throw new CommandFailure('not-found', 'This conference no longer exists');
+      if (members.length === 0) throw new CommandFailure('not-found', 'This conference no longer exists', 'error.conferenceGone');
       if (end || members.length !== 2) {
         // Leaving a conference of three or more would need a bridge on the PBX; ending it is what we can honour.
         await Promise.allSettled(members.map((m) => m.call.hangup()));
@@ -565,9 +589,9 @@ export class ConsoleService {
     'call.dialUrl': async ({ url }) => this.dialUrl(url, 'user'),
     'call.redial': async () => {
       const last = this.#lastDialed;
-      if (!last) throw new CommandFailure('not-found', 'No number has been dialed yet');
+      if (!last) throw new CommandFailure('not-found', 'No number has been dialed yet', 'error.nothingToRedial');
       const account = this.#accounts.find((a) => a.id === last.accountId) ?? this.#accounts[0];
-      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+      if (!account) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
       return { callId: (await this.#dial(account, last.target)).call.id };
     },
     'messages.dismiss': ({ id }) => {
@@ -583,7 +607,7 @@ export class ConsoleService {
         ...(value !== undefined && { value }),
         ...(error !== undefined && { error }),
       });
-      if (!accepted) throw new CommandFailure('not-found', `No pending media request ${requestId}`);
+      if (!accepted) throw new CommandFailure('not-found', `No pending media request ${requestId}`, 'error.mediaRequestGone');
     },
     // One per WebRTC call per quality tick, fire and forget: a report from a non-owner or for a gone call is dropped quietly.
     'media.inbound': ({ callId }, conn) => {
@@ -593,13 +617,13 @@ export class ConsoleService {
 
   #call(callId: string): CallEntry {
     const c = this.#calls.get(callId);
-    if (!c) throw new CommandFailure('not-found', 'This call no longer exists');
+    if (!c) throw new CommandFailure('not-found', 'This call no longer exists', 'error.callGone');
     return c;
   }
 
   #accountOf(entry: CallEntry): AccountEntry {
     const account = this.#accounts.find((a) => a.id === entry.view.accountId) ?? this.#accounts[0];
-    if (!account) throw new CommandFailure('not-found', 'No SIP account is configured');
+    if (!account) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
     return account;
   }
 
@@ -630,10 +654,10 @@ export class ConsoleService {
     holdOthers = true,
   ): Promise<CallEntry> {
     if (account.registration.state !== 'registered') {
-      throw new CommandFailure('not-registered', 'The phone is not registered: calls cannot be placed yet');
+      throw new CommandFailure('not-registered', 'The phone is not registered: calls cannot be placed yet', 'error.not-registered');
     }
     const line = this.#freeLine();
-    if (line === undefined) throw new CommandFailure('lines-busy', 'All lines are busy: end or transfer a call first');
+    if (line === undefined) throw new CommandFailure('lines-busy', 'All lines are busy: end or transfer a call first', 'error.lines-busy');
     // Dialing during a call holds it first (the caller hears music on hold, not the new conversation).
     if (holdOthers) await this.#holdOthers();
     const call = account.softphone.dial(target, this.#dialOptions(extra.presentAs));
@@ -670,7 +694,7 @@ export class ConsoleService {
       case 'active':
         return this.#holdOthers(entry);
       default:
-        throw new CommandFailure('invalid-state', 'This line cannot be selected now');
+        throw new CommandFailure('invalid-state', 'This line cannot be selected now', 'error.lineNotSelectable');
     }
   }
 

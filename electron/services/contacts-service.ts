@@ -36,6 +36,7 @@ import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
 import { CompanyShrinkError, DirectoryService } from './directory/directory-service';
 import { ImportError, importContacts, previewImport, exportContactsCsv } from './directory/import';
+import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
 import { LdapCompanySource } from './directory/ldap-source';
 import type { CompanyDirectorySource } from './directory/company-source';
 import { loadProvisioningFile, type Provisioning } from './provisioning';
@@ -137,6 +138,20 @@ function toContactInput(c: ContactInputView): ContactInput {
 }
 
 const b64 = (b: Buffer) => b.toString('base64');
+
+/** The values of an import refusal's text (`contacts.importError.<code>`, translated by the renderer). */
+function importErrorParams(e: ImportError): Readonly<Record<string, string | number>> {
+  switch (e.code) {
+    case 'formula':
+      return { row: e.row ?? 0 };
+    case 'too-many-rows':
+      return { limit: IMPORT_LIMITS.maxRecords };
+    case 'too-large':
+      return { size: IMPORT_LIMITS.maxFileBytes / 1024 / 1024 };
+    default:
+      return {};
+  }
+}
 
 export class ContactsService implements ConsoleExtension {
   #config: DirectoriesConfig;
@@ -345,7 +360,7 @@ export class ContactsService implements ConsoleExtension {
         this.#log('warn', `company directory refresh failed: ${this.#sync.lastError}`);
         if (e instanceof CompanyShrinkError) {
           // Once per episode: the hourly refresh would repeat it while the server keeps answering short.
-          if (!this.#sync.refused) this.#report('warning', 'contacts.companyShrunk', { found: e.found, cached: e.cached, source: source.label });
+          if (!this.#sync.refused) this.#report('warning', 'contacts.companyShrunk', { count: e.found, found: e.found, cached: e.cached, source: source.label });
           this.#sync.refused = true;
         } else if (isDiskFull(e)) this.#reportDiskFull();
       } finally {
@@ -398,7 +413,7 @@ export class ContactsService implements ConsoleExtension {
   async #contact(svc: DirectoryService, id: number): Promise<{ contact: Contact; directory: Directory }> {
     const contact = await svc.getContact(id);
     const directory = contact && (await svc.contacts.directory(contact.directoryId));
-    if (!contact || !directory) throw new CommandFailure('not-found', 'This contact no longer exists');
+    if (!contact || !directory) throw new CommandFailure('not-found', 'This contact no longer exists', 'error.contactGone');
     return { contact, directory };
   }
 
@@ -408,7 +423,7 @@ export class ContactsService implements ConsoleExtension {
 
   #upload(id: string): Upload {
     const u = this.#uploads.get(id);
-    if (!u) throw new CommandFailure('not-found', 'The file to import is no longer available: choose it again');
+    if (!u) throw new CommandFailure('not-found', 'The file to import is no longer available: choose it again', 'error.importUploadGone');
     return u;
   }
 
@@ -422,13 +437,17 @@ export class ContactsService implements ConsoleExtension {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof ImportError) throw new CommandFailure('bad-request', e.message);
+      if (e instanceof ImportError) throw new CommandFailure('bad-request', e.message, `contacts.importError.${e.code}`, importErrorParams(e));
       if (isDiskFull(e)) {
         // The import is one transaction: it was rolled back, the contacts already there are untouched.
         this.#reportDiskFull();
-        throw new CommandFailure('internal', 'The disk is full: nothing was imported and your contacts are unchanged. Free some disk space and try again.');
+        throw new CommandFailure(
+          'internal',
+          'The disk is full: nothing was imported and your contacts are unchanged. Free some disk space and try again.',
+          'error.importDiskFull',
+        );
       }
-      if (e instanceof StorageError) throw new CommandFailure('internal', e.message);
+      if (e instanceof StorageError) throw new CommandFailure('internal', e.message, 'error.storage');
       throw e;
     }
   }
@@ -469,7 +488,7 @@ export class ContactsService implements ConsoleExtension {
       }
       let id = directoryId;
       if (id === undefined) {
-        if (!kind) throw new CommandFailure('bad-request', 'contacts.list: give a directoryId, a kind or favorites');
+        if (!kind) throw new CommandFailure('bad-request', 'contacts.list: give a directoryId, a kind or favorites', 'error.badValue', { field: 'directoryId' });
         id = (await svc.listDirectories()).find((d) => d.kind === kind)?.id;
         if (id === undefined) return [];
       }
@@ -484,7 +503,7 @@ export class ContactsService implements ConsoleExtension {
       const svc = await this.#db();
       const input = toContactInput(contact);
       if (!input.name?.trim() && !input.firstName?.trim() && !input.lastName?.trim() && !input.company?.trim()) {
-        throw new CommandFailure('bad-request', 'A contact needs a name or a company');
+        throw new CommandFailure('bad-request', 'A contact needs a name or a company', 'error.contactNeedsName');
       }
       const dir = await svc.ensureDirectory('personal', 'Personal');
       const created = await svc.createContact(dir.id, input);
@@ -495,10 +514,10 @@ export class ContactsService implements ConsoleExtension {
       const svc = await this.#db();
       const { directory } = await this.#contact(svc, id);
       if (!EDITABLE.has(directory.kind)) {
-        throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory cannot be edited here`);
+        throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory cannot be edited here`, 'error.directoryReadOnly', { directory: directory.name });
       }
       const updated = await svc.updateContact(id, toContactInput(contact));
-      if (!updated) throw new CommandFailure('not-found', 'This contact no longer exists');
+      if (!updated) throw new CommandFailure('not-found', 'This contact no longer exists', 'error.contactGone');
       this.#changed(directory.kind);
       return (await this.#view(svc, [updated]))[0]!;
     },
@@ -506,7 +525,12 @@ export class ContactsService implements ConsoleExtension {
       const svc = await this.#db();
       const { directory } = await this.#contact(svc, id);
       if (!DELETABLE.has(directory.kind)) {
-        throw new CommandFailure('invalid-state', `Contacts of the ${directory.name} directory are managed by the administrator`);
+        throw new CommandFailure(
+          'invalid-state',
+          `Contacts of the ${directory.name} directory are managed by the administrator`,
+          'error.directoryManaged',
+          { directory: directory.name },
+        );
       }
       await svc.deleteContact(id);
       this.#changed(directory.kind);
@@ -528,7 +552,7 @@ export class ContactsService implements ConsoleExtension {
       const existing = (await svc.contacts.speedDials(dir.id)).find((k) => k.position === position);
       const input: ContactInput = { name, phones: [{ type: 'other', number }] };
       const contact = existing ? await svc.updateContact(existing.contact.id, input) : await svc.createContact(dir.id, input);
-      if (!contact) throw new CommandFailure('not-found', 'This speed-dial key no longer exists');
+      if (!contact) throw new CommandFailure('not-found', 'This speed-dial key no longer exists', 'error.speedDialGone');
       await svc.contacts.setSpeedDialPosition(contact.id, position);
       this.#changed('speed-dial');
       return (await this.#view(svc, [contact], new Map([[contact.id, position]])))[0]!;
@@ -544,8 +568,10 @@ export class ContactsService implements ConsoleExtension {
       this.#expireUploads();
       let id = uploadId;
       if (id === undefined) {
-        if (this.#uploads.size >= MAX_UPLOADS) throw new CommandFailure('too-large', 'Too many imports in progress: finish or cancel one first');
-        if (size !== undefined && size > MAX_IMPORT_BYTES) throw new CommandFailure('too-large', 'The file is too large to import');
+        if (this.#uploads.size >= MAX_UPLOADS) throw new CommandFailure('too-large', 'Too many imports in progress: finish or cancel one first', 'error.importTooMany');
+        if (size !== undefined && size > MAX_IMPORT_BYTES) {
+          throw new CommandFailure('too-large', 'The file is too large to import', 'error.importTooLarge', { size: MAX_IMPORT_BYTES / 1024 / 1024 });
+        }
         id = randomUUID();
         this.#uploads.set(id, { fileName: fileName ?? 'contacts', chunks: [], size: 0, startedAt: Date.now() });
       }
@@ -553,7 +579,9 @@ export class ContactsService implements ConsoleExtension {
       const chunk = Buffer.from(data, 'base64');
       if (u.size + chunk.length > MAX_IMPORT_BYTES) {
         this.#uploads.delete(id);
-        throw new CommandFailure('too-large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: this is not a contacts export`);
+        throw new CommandFailure('too-large', `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB: this is not a contacts export`, 'error.importTooLarge', {
+          size: MAX_IMPORT_BYTES / 1024 / 1024,
+        });
       }
       u.chunks.push(chunk);
       u.size += chunk.length;
@@ -608,7 +636,7 @@ export class ContactsService implements ConsoleExtension {
     'contacts.export': async ({ directoryId }) => {
       const svc = await this.#db();
       const dir = directoryId !== undefined ? await svc.contacts.directory(directoryId) : await svc.ensureDirectory('personal', 'Personal');
-      if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists');
+      if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists', 'error.directoryGone');
       const csv = await exportContactsCsv(svc.contacts, dir.id);
       return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.contacts.count(dir.id) };
     },
@@ -635,7 +663,7 @@ export class ContactsService implements ConsoleExtension {
     },
     'call.quality': ({ callId, samples }) => {
       const record = this.#recorder.quality(callId, samples, Date.now());
-      if (!record) throw new CommandFailure('not-found', `No call ${callId.slice(0, 64)}`);
+      if (!record) throw new CommandFailure('not-found', `No call ${callId.slice(0, 64)}`, 'error.callGone');
       // Samples that arrive after the call's history row was written top it up.
       if (record.historyId !== undefined) {
         this.#saveDetails(record).catch((e: unknown) => this.#log('warn', `call quality ${record.historyId}: ${String(e)}`));
@@ -644,7 +672,7 @@ export class ContactsService implements ConsoleExtension {
     'history.detail': async ({ id }) => {
       const svc = await this.#db();
       const entry = await svc.history.get(id);
-      if (!entry) throw new CommandFailure('not-found', 'This call is no longer in the history');
+      if (!entry) throw new CommandFailure('not-found', 'This call is no longer in the history', 'error.historyGone');
       const details = await svc.history.details(id);
       const view: HistoryDetailView = {
         entry: toHistoryView(entry),

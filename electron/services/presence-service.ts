@@ -3,7 +3,7 @@
  * Owned by ConsoleService: it feeds provisioning and commands in and broadcasts `presence.changed`,
  * `favorites.changed`, `mwi.changed`. One softphone (the primary account) carries the subscriptions.
  */
-import type { EventName, Events } from '../contract/contract';
+import type { ContractError, EventName, Events } from '../contract/contract';
 import type { Preferences, Snapshot } from '../contract/dto';
 import type { FavoriteInput, FavoriteView, MwiView } from '../contract/presence';
 import type { MailboxWatch, PresenceStatus, Watch } from '../../sip-core/api/presence';
@@ -13,7 +13,7 @@ import type { Provisioning } from './provisioning';
 
 /** What the presence service needs from the call desk (ConsoleService implements it). */
 export interface PresenceHost {
-  dispatch(conn: HostConnection, name: unknown, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: { code: string; message: string } }>;
+  dispatch(conn: HostConnection, name: unknown, args: unknown): Promise<{ ok: true; value: unknown } | { ok: false; error: ContractError }>;
   preferences(): Preferences;
   /** Save the settings now (favorites added or removed in the UI survive a restart). */
   persistNow?(): void;
@@ -56,13 +56,13 @@ export class PresenceService implements ConsoleExtension {
   readonly handlers: ConsoleExtension['handlers'] = {
     'favorites.add': (args) => this.add(args),
     'favorites.remove': ({ extension }) => {
-      if (!this.remove(extension)) throw new CommandFailure('not-found', `${extension} is not a favorite`);
+      if (!this.remove(extension)) throw new CommandFailure('not-found', `${extension} is not a favorite`, 'error.notFavorite', { extension });
     },
     'call.voicemail': async (_args, conn) => {
       const host = this.#host;
-      if (!host) throw new CommandFailure('internal', 'Presence service not started');
+      if (!host) throw new CommandFailure('internal', 'Presence service not started', 'error.notStarted');
       const r = await host.dispatch(conn, 'call.dial', { target: host.preferences().voicemailNumber ?? '*97' });
-      if (!r.ok) throw new CommandFailure(r.error.code as ConstructorParameters<typeof CommandFailure>[0], r.error.message);
+      if (!r.ok) throw new CommandFailure(r.error.code, r.error.message, r.error.key, r.error.params);
       return r.value as { callId: string };
     },
   };

@@ -227,7 +227,7 @@ export class QueueService implements ConsoleExtension {
     'queue.priority': ({ queue, callerId, change }) => {
       const q = this.#model.get(queue);
       const caller = q?.callers.get(callerId);
-      if (!q || !caller) throw new CommandFailure('not-found', 'This caller is no longer waiting');
+      if (!q || !caller) throw new CommandFailure('not-found', 'This caller is no longer waiting', 'error.callerGone');
       let priority: number;
       if (change === 'up') priority = caller.priority + 1;
       else if (change === 'down') priority = caller.priority - 1;
@@ -245,16 +245,16 @@ export class QueueService implements ConsoleExtension {
       const names = queue !== undefined ? [queue] : this.#shownNames();
       const statics = names.filter((n) => this.#agentOf(n)?.dynamic === false);
       if (queue !== undefined && statics.length > 0) {
-        throw new CommandFailure('invalid-state', 'You are a permanent member of this queue: only the administrator can remove you');
+        throw new CommandFailure('invalid-state', 'You are a permanent member of this queue: only the administrator can remove you', 'error.queueStaticMember');
       }
       return this.#eachQueue(queue, (p, name) => (statics.includes(name) ? Promise.resolve() : p.logout(name, this.#agentOverride())));
     },
     'queue.pause': ({ queue, reason }) => {
       const reasons = this.#config?.pauseReasons ?? [];
       if (reasons.length > 0 && (reason === undefined || !reasons.includes(reason))) {
-        throw new CommandFailure('bad-request', 'Choose one of the pause reasons set by your administrator');
+        throw new CommandFailure('bad-request', 'Choose one of the pause reasons set by your administrator', 'error.pauseReason');
       }
-      if (reasons.length === 0 && reason !== undefined) throw new CommandFailure('bad-request', 'No pause reasons are configured');
+      if (reasons.length === 0 && reason !== undefined) throw new CommandFailure('bad-request', 'No pause reasons are configured', 'error.noPauseReasons');
       return this.#act(queue, (p) => p.pause(queue, reason, this.#agentOverride()), 'queue');
     },
     'queue.resume': ({ queue }) => this.#act(queue, (p) => p.resume(queue, this.#agentOverride()), 'queue'),
@@ -294,12 +294,15 @@ export class QueueService implements ConsoleExtension {
     const sameServer = old !== undefined && old.ami.host.toLowerCase() === input.ami.host.toLowerCase() && old.ami.port === input.ami.port && (old.ami.tls ?? false) === (input.ami.tls ?? false);
     const secret = input.ami.secret ?? (sameServer ? old.ami.secret : undefined);
     if (secret === undefined) {
-      throw new CommandFailure('bad-request', old ? 'ami.secret: enter the secret again for a different server' : 'ami.secret: the secret is required');
+      throw old
+        ? new CommandFailure('bad-request', 'ami.secret: enter the secret again for a different server', 'pbx.error.secretAgain', { field: 'ami.secret' })
+        : new CommandFailure('bad-request', 'ami.secret: the secret is required', 'pbx.error.secret', { field: 'ami.secret' });
     }
     const parsed = PbxConfigSchema.safeParse({ ...input, ami: { ...input.ami, secret } });
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new CommandFailure('bad-request', `${issue?.path.join('.') || 'pbx'}: ${issue?.message.replace(/:.*$/s, '') ?? 'invalid'}`);
+      const field = issue?.path.join('.') || 'pbx';
+      throw new CommandFailure('bad-request', `${field}: ${issue?.message.replace(/:.*$/s, '') ?? 'invalid'}`, 'error.badValue', { field });
     }
     return parsed.data;
   }
@@ -320,7 +323,7 @@ export class QueueService implements ConsoleExtension {
       );
     } catch (e) {
       this.#log('error', `queue provider unavailable: ${String(e)}`);
-      throw new CommandFailure('not-configured', 'This console cannot connect to this PBX');
+      throw new CommandFailure('not-configured', 'This console cannot connect to this PBX', 'error.pbxUnsupported');
     }
     let off: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -603,8 +606,12 @@ export class QueueService implements ConsoleExtension {
 
   #ready(): QueueProvider {
     const p = this.#provider;
-    if (!this.#config || !p) throw new CommandFailure('not-configured', 'The PBX connection for queues is not set up: ask your administrator');
-    if (this.#connection?.state !== 'connected') throw new CommandFailure('network', 'The queue server is unreachable: try again in a moment');
+    if (!this.#config || !p) {
+      throw new CommandFailure('not-configured', 'The PBX connection for queues is not set up: ask your administrator', 'error.queuesNotConfigured');
+    }
+    if (this.#connection?.state !== 'connected') {
+      throw new CommandFailure('network', 'The queue server is unreachable: try again in a moment', 'error.queueServerUnreachable');
+    }
     return p;
   }
 
@@ -631,21 +638,21 @@ export class QueueService implements ConsoleExtension {
     if (e instanceof CommandFailure) return e;
     if (!(e instanceof QueueError)) {
       this.#log('error', `queue action: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      return new CommandFailure('internal', 'The queue server could not do this');
+      return new CommandFailure('internal', 'The queue server could not do this', 'error.queueServerFailed');
     }
     this.#log('warn', `queue action refused (${e.code}): ${e.message}`);
     switch (e.code) {
       case 'unreachable':
       case 'timeout':
-        return new CommandFailure('network', 'The queue server did not answer: try again in a moment');
+        return new CommandFailure('network', 'The queue server did not answer: try again in a moment', 'error.queueServerTimeout');
       case 'not-found':
         return subject === 'caller'
-          ? new CommandFailure('not-found', 'This caller is no longer waiting')
-          : new CommandFailure('not-found', `The queue ${queue ?? ''} does not exist on the PBX`.replace('  ', ' '));
+          ? new CommandFailure('not-found', 'This caller is no longer waiting', 'error.callerGone')
+          : new CommandFailure('not-found', `The queue ${queue ?? ''} does not exist on the PBX`.replace('  ', ' '), 'error.queueNotFound', { queue: queue ?? '' });
       case 'refused':
-        return new CommandFailure('invalid-state', 'The PBX refused this action');
+        return new CommandFailure('invalid-state', 'The PBX refused this action', 'error.pbxRefused');
       case 'unsupported':
-        return new CommandFailure('invalid-state', 'This PBX cannot do that');
+        return new CommandFailure('invalid-state', 'This PBX cannot do that', 'error.pbxCannot');
       default: {
         const never: never = e.code;
         return never;

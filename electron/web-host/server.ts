@@ -342,18 +342,18 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const reply = (id: unknown, result: unknown) => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ t: 'res', id: typeof id === 'number' ? id : null, result }));
     };
-    if (isBinary) return reply(null, { ok: false, error: { code: 'bad-request', message: 'Binary frames are not accepted' } });
+    if (isBinary) return reply(null, { ok: false, error: { code: 'bad-request', message: 'Binary frames are not accepted', key: 'error.protocol' } });
     if (data.length > MAX_COMMAND_BYTES) {
-      return reply(null, { ok: false, error: { code: 'too-large', message: `Command too large (${data.length} bytes)` } });
+      return reply(null, { ok: false, error: { code: 'too-large', message: `Command too large (${data.length} bytes)`, key: 'error.tooLarge' } });
     }
     let msg: unknown;
     try {
       msg = JSON.parse(data.toString('utf8'));
     } catch {
-      return reply(null, { ok: false, error: { code: 'bad-request', message: 'Not JSON' } });
+      return reply(null, { ok: false, error: { code: 'bad-request', message: 'Not JSON', key: 'error.protocol' } });
     }
     if (typeof msg !== 'object' || msg === null || (msg as { t?: unknown }).t !== 'cmd') {
-      return reply(null, { ok: false, error: { code: 'bad-request', message: 'Expected {"t":"cmd",…}' } });
+      return reply(null, { ok: false, error: { code: 'bad-request', message: 'Expected {"t":"cmd",…}', key: 'error.protocol' } });
     }
     const { id, name, args } = msg as { id?: unknown; name?: unknown; args?: unknown };
     reply(id, await options.service.dispatch(conn, name, args, data.length));

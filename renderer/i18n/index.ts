@@ -1,9 +1,16 @@
 /**
  * Dictionaries and the pure translate function. Key parity is enforced by the type system:
  * `fr`/`nl` are typed `Dictionary` (= exactly the keys of `en`), and `DICTIONARIES` below is typed
- * `Record<Language, Dictionary>`, so a missing or extra key fails svelte-check and tsc.
+ * `Record<Language, Dictionary>`, so a missing or extra key fails svelte-check and tsc; same placeholders in every
+ * language and plural variants are checked by tests/unit/renderer-i18n.test.ts.
+ *
+ * Plurals: a key with `.one` / `.other` variants (CLDR categories, `Intl.PluralRules`: French counts 0 and 1 as `one`)
+ * is asked for by its base name with a numeric `count` param — `translate(lang, 'mwi.button', { count: 1 })`.
+ * Numbers in params are written the language's way (`Intl.NumberFormat`: 1,234 · 1 234 · 1.234).
+ * Errors from main (ContractError) carry a `key` + `params` translated here (`errorText`); main's English `message`
+ * is for logs and is never shown.
  */
-import type { Language, LanguagePreference } from '../../electron/contract';
+import type { ContractError, Language, LanguagePreference } from '../../electron/contract';
 import { en, type Dictionary, type MessageKey } from './en';
 import { fr } from './fr';
 import { nl } from './nl';
@@ -21,16 +28,72 @@ export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(en, key);
 }
 
+const pluralRules = new Map<Language, Intl.PluralRules>();
+const numberFormats = new Map<Language, Intl.NumberFormat>();
+
+/** The CLDR plural category of `count` in `language` (en/nl: 1 → one; fr: 0 and 1 → one; else other, many…). */
+export function pluralCategory(language: Language, count: number): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(language);
+  if (!rules) pluralRules.set(language, (rules = new Intl.PluralRules(language)));
+  return rules.select(count);
+}
+
+/** A number written the language's way: 1,234.5 (en) · 1 234,5 (fr) · 1.234,5 (nl). */
+export function formatNumber(language: Language, value: number): string {
+  let format = numberFormats.get(language);
+  if (!format) numberFormats.set(language, (format = new Intl.NumberFormat(language, { maximumFractionDigits: 2 })));
+  return format.format(value);
+}
+
 /**
- * Translate `key` (a known key, or a key received from main in a GlobalMessage) and fill `{name}` placeholders.
+ * The dictionary key for `key`: itself when it exists, else its plural variant for `params.count`
+ * (`key.<category>`, falling back to `key.other`); undefined when there is none.
+ */
+export function resolveKey(language: Language, key: string, params?: Params): MessageKey | undefined {
+  if (isMessageKey(key)) return key;
+  const count = params?.count;
+  if (typeof count !== 'number') return undefined;
+  const variant = `${key}.${pluralCategory(language, count)}`;
+  if (isMessageKey(variant)) return variant;
+  const other = `${key}.other`;
+  return isMessageKey(other) ? other : undefined;
+}
+
+/**
+ * Translate `key` (a known key, a plural base key with a `count` param, or a key received from main in a GlobalMessage
+ * or a ContractError) and fill `{name}` placeholders, numbers formatted for the language.
  * Unknown keys fall back to the key itself so a newer main process never shows a blank message.
  */
 export function translate(language: Language, key: string, params?: Params): string {
-  const template = isMessageKey(key) ? DICTIONARIES[language][key] : key;
+  const resolved = resolveKey(language, key, params);
+  const template = resolved ? DICTIONARIES[language][resolved] : key;
   if (!params) return template;
-  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
-  );
+  return template.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+    if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
+    const value = params[name];
+    return typeof value === 'number' && Number.isFinite(value) ? formatNumber(language, value) : String(value);
+  });
+}
+
+/** What the renderer needs of an error: main's ContractError, or one made in the renderer (connection lost…). */
+export type ShownError = Pick<ContractError, 'code' | 'key' | 'params'>;
+
+/**
+ * The key + params to show for an error: its own key when this renderer has a translation for it, else the generic
+ * "Something went wrong ({code})" — never main's English message.
+ */
+export function errorKey(error: ShownError): { key: string; params: Params } {
+  if (error.key !== undefined) {
+    const params = error.params ?? {};
+    if (resolveKey('en', error.key, params)) return { key: error.key, params };
+  }
+  return { key: 'error.generic', params: { code: error.code } };
+}
+
+/** An error in the UI language. */
+export function errorText(language: Language, error: ShownError): string {
+  const { key, params } = errorKey(error);
+  return translate(language, key, params);
 }
 
 /** Pick the UI language from a BCP 47 tag (navigator.language): `fr-BE` → fr, `nl-NL` → nl, anything else → en. */

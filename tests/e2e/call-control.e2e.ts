@@ -266,16 +266,16 @@ test('keyboard only, as the issue asks: answer, search "100", consult 1003 from 
   await press('F2');
   await expect(row(page, '1002')).toContainText('Connected');
   await press('Control+f');
-  const search = page.getByRole('searchbox', { name: 'Search', exact: true });
+  const search = page.getByRole('combobox', { name: 'Search', exact: true });
   await expect(search).toBeFocused();
   for (const ch of '100') await press(ch);
-  const results = page.getByRole('list', { name: 'Results' }).locator('li.contact');
+  const results = page.getByRole('listbox', { name: 'Results' }).locator('li.contact');
   await expect(results.filter({ hasText: 'Colette Durand' })).toHaveCount(1);
   const names = await results.allInnerTexts();
   const index = names.findIndex((t) => t.includes('Colette Durand'));
   // The first result is selected as the results arrive; move down to Colette.
   for (let i = 0; i < index; i++) await press('ArrowDown');
-  await expect(results.nth(index)).toHaveAttribute('aria-current', 'true');
+  await expect(results.nth(index)).toHaveAttribute('aria-selected', 'true');
   await press('Enter'); // during a call: consult (attended transfer), the caller is held
   await expect(row(page, '1002')).toContainText('On hold');
   const consult = page.locator('li.call:not(.ended)', { hasText: 'Colette Durand' });

@@ -58,16 +58,16 @@ test('three letters of a colleague → result with presence slot → Enter dials
   // The phone console's search shortcut lands in the contacts search field.
   await page.locator('body').click();
   await page.keyboard.press('Control+f');
-  const search = pane.getByRole('searchbox', { name: 'Search', exact: true });
+  const search = pane.getByRole('combobox', { name: 'Search', exact: true });
   await expect(search).toBeFocused();
   await page.keyboard.type('col');
-  const results = pane.getByRole('list', { name: 'Results' });
+  const results = pane.getByRole('listbox', { name: 'Results' });
   const first = results.locator('li.contact').first();
   await expect(first).toContainText('Colette Durand');
   await expect(first).toContainText('Exemple SA');
   await expect(first).toContainText('Outlook');
   await expect(first.locator('[data-presence-slot]')).toHaveCount(1);
-  await expect(first).toHaveAttribute('aria-current', 'true');
+  await expect(first).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
   const line = page.locator('li.call').first();
   await expect(line).toContainText('Colette Durand');
@@ -169,8 +169,8 @@ test('the Custom tab lists the directories the administrator provisioned; the Se
 
   // Colette is in Outlook and in Suppliers: all directories find both, the filter keeps the chosen one.
   await pane.getByRole('tab', { name: 'Search' }).click();
-  await pane.getByRole('searchbox', { name: 'Search', exact: true }).fill('col');
-  const results = pane.getByRole('list', { name: 'Results' }).locator('li.contact');
+  await pane.getByRole('combobox', { name: 'Search', exact: true }).fill('col');
+  const results = pane.getByRole('listbox', { name: 'Results' }).locator('li.contact');
   await expect(results).toHaveCount(2);
   await pane.getByRole('combobox', { name: 'Search in' }).selectOption({ label: 'Suppliers' });
   await expect(results).toHaveCount(1);

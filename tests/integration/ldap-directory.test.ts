@@ -106,7 +106,7 @@ describe('company directory from a real slapd', () => {
     await narrowed('(&(objectClass=inetOrgPerson)(uid=nobody))', async (svc, added) => {
       const s = await call<CompanySyncView>(svc, 'contacts.companyStatus', {});
       expect(s).toMatchObject({ configured: true, count: 1200, lastError: expect.stringMatching(/0 entries instead of about 1200: the local copy was kept/) });
-      expect(added.map((m) => [m.key, m.params])).toEqual([['contacts.companyShrunk', { found: 0, cached: 1200, source: 'LDAP ldap://127.0.0.1:3389' }]]);
+      expect(added.map((m) => [m.key, m.params])).toEqual([['contacts.companyShrunk', { count: 0, found: 0, cached: 1200, source: 'LDAP ldap://127.0.0.1:3389' }]]);
       expect(await (await svc.directory()).lookupNumber('0144551000')).toMatchObject({ name: 'Hélène Dupré' });
     });
     // Success with ten people (u00000–u00009), then forced by the administrator.

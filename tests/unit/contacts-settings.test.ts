@@ -143,7 +143,7 @@ describe('a short LDAP answer does not wipe the offline company directory', () =
     expect(empty.lastSyncAt).toBe(syncedAt);
     expect(empty.lastError).toMatch(/answered with 0 entries instead of about 40: the local copy was kept/);
     expect(added.map((m) => [m.level, m.key, m.params])).toEqual([
-      ['warning', 'contacts.companyShrunk', { found: 0, cached: 40, source: 'LDAP ldap://directory.example.com' }],
+      ['warning', 'contacts.companyShrunk', { count: 0, found: 0, cached: 40, source: 'LDAP ldap://directory.example.com' }],
     ]);
     expect(await contacts.lookupNumber('+33 1 44 55 10 00')).toMatchObject({ name: 'Person 0' });
 

@@ -3,7 +3,7 @@ import { EVENT_NAMES, parseCommand } from '../../electron/contract';
 describe('IPC contract validation', () => {
   it('rejects an unknown command with a clear error', () => {
     const r = parseCommand('call.explode', {});
-    expect(r).toEqual({ ok: false, error: { code: 'unknown-command', message: 'Unknown command: call.explode' } });
+    expect(r).toEqual({ ok: false, error: { code: 'unknown-command', message: 'Unknown command: call.explode', key: 'error.unknownCommand' } });
   });
   it('rejects wrong argument types and names the field', () => {
     const r = parseCommand('call.dial', { target: 42 });

@@ -63,7 +63,7 @@ describe('Electron shell decisions', () => {
     });
     expect(trayModel({ registration: { state: 'failed', reason: 'auth', detail: '' }, preferences: { doNotDisturb: true }, ringing: 2 })).toMatchObject({
       tone: 'dnd',
-      tooltip: { key: 'tray.ringing', params: { n: 2 } },
+      tooltip: { key: 'tray.ringing', params: { count: 2 } },
     });
     expect(closeAction(false)).toBe('hide');
     expect(closeAction(true)).toBe('close');

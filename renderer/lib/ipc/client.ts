@@ -35,7 +35,7 @@ type AnyListener = (payload: never) => void;
 const BACKOFF_MS = [250, 500, 1000, 2000, 4000, 8000] as const;
 
 function networkError(message: string): Result<never> {
-  return { ok: false, error: { code: 'network', message } };
+  return { ok: false, error: { code: 'network', message, key: 'error.network' } };
 }
 
 /** Shared event fan-out for both transports. */

@@ -21,6 +21,7 @@ import type {
   Snapshot,
 } from '../../../electron/contract';
 
+import { errorKey } from '../../i18n';
 import { PresenceState } from './presence.svelte';
 import { QueuesState } from './queues.svelte';
 import { ServicesState } from './services.svelte';
@@ -241,10 +242,16 @@ export class ConsoleState {
     this.#messages = [...this.#messages, message];
   }
 
-  /** Send a command; a failure becomes a `command.failed` message in the global message area. */
+  /**
+   * Send a command; a failure becomes an error in the global message area, as its key (translated when shown, so a
+   * language change applies) or the generic "Something went wrong ({code})" — never main's English message.
+   */
   async run<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>> {
     const result = await this.#client.invoke(name, args);
-    if (!result.ok) this.addLocalMessage('error', 'command.failed', { message: result.error.message });
+    if (!result.ok) {
+      const { key, params } = errorKey(result.error);
+      this.addLocalMessage('error', key, { ...params });
+    }
     return result;
   }
 

@@ -10,6 +10,7 @@ import type {
   ConsoleClient,
   ContactHitView,
   ContactView,
+  ContractError,
   DirectoryKindName,
   DirectoryView,
   HistoryDetailView,
@@ -40,7 +41,15 @@ export interface ImportState {
   readonly progress?: number;
   readonly preview?: ImportPreviewView;
   readonly result?: ImportResultView;
-  readonly error?: string;
+  /** Why the import failed: main's error (key + params, translated by the pane), never shown as main's English text. */
+  readonly error?: ContractError;
+}
+
+/** A failed command inside the import sequence: carries main's error to the `catch`. */
+class ImportFailure extends Error {
+  constructor(readonly error: ContractError) {
+    super(error.message);
+  }
 }
 
 /** Which number a contact is dialled on: work/extension first, then mobile, then any. */
@@ -82,7 +91,7 @@ export class ContactsState {
   /** The custom directory shown on the Custom tab. */
   #customDirectory = $state<number | undefined>(undefined);
   #detail = $state<HistoryDetailView | undefined>(undefined);
-  #error = $state<string | undefined>(undefined);
+  #error = $state<ContractError | undefined>(undefined);
   #searchSeq = 0;
   #listSeq = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -155,13 +164,14 @@ export class ContactsState {
   get importState(): ImportState {
     return this.#import;
   }
-  get error(): string | undefined {
+  /** The last failed command's error (the pane shows it translated: `locale.error`). */
+  get error(): ContractError | undefined {
     return this.#error;
   }
 
   async #call<N extends CommandName>(name: N, args: CommandArgs<N>): Promise<Result<CommandResult<N>>> {
     const r = await this.#client.invoke(name, args);
-    this.#error = r.ok ? undefined : r.error.message;
+    this.#error = r.ok ? undefined : r.error;
     return r;
   }
 
@@ -334,18 +344,20 @@ export class ContactsState {
           ...(uploadId ? { uploadId } : { fileName: file.name.slice(0, 256), size: bytes.length }),
           data: toBase64(bytes.subarray(i, i + chunk)),
         });
-        if (!r.ok) throw new Error(r.error.message);
+        if (!r.ok) throw new ImportFailure(r.error);
         uploadId = r.value.uploadId;
         this.#import = { ...this.#import, progress: Math.min(1, r.value.received / Math.max(1, bytes.length)) };
       }
       const p = await this.#call('contacts.importPreview', { uploadId: uploadId!, limit: 5 });
       if (!p.ok) {
         void this.#client.invoke('contacts.importCancel', { uploadId: uploadId! });
-        throw new Error(p.error.message);
+        throw new ImportFailure(p.error);
       }
       this.#import = { step: 'preview', fileName: file.name, preview: p.value };
     } catch (e) {
-      this.#import = { step: 'error', fileName: file.name, error: e instanceof Error ? e.message : String(e) };
+      const error: ContractError =
+        e instanceof ImportFailure ? e.error : { code: 'internal', message: e instanceof Error ? e.message : String(e), key: 'error.fileUnreadable' };
+      this.#import = { step: 'error', fileName: file.name, error };
     }
   }
 
@@ -356,7 +368,7 @@ export class ContactsState {
     const r = await this.#call('contacts.importCommit', { uploadId: preview.uploadId, directory });
     this.#import = r.ok
       ? { step: 'done', ...(this.#import.fileName && { fileName: this.#import.fileName }), result: r.value, progress: 1 }
-      : { step: 'error', error: r.error.message };
+      : { step: 'error', error: r.error };
   }
 
   cancelImport(): void {

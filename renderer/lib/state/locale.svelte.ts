@@ -1,6 +1,6 @@
 /** Current UI language and theme, driven by main's preferences; before the first snapshot, by the browser. */
 import type { Language, LanguagePreference, Theme } from '../../../electron/contract';
-import { languageFromTag, resolveLanguage, translate, type Params } from '../../i18n';
+import { errorText, formatNumber, languageFromTag, resolveLanguage, translate, type Params, type ShownError } from '../../i18n';
 
 export class Locale {
   #language = $state<Language>(languageFromTag(typeof navigator === 'undefined' ? undefined : navigator.language));
@@ -26,7 +26,14 @@ export class Locale {
     document.documentElement.dataset.theme = theme;
   }
 
+  /** Translate; a plural base key (`mwi.button`) picks its `.one`/`.other` variant by the `count` param. */
   t = (key: string, params?: Params): string => translate(this.#language, key, params);
+
+  /** An error from main (or the connection) in the UI language: its key translated, else a generic text with its code. */
+  error = (error: ShownError): string => errorText(this.#language, error);
+
+  /** A count or figure written the UI language's way (Intl.NumberFormat). */
+  number = (value: number): string => formatNumber(this.#language, value);
 
   time = (at: number): string =>
     new Intl.DateTimeFormat(this.#language, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(at);

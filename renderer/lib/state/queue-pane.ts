@@ -1,5 +1,6 @@
 /** Pure helpers of the Queued calls pane (tested in tests/unit/renderer-queues.test.ts). */
 import type { Language, QueueSummaryView, QueueView, QueuesView } from '../../../electron/contract';
+import { pluralCategory } from '../../i18n';
 
 /** A wait as m:ss (minutes keep counting past an hour: a queue wait that long is the point). */
 export function formatWait(ms: number): string {
@@ -7,9 +8,9 @@ export function formatWait(ms: number): string {
   return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, '0')}`;
 }
 
-/** The plural form a count takes: French counts 0 and 1 as singular, English and Dutch only 1. */
+/** The plural form a count takes (Intl.PluralRules): French counts 0 and 1 as singular, English and Dutch only 1. */
 export function pluralForm(language: Language, count: number): 'one' | 'other' {
-  return (language === 'fr' ? count < 2 : count === 1) ? 'one' : 'other';
+  return pluralCategory(language, count) === 'one' ? 'one' : 'other';
 }
 
 /** The queues shown by the pane, as the selection dialog starts from them (chosen ones, else those shown). */

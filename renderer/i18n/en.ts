@@ -596,7 +596,7 @@ export const en = {
   'services.placeholder.caller_e164plus': "the international number with + (+33123456789)",
   'services.placeholder.name': "the caller’s name",
   'services.placeholder.called': "the number dialled (incoming call: the number the caller dialled)",
-  'services.placeholder.queue': "the queue the call came through",
+  'services.placeholder.queue': "left empty for now: the console does not yet learn which queue a call came through",
   'services.placeholder.callid': "the console’s reference of the call (the same on ringing and on answer)",
   'services.placeholder.window': "open in a separate 768×1024 window (adds nothing to the address)",
   'services.apply.applying': "Applying your changes…",

@@ -597,7 +597,7 @@ export const fr: Dictionary = {
   'services.placeholder.caller_e164plus': "le numéro international avec + (+33123456789)",
   'services.placeholder.name': "le nom de l’appelant",
   'services.placeholder.called': "le numéro composé (appel entrant : le numéro composé par l’appelant)",
-  'services.placeholder.queue': "la file d’attente par laquelle l’appel est arrivé",
+  'services.placeholder.queue': "vide pour l’instant : la console ne sait pas encore par quelle file d’attente l’appel est arrivé",
   'services.placeholder.callid': "la référence de l’appel dans la console (la même à la sonnerie et au décroché)",
   'services.placeholder.window': "ouvrir dans une fenêtre séparée de 768×1024 (n’ajoute rien à l’adresse)",
   'services.apply.applying': "Application de vos changements…",

@@ -597,7 +597,7 @@ export const nl: Dictionary = {
   'services.placeholder.caller_e164plus': "het internationale nummer met + (+33123456789)",
   'services.placeholder.name': "de naam van de beller",
   'services.placeholder.called': "het gekozen nummer (inkomende oproep: het nummer dat de beller koos)",
-  'services.placeholder.queue': "de wachtrij waarlangs de oproep binnenkwam",
+  'services.placeholder.queue': "voorlopig leeg: de console weet nog niet via welke wachtrij de oproep binnenkwam",
   'services.placeholder.callid': "de referentie van de oproep in de console (dezelfde bij rinkelen en opnemen)",
   'services.placeholder.window': "openen in een apart venster van 768×1024 (voegt niets toe aan het adres)",
   'services.apply.applying': "Uw wijzigingen worden toegepast…",

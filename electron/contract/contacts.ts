@@ -9,7 +9,8 @@ export const DIRECTORY_KIND_NAMES = ['personal', 'company', 'outlook', 'speed-di
 export type DirectoryKindName = (typeof DIRECTORY_KIND_NAMES)[number];
 export const PHONE_TYPE_NAMES = ['work', 'mobile', 'home', 'fax', 'pager', 'main', 'extension', 'other'] as const;
 export type PhoneTypeName = (typeof PHONE_TYPE_NAMES)[number];
-export const CALL_TYPE_NAMES = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up'] as const;
+/** `answered-elsewhere`: rang here, taken by another device or a colleague (issue 13 item 8; not a missed call). */
+export const CALL_TYPE_NAMES = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up', 'answered-elsewhere'] as const;
 export type CallTypeName = (typeof CALL_TYPE_NAMES)[number];
 
 export interface DirectoryView {
@@ -104,7 +105,15 @@ export interface CompanySyncView {
   readonly configured: boolean;
   readonly label?: string;
   readonly lastSyncAt?: number;
+  /** English, for the log and support; the UI shows `lastErrorKey` (issue 13 item 9). */
   readonly lastError?: string;
+  /** When the last error happened. */
+  readonly lastErrorAt?: number;
+  /** i18n key of the last error in plain words (`contacts.companyError.<reason>`) and its values. */
+  readonly lastErrorKey?: string;
+  readonly lastErrorParams?: Readonly<Record<string, string | number>>;
+  /** A refresh is running now. */
+  readonly refreshing?: boolean;
   readonly count: number;
 }
 
@@ -203,7 +212,7 @@ export const contactsCommands = {
   'contacts.companyRefresh': def<CompanySyncView>()(z.strictObject({})),
   'history.list': def<HistoryEntryView[]>()(
     z.strictObject({
-      types: z.array(z.enum(CALL_TYPE_NAMES)).max(6).optional(),
+      types: z.array(z.enum(CALL_TYPE_NAMES)).max(CALL_TYPE_NAMES.length).optional(),
       direction: z.enum(['incoming', 'outgoing']).optional(),
       text: z.string().max(128).optional(),
       limit: z.number().int().min(1).max(1000).optional(),

@@ -14,11 +14,16 @@ import {
   type RegistrationView,
   type Snapshot,
 } from './dto';
+import { accountCommands } from './account';
 import { CONTACTS_EVENT_NAMES, contactsCommands, type ContactsEvents } from './contacts';
 import { HEADSET_EVENT_NAMES, headsetCommands, type HeadsetEvents } from './headset';
+import { MISSED_CALLS_EVENT_NAMES, missedCallsCommands, type MissedCallsEvents } from './missed-calls';
+import { PARKING_EVENT_NAMES, parkingCommands, type ParkingEvents } from './parking';
 import { PRESENCE_EVENT_NAMES, presenceCommands, type PresenceEvents } from './presence';
 import { QUEUES_EVENT_NAMES, queuesCommands, type QueuesEvents } from './queues';
 import { SERVICES_EVENT_NAMES, servicesCommands, type ServicesEvents } from './services';
+import { VOICEMAIL_EVENT_NAMES, voicemailCommands, type VoicemailEvents } from './voicemail';
+import { appInfoCommands } from './app-info';
 
 const callId = z.string().min(1).max(128);
 /** A number, extension or SIP URI as typed. */
@@ -87,8 +92,14 @@ export const commands = {
    * people already talking keep hearing the receptionist while the new party rings.
    */
   'call.addToConference': command<{ callId: string; conferenceId: string }>()(z.strictObject({ callId, target })),
-  /** Leave the conference: the other parties stay connected to each other (transfer); `end` hangs up all. */
+  /**
+   * Leave the conference: the other parties stay connected to each other — two by transfer, three or more by a blind
+   * transfer of each to preferences.conferenceRoom (refused, `error.conferenceNoRoom`, when there is none; see
+   * planLeave in conference.ts); `end` hangs up all.
+   */
   'call.leaveConference': command<void>()(z.strictObject({ conferenceId: z.string().max(64), end: z.boolean().optional() })),
+  /** Conference panel: stop (or restart) mixing this party's voice to the others and to the receptionist. */
+  'call.muteParty': command<void>()(z.strictObject({ callId, muted: z.boolean() })),
   /** A tel:/callto:/sip: link (clicked in the console, or handed over by the OS): dial it, or prefill when confirming. */
   'call.dialUrl': command<{ callId?: string }>()(z.strictObject({ url: z.string().min(1).max(512) })),
   /** Call the last number dialed again. */
@@ -112,16 +123,26 @@ export const commands = {
    * stamps it on receipt; it feeds the call's "line lost" watchdog (WebRTC media never passes through main).
    */
   'media.inbound': command<void>()(z.strictObject({ callId })),
+  // Account after setup: edit from Settings, log out (electron/contract/account.ts).
+  ...accountCommands,
   // Contacts, directories and call history (electron/contract/contacts.ts).
   ...contactsCommands,
   // USB headset: test mode of the "test your headset" dialog (electron/contract/headset.ts).
   ...headsetCommands,
+  // Missed-call counter (electron/contract/missed-calls.ts).
+  ...missedCallsCommands,
+  // Park panel: parked calls and Retrieve (electron/contract/parking.ts).
+  ...parkingCommands,
   // Favorites/BLF, message waiting, voicemail (electron/contract/presence.ts).
   ...presenceCommands,
   // Queued calls and agent controls (electron/contract/queues.ts).
   ...queuesCommands,
   // Call-routing services and screen pop (electron/contract/services.ts).
   ...servicesCommands,
+  // issue 13 item 7: the voicemail list (electron/contract/voicemail.ts).
+  ...voicemailCommands,
+  // About, user guide, Delete all data (electron/contract/app-info.ts; issue 13 item 9).
+  ...appInfoCommands,
 } as const;
 
 export type Commands = typeof commands;
@@ -139,7 +160,7 @@ export type MediaRequest =
   | { readonly requestId: string; readonly op: 'close'; readonly callId: string };
 
 /** Events main pushes. The first event on every connection is `snapshot`; the rest are deltas. */
-export interface Events extends ContactsEvents, HeadsetEvents, PresenceEvents, QueuesEvents, ServicesEvents {
+export interface Events extends ContactsEvents, HeadsetEvents, MissedCallsEvents, ParkingEvents, PresenceEvents, QueuesEvents, ServicesEvents, VoicemailEvents {
   snapshot: Snapshot;
   'registration.changed': { readonly accountId: string; readonly registration: RegistrationView };
   'accounts.changed': { readonly accounts: readonly AccountView[]; readonly needsSetup: boolean };
@@ -168,9 +189,12 @@ export const EVENT_NAMES: readonly EventName[] = [
   'media.request',
   ...CONTACTS_EVENT_NAMES,
   ...HEADSET_EVENT_NAMES,
+  ...MISSED_CALLS_EVENT_NAMES,
+  ...PARKING_EVENT_NAMES,
   ...PRESENCE_EVENT_NAMES,
   ...QUEUES_EVENT_NAMES,
   ...SERVICES_EVENT_NAMES,
+  ...VOICEMAIL_EVENT_NAMES,
 ];
 
 /** Result envelope: errors cross the boundary as data. */

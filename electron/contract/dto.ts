@@ -1,10 +1,14 @@
 /** Data that crosses the IPC boundary. Pure TS + zod: no node, no DOM, no electron. */
 import { z } from 'zod';
+import { audioPreferencesPatchShape, type AudioPreferences } from './audio';
 import type { CallContactView } from './contacts';
 import type { HeadsetView } from './headset';
+import type { MissedCallsView } from './missed-calls';
 import type { FavoriteView, MwiView } from './presence';
 import type { QueuesView } from './queues';
 import type { ServicesView } from './services';
+import type { VoicemailView } from './voicemail';
+import { parkSlotsSchema, type ParkingView } from './parking';
 
 export const LANGUAGES = ['en', 'fr', 'nl'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -104,6 +108,10 @@ export interface AccountView {
   readonly displayName?: string;
   readonly media: 'auto' | 'webrtc' | 'rtp';
   readonly hasPassword: boolean;
+  /** Settings › Account (issue 13 item 1): the authentication user, when not the user. */
+  readonly authUser?: string;
+  /** Settings › Account: the servers in order (primary first) when the account lists them; absent: `server` alone. */
+  readonly servers?: readonly { readonly host: string; readonly port?: number; readonly transport?: AccountView['transport'] }[];
 }
 
 export type RegistrationView =
@@ -167,6 +175,8 @@ export interface CallView {
   readonly consultFor?: string;
   /** Calls sharing a conference id are mixed together in the renderer (each hears all the others). */
   readonly conferenceId?: string;
+  /** Conference panel's Mute on this party: its voice is no longer mixed to the others nor played to us. */
+  readonly partyMuted?: boolean;
   /** Epoch ms at which the console will answer this ringing call by itself (auto-answer). */
   readonly autoAnswerAt?: number;
   /** The console answered by itself: the renderer plays a short beep. */
@@ -175,6 +185,31 @@ export interface CallView {
   readonly contact?: CallContactView;
   /** Incoming: the number the caller dialed (To), when the PBX keeps it. */
   readonly called?: string;
+  /** Incoming: forwarded here by a colleague or a PBX rule (Diversion / History-Info), when the PBX says so. */
+  readonly diversion?: DiversionView;
+}
+
+/** Why a call was forwarded (RFC 5806 reasons; mirrors sip-core's DiversionReason). */
+export const DIVERSION_REASONS = [
+  'unknown',
+  'user-busy',
+  'no-answer',
+  'unavailable',
+  'unconditional',
+  'time-of-day',
+  'do-not-disturb',
+  'deflection',
+  'follow-me',
+  'out-of-service',
+  'away',
+] as const;
+export type DiversionReasonView = (typeof DIVERSION_REASONS)[number];
+export interface DiversionView {
+  readonly by: { readonly displayName?: string; readonly user: string; readonly uri: string };
+  readonly reason?: DiversionReasonView;
+  /** The number first dialed (the company's number when a PBX rule forwarded it). */
+  readonly originallyCalled?: string;
+  readonly count: number;
 }
 
 export type MessageLevel = 'info' | 'warning' | 'error';
@@ -211,7 +246,7 @@ export function validAccelerator(accelerator: string): boolean {
   return parts.length >= 2 && parts.slice(0, -1).every((m) => mods.has(m)) && /^(?:[A-Z0-9]|F(?:[1-9]|1[0-9]|2[0-4])|Space|Enter|Escape)$/.test(key);
 }
 
-export interface Preferences {
+export interface Preferences extends AudioPreferences {
   /** `system`: the OS language (Electron) or the browser's (web host) when it is en/fr/nl, else English. */
   readonly language: LanguagePreference;
   readonly theme: Theme;
@@ -230,7 +265,14 @@ export interface Preferences {
   /** Feature codes (PBX-specific): directed pickup prefix (`**` + extension) and the park extension. */
   readonly pickupPrefix: string;
   readonly parkExtension: string;
-  /** Echo cancellation, noise suppression and automatic gain on the microphone (off for headsets that do their own). */
+  /** Park slots watched by BLF when there is no PBX connection (`701-720`; '' or absent: none). Issue 13 item 5. */
+  readonly parkSlots?: string;
+  /**
+   * The PBX's conference room (an extension, e.g. 8000 → ConfBridge): Leave with three or more remote parties
+   * blind-transfers each there. `''`: none (Leave then needs two parties at most).
+   */
+  readonly conferenceRoom: string;
+  /** Legacy single switch (settings from before the three separate ones): read by microphoneProcessingOf (audio.ts). */
   readonly audioProcessing: boolean;
   /** Do not disturb: incoming calls are answered 486 Busy Here (the PBX may forward them). */
   readonly doNotDisturb: boolean;
@@ -251,9 +293,27 @@ export interface Preferences {
   readonly notificationSeconds: NotificationSeconds;
   /** A compact always-on-top incoming-call window that does not take the keyboard focus (Electron). */
   readonly incomingCallWindow: boolean;
+  /** issue 13 item 2: the favorites board stays beside the search results (Contacts › Search). */
+  readonly favoritesBoard: boolean;
+  /**
+   * Pop-ups (002 §4.5): OS notifications for incoming and missed calls — Electron's own, or the browser's on the web
+   * host when the receptionist allowed them. Badge and taskbar flash do not depend on it.
+   */
+  readonly popups: boolean;
   /** Global shortcuts (Electron). */
   readonly globalShortcuts: GlobalShortcuts;
+  /**
+   * Who a call is for: the company or service behind each number the receptionist answers (DNIS), shown on ringing
+   * calls ("Call for Dupont SA"). Matched against the number dialed (calledLabel in called.ts).
+   */
+  readonly calledNames: readonly CalledName[];
 }
+
+export interface CalledName {
+  readonly number: string;
+  readonly name: string;
+}
+export const MAX_CALLED_NAMES = 200;
 
 export const DEFAULT_PREFERENCES: Preferences = {
   language: 'system',
@@ -265,6 +325,7 @@ export const DEFAULT_PREFERENCES: Preferences = {
   serverAutoAnswer: false,
   pickupPrefix: '**',
   parkExtension: '700',
+  conferenceRoom: '',
   audioProcessing: true,
   doNotDisturb: false,
   confirmLinkDial: true,
@@ -273,7 +334,10 @@ export const DEFAULT_PREFERENCES: Preferences = {
   voicemailNumber: '*97',
   notificationSeconds: 20,
   incomingCallWindow: false,
+  favoritesBoard: false,
+  popups: true,
   globalShortcuts: DEFAULT_GLOBAL_SHORTCUTS,
+  calledNames: [],
 };
 
 const accelerator = z
@@ -295,7 +359,10 @@ export const PreferencesPatchSchema = z.strictObject({
   serverAutoAnswer: z.boolean().optional(),
   pickupPrefix: featureCode.optional(),
   parkExtension: featureCode.optional(),
+  parkSlots: parkSlotsSchema.optional(),
+  conferenceRoom: z.union([z.literal(''), featureCode]).optional(),
   audioProcessing: z.boolean().optional(),
+  ...audioPreferencesPatchShape,
   doNotDisturb: z.boolean().optional(),
   confirmLinkDial: z.boolean().optional(),
   startAtLogin: z.boolean().optional(),
@@ -304,6 +371,8 @@ export const PreferencesPatchSchema = z.strictObject({
   voicemailNumber: featureCode.optional(),
   notificationSeconds: z.union([z.literal(20), z.literal(10), z.literal(5)]).optional(),
   incomingCallWindow: z.boolean().optional(),
+  favoritesBoard: z.boolean().optional(),
+  popups: z.boolean().optional(),
   /** All three at once (an empty string turns one off); two actions may not share an accelerator. */
   globalShortcuts: z
     .strictObject({ answer: accelerator, hangup: accelerator, dialSelection: accelerator })
@@ -311,6 +380,15 @@ export const PreferencesPatchSchema = z.strictObject({
       const used = [s.answer, s.hangup, s.dialSelection].filter((a) => a !== '');
       return new Set(used).size === used.length;
     }, 'two actions cannot share the same shortcut')
+    .optional(),
+  calledNames: z
+    .array(
+      z.strictObject({
+        number: z.string().trim().min(1).max(32).regex(/^\+?[0-9*#]+$/, 'must be a phone number (digits, optionally a leading +)'),
+        name: z.string().trim().min(1).max(64),
+      }),
+    )
+    .max(MAX_CALLED_NAMES)
     .optional(),
 });
 export type PreferencesPatch = z.infer<typeof PreferencesPatchSchema>;
@@ -336,4 +414,10 @@ export interface Snapshot {
   readonly queues?: QueuesView;
   /** Call-routing services (absent when the host has no services extension). */
   readonly services?: ServicesView;
+  /** The voicemail list (issue 13 item 7; absent when the host has no voicemail service). */
+  readonly voicemail?: VoicemailView;
+  /** The park panel (absent when the host has no parking service). */
+  readonly parking?: ParkingView;
+  /** Missed calls since the History was last viewed (absent when the host has no missed-calls extension). */
+  readonly missed?: MissedCallsView;
 }

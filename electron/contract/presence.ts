@@ -53,7 +53,16 @@ export const presenceCommands = {
   'favorites.remove': def<void>()(z.strictObject({ extension: extensionSchema })),
   /** Dial the voicemail access number (preference `voicemailNumber`, default *97). */
   'call.voicemail': def<{ callId: string }>()(z.strictObject({})),
+  // issue 13 item 2: presence everywhere — the lamps of the directory rows on screen (replaces this window's set).
+  'presence.watch': def<PresenceWatchResult>()(z.strictObject({ extensions: z.array(extensionSchema).max(200) })),
 } as const;
+
+/** What `presence.watch` did: extensions watched on demand now (all windows) and the cap (favorites not counted). */
+export interface PresenceWatchResult {
+  readonly watching: number;
+  readonly cap: number;
+}
+export { contactExtension, type ContactPhonesLike } from './contact-extension';
 
 export interface PresenceEvents {
   /** One favorite's lamp changed. */
@@ -61,8 +70,10 @@ export interface PresenceEvents {
   /** The list of favorites changed (added, removed, renamed). */
   'favorites.changed': { readonly favorites: readonly FavoriteView[] };
   'mwi.changed': MwiView;
+  /** The lamp of an extension watched on demand (a directory row on screen, not a favorite; no name). */
+  'presence.lamp': FavoriteView;
 }
-export const PRESENCE_EVENT_NAMES = ['presence.changed', 'favorites.changed', 'mwi.changed'] as const;
+export const PRESENCE_EVENT_NAMES = ['presence.changed', 'favorites.changed', 'mwi.changed', 'presence.lamp'] as const;
 
 /** Default voicemail access number (many PBXs; seed 003 uses 123). */
 export const DEFAULT_VOICEMAIL_NUMBER = '*97';

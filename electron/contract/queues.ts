@@ -125,6 +125,8 @@ export interface PbxSettingsView {
   readonly pauseReasons: readonly string[];
   readonly queues?: readonly string[];
   readonly takeMethod?: 'redirect' | 'withdraw';
+  readonly voicemailContext?: string;
+  readonly voicemailMailbox?: string;
 }
 
 export const NOT_CONFIGURED_QUEUES: QueuesView = {
@@ -162,6 +164,10 @@ const pbxFields = {
   queues: z.array(queueNameSchema).max(64).optional(),
   /** `redirect` (stock dialplan, counted as abandoned by queue statistics) or `withdraw` (Asterisk ≥ 20 + dialplan snippet). */
   takeMethod: z.enum(['redirect', 'withdraw']).optional(),
+  // issue 13 item 7: voicemail — the voicemail.conf context of the receptionist's mailbox (default `default`).
+  voicemailContext: dialplanName.optional(),
+  // issue 13 item 7 leftover: the mailbox when it is not the receptionist's extension (e.g. WebRTC identity 2011 → 2001).
+  voicemailMailbox: z.string().trim().min(1).max(80).regex(/^[0-9A-Za-z_.+*#-]+$/, 'must be a mailbox number').optional(),
 };
 
 /**

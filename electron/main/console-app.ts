@@ -33,7 +33,8 @@ import { join } from 'node:path';
 import { autoUpdater } from 'electron-updater';
 import { resolveLanguage, translate } from '../../renderer/i18n';
 import { ipcChannel, type EventName, type Events } from '../contract/contract';
-import type { CallView, GlobalShortcuts, Preferences, RegistrationView } from '../contract/dto';
+import type { AccountView, CallView, GlobalShortcuts, Preferences, RegistrationView } from '../contract/dto';
+import { calledText } from '../contract/called';
 import { createConsoleService } from '../services/composition';
 import { ContactsService, directoriesFromProvisioningFile } from '../services/contacts-service';
 import type { HostConnection } from '../services/console-service';
@@ -41,6 +42,7 @@ import { buildDiagnostics } from '../services/diagnostics';
 import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError } from '../services/provisioning';
 import { createSettingsStore } from '../services/settings-store';
+import { AppInfoService } from '../services/app-info-service';
 import { INCOMING_VIEW_QUERY, incomingWindowAction, incomingWindowCommandAllowed, incomingWindowOptions } from './incoming-window';
 import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolAnswer, appResponseHeaders } from './app-protocol';
 import { launchFromProcess } from './launch-args';
@@ -67,11 +69,21 @@ import {
   trayModel,
   type ShellCommand,
 } from './shell';
+import { AttentionTracker, attentionChanged, attentionPlan, missedCallNotification, OVERLAY_SIZE, overlayDotBitmap, type AttentionPlan } from './attention';
 import { updateCheckDue, updateNotice, updatePlan, updateUrlSource, type UpdateEvent, type UpdateNotice } from './updater';
 
 const { args: launchArgs, launch } = launchFromProcess(process);
 // Before `ready`: our pages are served from app://console/ (app-protocol.ts), with the strict CSP as a header.
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+
+/** The launch provisioning file, for "Delete all data" (what stays is the administrator's); a broken one is reported later. */
+function launchProvisioningOrUndefined(file: string | undefined): ReturnType<typeof loadProvisioningFile> | undefined {
+  try {
+    return file ? loadProvisioningFile(file) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const logFile = join(app.getPath('userData'), 'logs', 'console.log');
 const logger = createLogger({ file: logFile, level: 'info', sipTrace: true });
@@ -85,7 +97,28 @@ const contacts = new ContactsService({
   config: directoriesFromProvisioningFile(launch.provision),
   logger,
 });
-const service = createConsoleService({ host: 'electron', logger, extensions: [contacts], persist: (state) => settings.save(state) });
+// About, the user guide, Delete all data (issue 13 item 9).
+const appInfo = new AppInfoService({
+  host: 'electron',
+  version: app.getVersion(),
+  dataDir: app.getPath('userData'),
+  settingsFile: settings.file,
+  launchProvisioning: launchProvisioningOrUndefined(launch.provision),
+  // The guide is unpacked beside app.asar (electron-builder.yml asarUnpack): the system browser cannot read inside it.
+  openHelp: async (path) => {
+    const file = join(__dirname, '..', 'renderer', path).replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+    const problem = await shell.openPath(file);
+    if (problem) throw new Error(`The user guide could not be opened: ${problem}`);
+  },
+  logger,
+});
+const service = createConsoleService({
+  host: 'electron',
+  logger,
+  extensions: [contacts, appInfo],
+  persist: (state) => settings.save(state),
+  missedCallsFile: join(app.getPath('userData'), 'missed-calls.json'),
+});
 const rendererDir = join(__dirname, '..', 'renderer');
 const rendererIndexUrl = APP_INDEX_URL;
 type WindowConnection = { conn: HostConnection; disconnect: () => void };
@@ -109,8 +142,12 @@ const shellState = {
   calls: new Map<string, CallView>(),
   registration: undefined as RegistrationView | undefined,
   preferences: undefined as Preferences | undefined,
+  accounts: [] as readonly AccountView[],
 };
 const notifications = new Map<string, Notification>();
+/** Missed-call badge / overlay / taskbar flash (attention.ts decides; updateAttention applies). */
+const attention = new AttentionTracker();
+let appliedAttention: AttentionPlan | undefined;
 const shellConn: HostConnection = {
   id: 'shell',
   send: (name: EventName, payload: unknown) => onShellEvent(name, payload),
@@ -128,6 +165,8 @@ function onShellEvent(name: EventName, payload: unknown): void {
     case 'snapshot': {
       const s = payload as Events['snapshot'];
       shellState.calls = new Map(s.calls.map((c) => [c.id, c]));
+      shellState.accounts = s.accounts;
+      attention.missedChanged(s.missed?.count ?? 0);
       shellState.registration = s.accounts[0] ? s.registrations[s.accounts[0].id] : undefined;
       applyPreferences(s.preferences);
       break;
@@ -146,6 +185,16 @@ function onShellEvent(name: EventName, payload: unknown): void {
       closeNotification(callId);
       break;
     }
+    case 'missed.changed':
+      attention.missedChanged((payload as Events['missed.changed']).count);
+      break;
+    case 'missed.added':
+      attention.missedAdded((payload as Events['missed.added']).count);
+      notifyMissed(payload as Events['missed.added']);
+      break;
+    case 'accounts.changed':
+      shellState.accounts = (payload as Events['accounts.changed']).accounts;
+      break;
     case 'registration.changed':
       shellState.registration = (payload as Events['registration.changed']).registration;
       break;
@@ -161,6 +210,34 @@ function onShellEvent(name: EventName, payload: unknown): void {
   }
   updateTray();
   updateIncomingWindow();
+  updateAttention();
+}
+
+/** Badge count (macOS, Linux), taskbar overlay (Windows) and flash, as attention.ts plans them. */
+function updateAttention(): void {
+  attention.ringingChanged([...shellState.calls.values()].filter((c) => c.state === 'incoming').length);
+  const plan = attentionPlan(attention.input(), process.platform);
+  if (!attentionChanged(appliedAttention, plan)) return;
+  appliedAttention = plan;
+  if (plan.badgeCount !== null) app.setBadgeCount(plan.badgeCount);
+  const win = mainWindow && !mainWindow.isDestroyed() ? mainWindow : undefined;
+  if (!win) return;
+  if (plan.overlay?.show) {
+    const dot = nativeImage.createFromBitmap(overlayDotBitmap(), { width: OVERLAY_SIZE, height: OVERLAY_SIZE });
+    win.setOverlayIcon(dot, t(plan.overlay.description.key, plan.overlay.description.params));
+  } else if (plan.overlay) {
+    win.setOverlayIcon(null, '');
+  }
+  win.flashFrame(plan.flash);
+}
+
+/** A missed call: an OS notification when pop-ups are on; a click shows the console. */
+function notifyMissed(m: Events['missed.added']): void {
+  const n = missedCallNotification(m, shellState.preferences?.popups !== false);
+  if (!n || !Notification.isSupported()) return;
+  const note = new Notification({ title: t(n.title.key, n.title.params), body: n.body });
+  note.on('click', () => showWindow());
+  note.show();
 }
 
 function applyPreferences(p: Preferences): void {
@@ -203,11 +280,17 @@ function registerGlobalShortcuts(shortcuts: GlobalShortcuts): void {
 }
 
 function notifyIncoming(call: CallView): void {
-  const n = incomingCallNotification(call, shellState.preferences?.notificationSeconds);
+  // Pop-ups off (Settings): no OS notification; the console still rings (and the taskbar flashes).
+  if (shellState.preferences?.popups === false) return;
+  const n = incomingCallNotification(call, shellState.preferences?.notificationSeconds, {
+    names: shellState.preferences?.calledNames ?? [],
+    ownUser: shellState.accounts?.find((a) => a.id === call.accountId)?.user,
+  });
   if (!n || !Notification.isSupported()) return;
+  const forLine = calledText(n.calledFor, t);
   const note = new Notification({
     title: t(n.title.key, n.title.params),
-    body: n.body,
+    body: forLine ? `${n.body}\n${forLine}` : n.body,
     actions: n.actions.map((a) => ({ type: 'button' as const, text: t(a.key) })),
     urgency: 'critical',
     // Our timer closes it after the chosen 20/10/5 s (the OS default would be its own few seconds).
@@ -414,6 +497,16 @@ function createWindow(show: boolean): BrowserWindow {
       win.hide();
     }
   });
+  // In front again: stop flashing (the count stays until the History is viewed).
+  win.on('focus', () => {
+    attention.focusChanged(true);
+    updateAttention();
+  });
+  win.on('blur', () => {
+    attention.focusChanged(false);
+    updateAttention();
+  });
+  appliedAttention = undefined;
   win.on('closed', () => {
     mainPage.gone();
     if (mainWindow === win) mainWindow = undefined;
@@ -527,6 +620,7 @@ void app.whenReady().then(async () => {
   // Settings the keychain cannot unlock yet (login) are retried, never set aside (settings-store.ts).
   if (!provisioned) await settings.restore(service);
   contacts.start(service);
+  appInfo.start(service, contacts);
   service.connect(shellConn);
   for (const event of ['suspend', 'resume', 'lock-screen', 'unlock-screen'] as const) {
     powerMonitor.on(event as 'resume', () => void onPowerEvent(event, service));

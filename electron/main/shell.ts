@@ -4,9 +4,12 @@
  * events in and applies what these return.
  */
 import {
+  calledInfo,
   DEFAULT_GLOBAL_SHORTCUTS,
   NOTIFICATION_SECONDS,
   validAccelerator,
+  type CalledInfo,
+  type CalledName,
   type CallView,
   type CommandArgs,
   type CommandName,
@@ -84,6 +87,8 @@ export interface CallNotification {
   readonly callId: string;
   readonly title: { readonly key: string; readonly params: Record<string, string> };
   readonly body: string;
+  /** Who the call is for / who forwarded it: a second body line, translated by the shell (calledText). */
+  readonly calledFor?: CalledInfo;
   /** Button order = action index Electron reports. */
   readonly actions: readonly { readonly id: 'answer' | 'decline'; readonly key: string }[];
   readonly timeoutSeconds: number;
@@ -103,7 +108,11 @@ export function notificationText(value: string | undefined): string {
 }
 
 /** A notification for each newly ringing call; caller data is plain text (the OS renders no markup from it). */
-export function incomingCallNotification(call: CallView, timeoutSeconds = 20): CallNotification | undefined {
+export function incomingCallNotification(
+  call: CallView,
+  timeoutSeconds = 20,
+  calledFor?: { readonly names: readonly CalledName[]; readonly ownUser?: string },
+): CallNotification | undefined {
   if (call.state !== 'incoming') return undefined;
   // A display name that is nothing once cleaned (only controls or bidi marks) gives way to the number.
   const display = notificationText(call.remote.displayName);
@@ -113,6 +122,7 @@ export function incomingCallNotification(call: CallView, timeoutSeconds = 20): C
     callId: call.id,
     title: { key: 'notify.incoming', params: { name: display || number || uri } },
     body: display ? number : uri,
+    ...(calledFor && { calledFor: calledInfo(call, calledFor.names, calledFor.ownUser) }),
     actions: [
       { id: 'answer', key: 'phone.answer' },
       { id: 'decline', key: 'phone.decline' },

@@ -6,11 +6,15 @@ import type { SipLogger } from '../../sip-core/api/softphone';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import { CallServicesService, type CallServicesProviderFactory } from './call-services';
 import { ConsoleService, type ConsoleServiceOptions } from './console-service';
+import { MissedCallsService } from './missed-calls';
 import { ScreenPopService } from './screen-pop';
 import { createRendererMediaSession, type RendererMediaHub } from './renderer-media-hub';
 import { type HeadsetDevices, HeadsetService } from './headset-service';
 import { PresenceService } from './presence-service';
+import type { ContactsService } from './contacts-service';
 import { QueueService, type QueueProviderFactory } from './queue-service';
+import { ParkingService } from './parking-service';
+import { VoicemailService } from './voicemail-service';
 
 /** The real device layer: node-hid, loaded on first use so a machine where it cannot load still runs the console. */
 export async function loadNodeHidDevices(): Promise<HeadsetDevices> {
@@ -43,13 +47,20 @@ export function createConsoleService(
     readonly queueProvider?: QueueProviderFactory;
     /** Call-routing services on the PBX (call-services.ts): pbx/asterisk by default, a fake in tests. */
     readonly servicesProvider?: CallServicesProviderFactory;
+    /** Where the missed-call counter is saved (missed-calls.json in the data directory); absent: memory only. */
+    readonly missedCallsFile?: string;
   },
 ): ConsoleService {
-  const { headset: devices, queueProvider, servicesProvider, ...rest } = options;
+  const { headset: devices, queueProvider, servicesProvider, missedCallsFile, ...rest } = options;
   const headset =
     devices === false ? undefined : new HeadsetService({ devices: devices ?? loadNodeHidDevices, ...(options.logger && { logger: options.logger }) });
-  const presence = new PresenceService();
   const given = options.extensions ?? [];
+  // issue 13 item 2: the contacts service hands over contacts starred by an earlier version (one notion of favorite).
+  const starredSource = given.find((x): x is typeof x & Pick<ContactsService, 'takeStarredContacts'> => 'takeStarredContacts' in x);
+  const presence = new PresenceService({
+    ...(options.logger && { logger: options.logger }),
+    ...(starredSource && { starred: () => starredSource.takeStarredContacts() }),
+  });
   // Waiting callers are named from the same directories as calls (the contacts service), first match wins.
   const lookup = async (number: string): Promise<string | undefined> => {
     for (const x of given) {
@@ -67,6 +78,24 @@ export function createConsoleService(
     ...(servicesProvider && { createProvider: servicesProvider }),
     ...(options.logger && { logger: options.logger }),
   });
+  // issue 13 item 5: the park panel follows the same PBX connection; Retrieve dials the slot as the receptionist.
+  const parking = new ParkingService({
+    pbx: queues,
+    dial: (slot): Promise<{ callId?: string }> => service.dialUrl(`tel:${slot}`, 'user'),
+    onParked: (slot, who) => service.messages.add('info', 'park.parkedOn', { slot, name: who }),
+    lookup,
+    ...(options.logger && { logger: options.logger }),
+  });
+  // issue 13 item 7: voicemail — the mailbox on the same PBX connection; it answers its own playback call.
+  const voicemail = new VoicemailService({
+    pbx: queues,
+    lookup,
+    answer: async (callId) => {
+      const r = await service.dispatch({ id: 'voicemail-playback', send: () => undefined }, 'call.answer', { callId });
+      if (!r.ok) throw new Error(r.error.message);
+    },
+    ...(options.logger && { logger: options.logger }),
+  });
   const screenPop = new ScreenPopService({
     settings: () => services.settings().screenPop,
     defaultCountry: () => services.country(),
@@ -75,7 +104,18 @@ export function createConsoleService(
   });
   const service = new ConsoleService({
     ...rest,
-    extensions: [...given, ...(headset ? [headset] : []), presence, queues, services, screenPop],
+    extensions: [
+      ...given,
+      ...(headset ? [headset] : []),
+      presence,
+      queues,
+      // Before the services: its playback call must not meet do-not-disturb or the screening.
+      voicemail,
+      services,
+      parking,
+      screenPop,
+      new MissedCallsService({ file: missedCallsFile, ...(options.logger && { logger: options.logger }) }),
+    ],
     createSoftphone,
     createMediaFactory: (hub, account) => createMediaFactory(hub, account, options.logger),
     userAgent: 'ReceptionistConsole/0.1',
@@ -85,5 +125,7 @@ export function createConsoleService(
   presence.start(service);
   queues.start(service);
   services.start(service);
+  parking.start(service);
+  voicemail.start(service);
   return service;
 }

@@ -28,16 +28,22 @@ import {
 } from '../contract/contract';
 import type { ContactsCommandName } from '../contract/contacts';
 import type { HeadsetCommandName } from '../contract/headset';
+import type { MissedCallsCommandName } from '../contract/missed-calls';
 import type { PresenceCommandName } from '../contract/presence';
+import type { ParkingCommandName } from '../contract/parking';
 import type { QueuesCommandName } from '../contract/queues';
 import type { ServicesCommandName } from '../contract/services';
+import type { AppInfoCommandName } from '../contract/app-info';
+import type { VoicemailCommandName } from '../contract/voicemail';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { RegistrationState } from '../../sip-core/api/registration-state';
 import type { Call, DialOptions, Softphone, SoftphoneOptions, SipLogger } from '../../sip-core/api/softphone';
 import { CallError } from '../../sip-core/api/softphone';
+import { planLeave } from '../contract/conference';
 import { linkNamesForeignHost, parseDialUrl } from './dial-url';
+import { keepsStoredPassword, mergeAccountUpdate } from './account-edit';
 import { companyCa, TlsCaError } from './tls-ca';
 import { MessageCenter } from './message-center';
 import { RendererMediaHub } from './renderer-media-hub';
@@ -51,7 +57,7 @@ export interface HostConnection {
 
 type Handler<N extends CommandName> = (args: CommandParsedArgs<N>, conn: HostConnection) => Promise<CommandResult<N>> | CommandResult<N>;
 /** Commands the call desk answers itself; the others belong to an extension. */
-type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | PresenceCommandName | QueuesCommandName | ServicesCommandName>;
+type CoreCommandName = Exclude<CommandName, ContactsCommandName | HeadsetCommandName | MissedCallsCommandName | ParkingCommandName | PresenceCommandName | QueuesCommandName | ServicesCommandName | AppInfoCommandName | VoicemailCommandName>;
 
 /**
  * A service beside the call desk that answers some contract commands and watches calls (the contacts service: caller
@@ -70,6 +76,8 @@ export interface ConsoleExtension {
   /** A call ended (its final view). */
   callEnded?(call: CallView, context: { readonly pickupPrefix: string }): void;
   stop?(): Promise<void>;
+  /** Delete all data (issue 13 item 9): forget what was saved, as on first start; without it, `provision` gets the first-start settings. */
+  forget?(): Promise<void> | void;
   /** The extension's part of the snapshot (e.g. the headset slot); it cannot replace the call desk's fields. */
   snapshot?(): Partial<Snapshot>;
   /** The provisioning file (e.g. favorites), before its accounts are added. */
@@ -190,6 +198,8 @@ interface CallEntry {
     volume: number;
     consultFor?: string;
     conferenceId?: string;
+    /** Conference panel's Mute on this party (issue 13 item 4). */
+    partyMuted?: boolean;
     autoAnswerAt?: number;
     autoAnswered?: boolean;
     contact?: CallView['contact'];
@@ -255,6 +265,8 @@ function accountView(e: AccountEntry): AccountView {
     media: c.media,
     hasPassword: c.password.length > 0,
     ...(c.displayName !== undefined && { displayName: c.displayName }),
+    ...(c.authUser !== undefined && { authUser: c.authUser }),
+    ...(c.servers !== undefined && { servers: c.servers.map((s) => ({ ...s })) }),
   };
 }
 
@@ -273,6 +285,7 @@ function callView(s: CallSnapshot, local: CallEntry['local']): CallView {
     volume: local.volume,
     ...(local.consultFor !== undefined && { consultFor: local.consultFor }),
     ...(local.conferenceId !== undefined && { conferenceId: local.conferenceId }),
+    ...(local.conferenceId !== undefined && local.partyMuted && { partyMuted: true }),
     ...(local.autoAnswerAt !== undefined && { autoAnswerAt: local.autoAnswerAt }),
     ...(local.autoAnswered && { autoAnswered: true }),
     ...(local.contact && { contact: local.contact }),
@@ -448,10 +461,41 @@ export class ConsoleService {
         if (e instanceof TlsCaError) throw new CommandFailure('bad-request', e.message, 'error.tlsCa', { field: e.field });
         throw e;
       }
+      // Issue 13 item 1: an empty password keeps the stored one for the same servers and user (account-edit.ts).
+      const previous = this.#accounts[0]?.input;
+      if (input.password === '' && previous && keepsStoredPassword(previous, input)) input = { ...input, password: previous.password ?? '' };
       for (const a of [...this.#accounts]) await this.#removeAccount(a);
       const entry = await this.#addAccount(input);
       this.#persist();
       return accountView(entry);
+    },
+    // Issue 13 item 1: Settings › Account and Log out.
+    'account.update': async (update) => {
+      const primary = this.#accounts[0];
+      if (!primary) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
+      this.#refuseAccountChangeDuringCalls();
+      const merged = mergeAccountUpdate(primary.input, update);
+      if (!merged.ok) throw new CommandFailure('bad-request', 'account.update: password: needed again for a new server or user', 'account.error.passwordAgain');
+      // The whole account is checked before anything is stopped: a bad value loses nothing.
+      const parsed = AccountInputSchema.safeParse(merged.input);
+      if (!parsed.success) {
+        const where = parsed.error.issues[0]?.path.join('.') || 'account';
+        throw new CommandFailure('bad-request', `account.update: ${where}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, 'error.badValue', { field: where });
+      }
+      const inputs = [merged.input, ...this.#accounts.slice(1).map((a) => a.input)];
+      for (const a of [...this.#accounts]) await this.#removeAccount(a, true);
+      const entries: AccountEntry[] = [];
+      for (const input of inputs) entries.push(await this.#addAccount(input));
+      this.#persist();
+      return accountView(entries[0]!);
+    },
+    'account.logout': async () => {
+      this.#refuseAccountChangeDuringCalls();
+      const primary = this.#accounts[0]?.config;
+      // softphone.stop() un-REGISTERs (Expires: 0); contacts, history, favorites and preferences are kept.
+      for (const a of [...this.#accounts]) await this.#removeAccount(a);
+      this.#persist();
+      if (primary) this.messages.add('info', 'account.loggedOut', { user: primary.user, server: primary.server });
     },
     'preferences.update': (patch) => {
       const next = { ...this.#preferences };
@@ -578,13 +622,41 @@ export class ConsoleService {
     'call.leaveConference': async ({ conferenceId, end }) => {
       const members = this.#conferenceMembers(conferenceId);
       if (members.length === 0) throw new CommandFailure('not-found', 'This conference no longer exists', 'error.conferenceGone');
-      if (end || members.length !== 2) {
-        // Leaving a conference of three or more would need a bridge on the PBX; ending it is what we can honour.
+      if (end) {
         await Promise.allSettled(members.map((m) => m.call.hangup()));
         return;
       }
-      const [a, b] = members as [CallEntry, CallEntry];
-      await this.#transferOrReport(a, () => a.call.transferTo(b.call));
+      const plan = planLeave(members.map((m) => m.call.id), this.#preferences.conferenceRoom);
+      switch (plan.kind) {
+        case 'hangup':
+          await Promise.allSettled(members.map((m) => m.call.hangup()));
+          return;
+        case 'connect': {
+          const [a, b] = members as [CallEntry, CallEntry];
+          await this.#transferOrReport(a, () => a.call.transferTo(b.call));
+          return;
+        }
+        case 'room':
+          // One REFER at a time: the ones not yet moved keep talking in our mix meanwhile. A party whose transfer
+          // fails stays with us (and in the conference), with the reason in the info pane.
+          for (const m of members) {
+            await this.#transferOrReport(m, () => m.call.transfer(plan.room)).catch((e: unknown) => this.#log('warn', `conference room ${plan.room}: ${String(e)}`));
+          }
+          return;
+        case 'no-room':
+          throw new CommandFailure('not-configured', 'Leaving a conference of three or more needs the PBX conference room (preference conferenceRoom)', 'error.conferenceNoRoom');
+        default: {
+          const never: never = plan;
+          return never;
+        }
+      }
+    },
+    'call.muteParty': ({ callId, muted }) => {
+      const entry = this.#call(callId);
+      if (entry.local.conferenceId === undefined) {
+        throw new CommandFailure('invalid-state', 'Only a party of a conference can be muted for the others', 'error.notInConference');
+      }
+      this.#patchLocal(entry, { partyMuted: muted || undefined });
     },
     'call.dialUrl': async ({ url }) => this.dialUrl(url, 'user'),
     'call.redial': async () => {
@@ -625,6 +697,11 @@ export class ConsoleService {
     const account = this.#accounts.find((a) => a.id === entry.view.accountId) ?? this.#accounts[0];
     if (!account) throw new CommandFailure('not-found', 'No SIP account is configured', 'error.noAccount');
     return account;
+  }
+
+  /** Changing or leaving the account would cut the calls: the receptionist ends or transfers them first. */
+  #refuseAccountChangeDuringCalls(): void {
+    if (this.#live().length > 0) throw new CommandFailure('invalid-state', 'Calls are up: end them before changing the account', 'error.accountCallsUp');
   }
 
   #live(): CallEntry[] {
@@ -762,12 +839,13 @@ export class ConsoleService {
     return entry;
   }
 
-  async #removeAccount(entry: AccountEntry): Promise<void> {
+  /** `replacing`: another account takes its place at once (no "needs setup" in between for the window). */
+  async #removeAccount(entry: AccountEntry, replacing = false): Promise<void> {
     entry.disposers.forEach((d) => d());
     this.#accounts = this.#accounts.filter((a) => a !== entry);
     this.#announcePrimary();
     await entry.softphone.stop().catch(() => undefined);
-    if (!this.#stopped) {
+    if (!this.#stopped && !replacing) {
       this.#broadcast('accounts.changed', {
         accounts: this.#accounts.map(accountView),
         needsSetup: this.#accounts.length === 0,
@@ -960,7 +1038,7 @@ export class ConsoleService {
     const conf = entry.local.conferenceId;
     if (conf !== undefined) {
       const rest = this.#conferenceMembers(conf);
-      if (rest.length === 1) this.#patchLocal(rest[0]!, { conferenceId: undefined });
+      if (rest.length === 1) this.#patchLocal(rest[0]!, { conferenceId: undefined, partyMuted: undefined });
     }
     for (const e of this.#live()) if (e.local.consultFor === entry.call.id) this.#patchLocal(e, { consultFor: undefined });
   }
@@ -979,6 +1057,11 @@ export class ConsoleService {
   }
 
   #persist(): void {
+    // Delete all data has the settings file aside: nothing is written until it is done (issue 13 item 9).
+    if (this.#savingHeld) {
+      this.#savedWhileHeld = true;
+      return;
+    }
     const extra = Object.assign({}, ...(this.options.extensions ?? []).map((x) => x.persisted?.() ?? {})) as Partial<Pick<Provisioning, ExtensionSettings>>;
     this.options.persist?.({ accounts: this.#accounts.map((a) => a.input), preferences: this.#preferences, ...extra });
   }
@@ -997,6 +1080,52 @@ export class ConsoleService {
   }
 
   /** The primary account (the receptionist's own extension is its user). */
+  // ── issue 13 item 9: About and Delete all data ──
+  #savingHeld = false;
+  #savedWhileHeld = false;
+
+  /** The primary account's registration (About: the server in use). */
+  primaryRegistration(): RegistrationView | undefined {
+    return this.#accounts[0]?.registration;
+  }
+
+  /** A call is up (ringing, talking, held…). */
+  hasLiveCalls(): boolean {
+    return this.#live().length > 0;
+  }
+
+  /** While held, nothing is saved; released, what changed meanwhile is saved (unless `discard`: the data was deleted). */
+  holdSaving(hold: boolean, discard = false): void {
+    this.#savingHeld = hold;
+    if (hold) return;
+    const pending = this.#savedWhileHeld;
+    this.#savedWhileHeld = false;
+    if (pending && !discard) this.#persist();
+  }
+
+  /**
+   * Delete all data: the accounts are un-REGISTERed and forgotten, the preferences and what the extensions saved are
+   * those of `firstStart`; nothing is written (there is no settings file, as on first start). The set-up screen shows.
+   */
+  async resetToFirstStart(firstStart: Provisioning): Promise<void> {
+    const held = this.#savingHeld;
+    this.#savingHeld = true;
+    try {
+      for (const a of [...this.#accounts]) await this.#removeAccount(a);
+      this.#lastDialed = undefined;
+      this.#preferences = { ...DEFAULT_PREFERENCES, ...firstStart.preferences } as Preferences;
+      this.#broadcast('preferences.changed', this.#preferences);
+      for (const x of this.options.extensions ?? []) {
+        if (x.forget) await x.forget();
+        else x.provision?.(firstStart);
+      }
+      for (const x of this.options.extensions ?? []) x.preferencesChanged?.(this.#preferences);
+    } finally {
+      this.#savingHeld = held;
+      this.#savedWhileHeld = false;
+    }
+  }
+
   primaryAccount(): AccountView | undefined {
     const a = this.#accounts[0];
     return a && accountView(a);

@@ -37,7 +37,9 @@ import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/dir
 import { CompanyShrinkError, DirectoryService } from './directory/directory-service';
 import { ImportError, importContacts, previewImport, exportContactsCsv } from './directory/import';
 import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
-import { LdapCompanySource } from './directory/ldap-source';
+import { LdapCompanySource, LdapError } from './directory/ldap-source';
+import { prepareDatabaseErasure, scrubDatabase } from '../storage/erase';
+import type { ErasablePart } from './data-erasure';
 import type { CompanyDirectorySource } from './directory/company-source';
 import { loadProvisioningFile, type Provisioning } from './provisioning';
 
@@ -82,6 +84,8 @@ export function historyEntryFromCall(view: CallView, context: { pickupPrefix: st
     type = context.pickupPrefix !== '' && view.remote.user.startsWith(context.pickupPrefix) ? 'picked-up' : 'placed';
   } else if (answered) type = 'received';
   else if (reason === 'declined') type = 'rejected';
+  // Another device or a colleague took it (CANCEL with Reason cause=200): not missed (missed-calls.ts).
+  else if (reason === 'answered-elsewhere') type = 'answered-elsewhere';
   else type = 'missed';
   const end = view.endedAt ?? Date.now();
   const ringEnd = view.answeredAt ?? end;
@@ -153,6 +157,14 @@ function importErrorParams(e: ImportError): Readonly<Record<string, string | num
   }
 }
 
+/** A company refresh failure in the receptionist's words (`contacts.companyError.<reason>`, issue 13 item 9). */
+export function companyErrorKey(e: unknown, source: string): { key: string; params: Record<string, string | number> } {
+  if (e instanceof CompanyShrinkError) return { key: 'contacts.companyError.shrunk', params: { found: e.found, cached: e.cached } };
+  if (e instanceof LdapError) return { key: `contacts.companyError.${e.reason}`, params: { source } };
+  if (isDiskFull(e)) return { key: 'contacts.companyError.disk-full', params: {} };
+  return { key: 'contacts.companyError.other', params: { source } };
+}
+
 export class ContactsService implements ConsoleExtension {
   #config: DirectoriesConfig;
   /** Where the `directories` section came from: the launch provisioning file (it wins), the saved settings, or nowhere. */
@@ -165,7 +177,16 @@ export class ContactsService implements ConsoleExtension {
   /** Messages raised before start(): delivered then. */
   #pending: [MessageLevel, string, Record<string, string | number>][] = [];
   #uploads = new Map<string, Upload>();
-  #sync: { lastSyncAt?: number; lastError?: string; running?: Promise<void>; refused?: boolean } = {};
+  #sync: {
+    lastSyncAt?: number;
+    lastError?: string;
+    lastErrorAt?: number;
+    /** The last error in the receptionist's words (issue 13 item 9: the Company tab shows it). */
+    lastErrorKey?: string;
+    lastErrorParams?: Record<string, string | number>;
+    running?: Promise<void>;
+    refused?: boolean;
+  } = {};
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
   #diskFullReportedAt = 0;
@@ -201,6 +222,23 @@ export class ContactsService implements ConsoleExtension {
     for (const [level, key, params] of this.#pending.splice(0)) host.messages.add(level, key, params);
   }
 
+  /**
+   * issue 13 item 2: one notion of favorite — the monitored favorites kept in the settings (presence-service.ts).
+   * Contacts starred in this database by an earlier version are handed over (name and numbers); `done()` clears
+   * their star here once the favorites are saved, so nothing is lost if the hand-over is interrupted.
+   */
+  async takeStarredContacts(): Promise<{ contacts: { name: string; phones: { type: string; number: string }[] }[]; done: () => Promise<void> }> {
+    const svc = await this.#db();
+    const rows = await svc.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT 1000', []);
+    const starred = await svc.contacts.hydrate(svc.db, rows.map((r) => r.id));
+    return {
+      contacts: starred.map((c) => ({ name: c.name, phones: c.phones.map((p) => ({ type: p.type, number: p.number })) })),
+      done: async () => {
+        for (const c of starred) await svc.setFavorite(c.id, false);
+      },
+    };
+  }
+
   /** The saved settings' `directories` section (a launch provisioning file's own section wins and stays). */
   provision(p: Provisioning): void {
     if (this.#configFrom === 'launch' || !p.directories || this.#stopped) return;
@@ -217,6 +255,42 @@ export class ContactsService implements ConsoleExtension {
   /** The `directories` section is saved with the settings, so a launch without the provisioning file keeps it. */
   persisted(): Partial<Pick<Provisioning, 'directories'>> {
     return this.#configFrom === 'default' ? {} : { directories: this.#config };
+  }
+
+  // ───────────────────────────── issue 13 item 9: Delete all data, About ─────────────────────────────
+
+  /** The database part of "Delete all data" (data-erasure.ts): every contact and history row, in one transaction. */
+  erasePart(): ErasablePart {
+    return {
+      name: 'contacts',
+      prepare: async () => prepareDatabaseErasure((await this.#db()).db),
+    };
+  }
+
+  /**
+   * After "Delete all data": what the receptionist saved is forgotten (a launch provisioning file's directories
+   * stay: the administrator's), imports in progress dropped, the freed pages scrubbed; the company copy is fetched
+   * again when a directory is configured, as at first start.
+   */
+  async forget(): Promise<void> {
+    this.#uploads.clear();
+    this.#sync = this.#sync.running ? { running: this.#sync.running } : {};
+    if (this.#configFrom !== 'launch') {
+      this.#stopCompany();
+      this.#config = DirectoriesConfigSchema.parse({});
+      this.#configFrom = 'default';
+    }
+    const svc = await this.#db();
+    await scrubDatabase(svc.db).catch((e: unknown) => this.#log('warn', `delete all data: scrubbing the database: ${String(e)}`));
+    this.#broadcast('contacts.changed', {});
+    if (this.#company) void this.refreshCompany();
+  }
+
+  /** The SQLite library actually linked (About). */
+  async sqliteVersion(): Promise<string | undefined> {
+    const svc = await this.#db().catch(() => undefined);
+    const row = await svc?.db.get<{ v: string }>('SELECT sqlite_version() AS v').catch(() => undefined);
+    return row?.v;
   }
 
   async stop(): Promise<void> {
@@ -352,11 +426,18 @@ export class ContactsService implements ConsoleExtension {
         const r = await svc.syncCompany(source, { minRatio: this.#config.ldap?.minRefreshRatio ?? 0.5, force: options.force === true });
         this.#sync.lastSyncAt = Date.now();
         delete this.#sync.lastError;
+        delete this.#sync.lastErrorAt;
+        delete this.#sync.lastErrorKey;
+        delete this.#sync.lastErrorParams;
         this.#sync.refused = false;
         this.#log('info', `company directory: ${r.inserted} new, ${r.updated} updated, ${r.removed} removed from ${source.label}`);
         if (!this.#stopped) this.#broadcast('contacts.changed', { directoryKind: 'company' });
       } catch (e) {
         this.#sync.lastError = e instanceof Error ? e.message : String(e);
+        this.#sync.lastErrorAt = Date.now();
+        const said = companyErrorKey(e, source.label);
+        this.#sync.lastErrorKey = said.key;
+        this.#sync.lastErrorParams = said.params;
         this.#log('warn', `company directory refresh failed: ${this.#sync.lastError}`);
         if (e instanceof CompanyShrinkError) {
           // Once per episode: the hourly refresh would repeat it while the server keeps answering short.
@@ -379,6 +460,9 @@ export class ContactsService implements ConsoleExtension {
       ...(this.#company && { label: this.#company.label }),
       ...(this.#sync.lastSyncAt !== undefined && { lastSyncAt: this.#sync.lastSyncAt }),
       ...(this.#sync.lastError !== undefined && { lastError: this.#sync.lastError }),
+      ...(this.#sync.lastErrorAt !== undefined && { lastErrorAt: this.#sync.lastErrorAt }),
+      ...(this.#sync.lastErrorKey !== undefined && { lastErrorKey: this.#sync.lastErrorKey, lastErrorParams: { ...this.#sync.lastErrorParams } }),
+      ...(this.#sync.running !== undefined && { refreshing: true }),
       count: await svc.contacts.count(dir.id),
     };
   }
@@ -659,6 +743,8 @@ export class ContactsService implements ConsoleExtension {
     'history.delete': async (target) => {
       const svc = await this.#db();
       const deleted = await svc.deleteHistory('all' in target ? { all: true } : { ids: target.ids });
+      // Every window's lists follow (another window showing the history reloads it; issue 13 item 9).
+      if (deleted > 0) this.#broadcast('contacts.changed', {});
       return { deleted };
     },
     'call.quality': ({ callId, samples }) => {

@@ -128,6 +128,8 @@ export function pbxSettingsView(c: PbxConfig): PbxSettingsView {
     pauseReasons: [...c.pauseReasons],
     ...(c.queues !== undefined && { queues: [...c.queues] }),
     ...(c.takeMethod !== undefined && { takeMethod: c.takeMethod }),
+    ...(c.voicemailContext !== undefined && { voicemailContext: c.voicemailContext }),
+    ...(c.voicemailMailbox !== undefined && { voicemailMailbox: c.voicemailMailbox }),
   };
 }
 

@@ -5,7 +5,14 @@ import type { CountryCode } from 'libphonenumber-js';
 import { digitsOf, phoneForms } from './phone';
 import { fold } from './text';
 
-export const CALL_TYPES = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up'] as const;
+/**
+ * `answered-elsewhere` (issue 13 item 8): an incoming call that rang here and was taken by another device or a colleague
+ * (CANCEL with Reason cause=200). The table's CHECK predates it, so it is stored as type `missed` with end reason
+ * `answered-elsewhere` and read back as its own type; rows written since migration 0003 with that end reason are read
+ * the same way (they were listed as missed before).
+ */
+export const CALL_TYPES = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up', 'answered-elsewhere'] as const;
+const ELSEWHERE = 'answered-elsewhere';
 export type CallType = (typeof CALL_TYPES)[number];
 export type CallDirection = 'incoming' | 'outgoing';
 
@@ -103,7 +110,7 @@ interface HistoryRow extends Record<string, unknown> {
 const toEntry = (r: HistoryRow): HistoryEntry => ({
   id: r.id,
   direction: r.direction,
-  type: r.type,
+  type: r.type === 'missed' && r.end_reason === ELSEWHERE ? ELSEWHERE : r.type,
   remoteNumber: r.remote_number,
   remoteName: r.remote_name,
   startedAt: r.started_at,
@@ -129,9 +136,10 @@ export class HistoryStore {
       `INSERT INTO call_history (direction, type, remote_number, remote_digits, remote_national, remote_name,
          remote_name_folded, started_at, ring_ms, talk_ms, line, transfer_target, account, answered_at, ended_at, end_reason)
          VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-      [e.direction, e.type, e.remoteNumber, f.digits, f.nationalDigits, e.remoteName ?? '', fold(e.remoteName ?? ''),
+      [e.direction, e.type === ELSEWHERE ? 'missed' : e.type, e.remoteNumber, f.digits, f.nationalDigits, e.remoteName ?? '', fold(e.remoteName ?? ''),
         e.startedAt, e.ringMs ?? 0,
-        e.talkMs ?? 0, e.line ?? null, e.transferTarget ?? null, e.account ?? '', e.answeredAt ?? null, e.endedAt ?? null, e.endReason ?? ''],
+        e.talkMs ?? 0, e.line ?? null, e.transferTarget ?? null, e.account ?? '', e.answeredAt ?? null, e.endedAt ?? null,
+        e.type === ELSEWHERE ? ELSEWHERE : (e.endReason ?? '')],
     );
     return r.lastID;
   }
@@ -168,8 +176,16 @@ export class HistoryStore {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (q.types?.length) {
-      where.push(`type IN (${q.types.map(() => '?').join(',')})`);
-      params.push(...q.types);
+      const plain = q.types.filter((t) => t !== 'missed' && t !== ELSEWHERE);
+      const or = plain.length ? [`type IN (${plain.map(() => '?').join(',')})`] : [];
+      params.push(...plain);
+      // Both are stored as `missed`; the end reason tells them apart (see CALL_TYPES).
+      const missed = q.types.includes('missed');
+      const elsewhere = q.types.includes(ELSEWHERE);
+      if (missed && elsewhere) or.push("type = 'missed'");
+      else if (missed) or.push("(type = 'missed' AND end_reason IS NOT 'answered-elsewhere')");
+      else if (elsewhere) or.push("(type = 'missed' AND end_reason = 'answered-elsewhere')");
+      where.push(`(${or.join(' OR ')})`);
     }
     if (q.direction) (where.push('direction = ?'), params.push(q.direction));
     if (q.account !== undefined) (where.push('account = ?'), params.push(q.account));

@@ -16,8 +16,10 @@ import { createSettingsStore } from '../services/settings-store';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildDiagnostics } from '../services/diagnostics';
 import { ScriptedHeadset } from './scripted-headset';
+import { AppInfoService, readAppVersion } from '../services/app-info-service';
 
-const APP_VERSION = '0.1.0';
+// The console's version from its package.json (dist/web-host/cli.js → the project root), never typed by hand.
+const APP_VERSION = readAppVersion(join(__dirname, '..', '..', 'package.json'));
 import { startWebHost } from './server';
 
 export interface WebCliArgs {
@@ -143,6 +145,15 @@ async function main(): Promise<void> {
     config: provisioning?.directories,
     logger,
   });
+  // About, the user guide, Delete all data (issue 13 item 9).
+  const appInfo = new AppInfoService({
+    host: 'web',
+    version: APP_VERSION,
+    dataDir: args.dataDir,
+    settingsFile: store?.file,
+    launchProvisioning: provisioning,
+    logger,
+  });
   let scripted: ScriptedHeadset | undefined;
   try {
     scripted = args.scriptedHeadset ? new ScriptedHeadset(args.scriptedHeadset) : undefined;
@@ -154,8 +165,9 @@ async function main(): Promise<void> {
     host: 'web',
     logger,
     ...(scripted && { headset: scripted }),
-    extensions: [contacts],
+    extensions: [contacts, appInfo],
     ...(store && { persist: (state) => store.save(state) }),
+    ...(args.dataDir && { missedCallsFile: join(args.dataDir, 'missed-calls.json') }),
   });
   // A provisioning file given at launch wins over what was saved.
   const saved = store && !provisioning?.accounts.length ? store.load() : undefined;
@@ -164,6 +176,7 @@ async function main(): Promise<void> {
   if (start) await service.applyProvisioning(start);
   store?.reportTo(service.messages);
   contacts.start(service);
+  appInfo.start(service, contacts);
   const host = await startWebHost({
     service,
     rendererDir: args.rendererDir,

@@ -1,5 +1,5 @@
 /**
- * A scripted USB headset for the web host (`--scripted-headset FILE.hex[:VID:PID]`): the same bytes a real headset
+ * A scripted USB headset for the web host (`--scripted-headset FILE.hex[:VID:PID[:PRODUCT NAME]]`): the same bytes a real headset
  * exchanges with node-hid, driven over HTTP instead of a USB cable. It lets the whole path — report parsing, the
  * headset service, the call service, SIP, audio — be exercised in Chromium against the real test bed, and lets support
  * staff reproduce a customer's headset from its report descriptor. Never used by the Electron host.
@@ -37,9 +37,12 @@ export class ScriptedHeadset implements HeadsetDevices {
   #device: ScriptedDevice | undefined;
   readonly outputs: number[][] = [];
 
-  /** `spec`: a report-descriptor hex file, optionally `:VID:PID` in hex (default a Jabra, 0b0e:0305). */
+  /**
+   * `spec`: a report-descriptor hex file, optionally `:VID:PID` in hex (default a Jabra, 0b0e:0305), then optionally
+   * `:product name` (default "Scripted headset"; the automatic headset matches audio devices by this name).
+   */
   constructor(spec: string) {
-    const m = /^(.*?)(?::([0-9a-f]{4}):([0-9a-f]{4}))?$/i.exec(spec)!;
+    const m = /^(.*?)(?::([0-9a-f]{4}):([0-9a-f]{4})(?::([^:]{1,100}))?)?$/i.exec(spec)!;
     this.#descriptor = parseHexBytes(readFileSync(m[1]!, 'utf8'));
     const vendorId = parseInt(m[2] ?? '0b0e', 16);
     const productId = parseInt(m[3] ?? '0305', 16);
@@ -47,7 +50,7 @@ export class ScriptedHeadset implements HeadsetDevices {
       vendorId,
       productId,
       path: `scripted#${vendorId.toString(16)}:${productId.toString(16)}`,
-      product: 'Scripted headset',
+      product: m[4] ?? 'Scripted headset',
       manufacturer: 'Receptionist Console',
       serialNumber: 'SCRIPTED',
       interface: 3,

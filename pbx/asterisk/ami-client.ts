@@ -189,6 +189,7 @@ interface Pending {
   readonly list: boolean;
   response?: AmiMessage;
   events?: AmiMessage[];
+  readonly noList?: (response: AmiMessage) => boolean;
 }
 
 /** Events are delivered through `onEvent`, connection changes through `onState`. Call `start()` once. */
@@ -280,9 +281,13 @@ export class AmiClient {
     return response;
   }
 
-  /** Sends a list action and resolves with its events (without the closing `…Complete`). */
-  async list(fields: Record<string, string>, timeoutMs?: number): Promise<AmiMessage[]> {
-    const { response, events } = await this.#send(fields, true, timeoutMs);
+  /**
+   * Sends a list action and resolves with its events (without the closing `…Complete`). `noList`: a `Response:
+   * Success` matching it is the whole answer, no list follows (app_voicemail acks an unknown mailbox with "There is no
+   * voicemail user …" and no EventList: waiting for a Complete would only time out).
+   */
+  async list(fields: Record<string, string>, timeoutMs?: number, noList?: (response: AmiMessage) => boolean): Promise<AmiMessage[]> {
+    const { response, events } = await this.#send(fields, true, timeoutMs, false, noList);
     // Asterisk answers some empty lists with an error ("No Contacts found").
     if (response.Response === 'Error' && /^No \w+ found/i.test(response.Message ?? '')) return [];
     if (response.Response !== 'Success') {
@@ -296,6 +301,7 @@ export class AmiClient {
     list: boolean,
     timeoutMs = this.#opts.actionTimeoutMs ?? 10_000,
     beforeLogin = false,
+    noList?: (response: AmiMessage) => boolean,
   ): Promise<{ response: AmiMessage; events: AmiMessage[] }> {
     const socket = this.#socket;
     if (this.#stopped) return Promise.reject(new AmiError('stopped', 'AMI client stopped'));
@@ -317,7 +323,7 @@ export class AmiClient {
         this.#pending.delete(id);
         reject(new AmiError('timeout', `AMI ${fields.Action ?? 'action'} got no answer within ${timeoutMs} ms`));
       }, timeoutMs);
-      this.#pending.set(id, { action: fields.Action ?? '', timer, resolve, reject, list, ...(list ? { events: [] } : {}) });
+      this.#pending.set(id, { action: fields.Action ?? '', timer, resolve, reject, list, ...(list ? { events: [] } : {}), ...(noList ? { noList } : {}) });
       socket.write(text);
     });
   }
@@ -447,9 +453,10 @@ export class AmiClient {
   #dispatch(m: AmiMessage): void {
     const id = m.ActionID;
     const pending = id === undefined ? undefined : this.#pending.get(id);
-    if (m.Response !== undefined) {
+    // An event may carry a Response field too (OriginateResponse: `Event: OriginateResponse`, `Response: Success`).
+    if (m.Response !== undefined && m.Event === undefined) {
       if (!pending) return;
-      if (pending.list && m.Response === 'Success') {
+      if (pending.list && m.Response === 'Success' && !pending.noList?.(m)) {
         pending.response = m;
         // Not every list action says `EventList: start`, but all end with `EventList: Complete`.
         return;

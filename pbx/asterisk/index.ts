@@ -3,6 +3,10 @@ import type { CallServicesProvider } from '../api/call-services';
 import type { QueueProvider } from '../api/queues';
 import { AsteriskCallServicesProvider, type AsteriskCallServicesConfig, type CallServicesLogger } from './call-services-provider';
 import { AsteriskQueueProvider, type AsteriskQueueConfig, type QueueLogger } from './queue-provider';
+import type { VoicemailProvider } from '../api/voicemail';
+import { AsteriskVoicemailProvider, type AsteriskVoicemailConfig, type VoicemailLogger } from './voicemail-provider';
+import type { ParkingProvider } from '../api/parking';
+import { AsteriskParkingProvider, type AsteriskParkingConfig, type ParkingLogger } from './parking-provider';
 
 export type { AsteriskQueueConfig, QueueLogger } from './queue-provider';
 export type { AsteriskCallServicesConfig, CallServicesLogger } from './call-services-provider';
@@ -19,3 +23,15 @@ export function createAsteriskQueueProvider(config: AsteriskQueueConfig, logger?
 export function createAsteriskCallServicesProvider(config: AsteriskCallServicesConfig, logger?: CallServicesLogger): CallServicesProvider {
   return new AsteriskCallServicesProvider(config, logger);
 }
+
+/** Parked calls (res_parking) over AMI; takes the PBX connection as is (only `ami`, `timing` and `lots` are used). */
+export function createAsteriskParkingProvider(config: AsteriskParkingConfig, logger?: ParkingLogger): ParkingProvider {
+  return new AsteriskParkingProvider(config, logger);
+}
+export type { AsteriskParkingConfig, ParkingLogger } from './parking-provider';
+
+// issue 13 item 7: voicemail — the receptionist's mailbox (app_voicemail) over AMI.
+export function createAsteriskVoicemailProvider(config: AsteriskVoicemailConfig, logger?: VoicemailLogger): VoicemailProvider {
+  return new AsteriskVoicemailProvider(config, logger);
+}
+export type { AsteriskVoicemailConfig, VoicemailLogger } from './voicemail-provider';

@@ -89,6 +89,35 @@ export interface CallSnapshot {
    * keeps it: a receptionist answering for several companies greets by it; screen pop's `{called}`.
    */
   readonly called?: string;
+  /**
+   * Incoming only: the call was forwarded here (Diversion RFC 5806, else History-Info RFC 7044) — by whom, why, and
+   * the number first dialed. Believed only where P-Asserted-Identity is (PBX-originated or a trusted proxy).
+   */
+  readonly diversion?: Diversion;
+}
+
+/** Why a call was forwarded (RFC 5806 reason values; History-Info causes are mapped onto them). */
+export type DiversionReason =
+  | 'unknown'
+  | 'user-busy'
+  | 'no-answer'
+  | 'unavailable'
+  | 'unconditional'
+  | 'time-of-day'
+  | 'do-not-disturb'
+  | 'deflection'
+  | 'follow-me'
+  | 'out-of-service'
+  | 'away';
+
+export interface Diversion {
+  /** The party that forwarded the call last (the colleague whose phone sent it here); sanitised. */
+  readonly by: RemoteParty;
+  readonly reason?: DiversionReason;
+  /** The number first dialed, when the headers say (bottom Diversion entry, first History-Info entry). */
+  readonly originallyCalled?: string;
+  /** Redirections the headers report (1 or more). */
+  readonly count: number;
 }
 
 export interface TransferProgress {

@@ -1,8 +1,8 @@
 /**
  * Issue 16 §2 acceptance: no serious or critical WCAG 2.1 AA finding of axe-core on the main view, each Contacts tab,
  * a call (ringing, active, held, its transfer and keypad panels), every dialog (Settings with each of its tabs, the
- * headset test, the import preview, a call's details, the queue chooser) and the first-launch setup screen, in the
- * light and the dark theme. Kamailio bed (1001, baresip 1002/1003/1004, a scripted headset) for the console and its
+ * headset test, the import preview, a call's details, About with its Delete-all-data confirmation, the queue
+ * chooser) and the first-launch setup screen, in the light and the dark theme. Kamailio bed (1001, baresip 1002/1003/1004, a scripted headset) for the console and its
  * contacts; Asterisk bed (2001, AMI, queue `support` with a waiting caller) for the queue pane and the PBX settings.
  * Also: the search is a combobox with a listbox of results, and a live region announces a ringing call.
  */
@@ -120,9 +120,14 @@ async function auditSettings(page: Page, audit: Audit, where: string): Promise<v
   await expect(dialog).toBeVisible();
   const tabs = dialog.getByRole('tab');
   const names = (await tabs.count()) > 0 ? await tabs.allInnerTexts() : ['General'];
+  // Issue 13 item 6: the Audio tab is always there; it is audited with its microphone meter live.
+  expect(names.map((n) => n.trim())).toContain('Audio');
   for (const name of names) {
     if ((await tabs.count()) > 0) await dialog.getByRole('tab', { name: name.trim(), exact: true }).click();
     await page.waitForTimeout(300);
+    if (name.trim() === 'Audio') {
+      await expect.poll(async () => Number(await dialog.getByRole('meter', { name: 'Microphone level' }).getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+    }
     await audit.check(`${where}: Settings › ${name.trim()}`, 'dialog[open]');
   }
   await page.keyboard.press('Escape');
@@ -213,7 +218,7 @@ for (const theme of THEMES) {
     const speed = contacts(page).getByRole('form', { name: 'Speed-dial key' });
     await speed.getByLabel('Key').fill('7');
     await speed.getByLabel('Name').fill('Accueil');
-    await speed.getByLabel('Number').fill('1003');
+    await speed.getByLabel('Number', { exact: true }).fill('1003');
     await speed.getByRole('button', { name: 'Save' }).click();
     await expect(contacts(page).getByRole('list', { name: 'Speed dial' })).toContainText('Accueil');
     await audit.check('Contacts › Speed dial');
@@ -278,6 +283,18 @@ for (const theme of THEMES) {
     await expect(page.getByRole('dialog', { name: 'Test your headset' })).toBeVisible();
     await audit.check('dialog: headset test', 'dialog[open]');
     await page.getByRole('dialog', { name: 'Test your headset' }).getByRole('button', { name: 'Close' }).click();
+
+    // About (issue 13 item 9): system information, the user guide link, Delete all data with its confirmation open.
+    await page.getByRole('button', { name: 'About', exact: true }).click();
+    const about = page.getByRole('dialog', { name: 'About Receptionist Console' });
+    await expect(about.getByTestId('about-info')).toContainText('1001@127.0.0.1');
+    await audit.check('dialog: About', 'dialog[open]');
+    await about.getByRole('button', { name: 'Delete all data…' }).click();
+    await expect(about.getByRole('form', { name: 'Delete all data?' })).toBeVisible();
+    await audit.check('dialog: About, Delete all data confirmation', 'dialog[open]');
+    await about.getByRole('button', { name: 'Cancel' }).click();
+    await about.getByRole('button', { name: 'Close' }).click();
+    await expect(about).toBeHidden();
 
     await auditSettings(page, audit, 'Kamailio console');
     await sendMwi('1001', 0);

@@ -37,8 +37,8 @@ async function open(page: Page, account: ConsoleAccount): Promise<void> {
 
 
 async function dial(page: Page, target: string): Promise<void> {
-  await page.getByLabel('Number').fill(target);
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill(target);
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
 }
 
 /** sipp as `from` calls `to` and keeps the call `holdMs`; resolves when sipp ends. */
@@ -68,7 +68,7 @@ test('directed pickup of a call ringing on 2003 (**2003)', async ({ page }) => {
     const caller = sippCall('2005', '2003');
     await ami.waitForEvent((e) => e.Event === 'DialState' && e.DialStatus === 'RINGING' && e.DestChannel?.startsWith('PJSIP/2003-') === true, 10_000);
     const pickup = ami.waitForEvent((e) => e.Event === 'Pickup' && e.Channel?.startsWith('PJSIP/2001-') === true, 10_000);
-    await page.getByLabel('Number').fill('2003');
+    await page.getByLabel('Number', { exact: true }).fill('2003');
     await page.getByRole('button', { name: 'Pick up' }).click();
     const ev = await pickup;
     // The picked-up leg is the one ringing 2003; its connected line is the caller, 2005.

@@ -25,8 +25,8 @@ async function openConsole(page: Page, account: Parameters<typeof startConsole>[
 
 async function dialAndHear(page: Page, target: '1003' | '1004', tone: number): Promise<void> {
   clearRecordings(target);
-  await page.getByLabel('Number').fill(target);
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill(target);
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(callRow(page, target)).toContainText('Connected');
   // Let media settle, then measure what the console hears (WebAudio analyser in the page).
   await page.waitForTimeout(1500);
@@ -93,8 +93,8 @@ test('a wrong password shows a plain-words registration failure', async ({ page 
 
 test('reloading the page during a call keeps the call (main owns it) and restores the UI and audio', async ({ page }) => {
   await openConsole(page, { transport: 'udp', port: 5060, media: 'rtp' });
-  await page.getByLabel('Number').fill('1003');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1003');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(callRow(page, '1003')).toContainText('Connected');
   await page.reload();
   await expect(callRow(page, '1003')).toContainText('Connected');
@@ -123,8 +123,8 @@ test('server down: status turns red and retries without a crash; server back: re
   }
   await expect(registration(page)).toHaveText(/Registered/, { timeout: 60_000 });
   // And it really works again: a call goes through.
-  await page.getByLabel('Number').fill('1004');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1004');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(callRow(page, '1004')).toContainText('Connected');
   await callRow(page, '1004').getByRole('button', { name: 'Hang up' }).click();
 });

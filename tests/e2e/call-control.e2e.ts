@@ -63,8 +63,8 @@ async function hears(user: BaresipUser, freq: number, minShare = 0.3): Promise<v
 
 test('hold sends a sendonly re-INVITE, the far end answers recvonly; resume brings its audio back', async ({ page }) => {
   const c = await open(page);
-  await page.getByLabel('Number').fill('1003');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1003');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(row(page, '1003')).toContainText('Connected');
   await page.waitForTimeout(1000);
   expect(near(await heardOn(page, row(page, '1003')), 1000)).toBe(true);
@@ -131,8 +131,8 @@ test('attended transfer: consult 1003 (1002 held), complete ⇒ 1002 ⇄ 1003; c
 test('conference of the console, 1002 and 1003: each of the three hears the other two', async ({ page }) => {
   // Raw microphone: Chromium's noise suppression fades a steady test tone out after a second or two.
   await open(page, { audioProcessing: false });
-  await page.getByLabel('Number').fill('1002');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1002');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await waitFor('1002 to ring', async () => /sip:1001/.test(await baresipCalls('1002')));
   await baresip('1002', 'accept');
   await expect(row(page, '1002')).toContainText('Connected');

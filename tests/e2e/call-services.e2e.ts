@@ -199,7 +199,7 @@ test('forward when busy: call waiting off and the console on a call, it answers 
   await expect(page.getByTestId('info-conditional-forward-indicator')).toHaveAttribute('data-rules', 'forwardBusy');
   await phone('2003', 'ring');
 
-  await page.getByLabel('Number').fill('9999');
+  await page.getByLabel('Number', { exact: true }).fill('9999');
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(liveCalls(page, '9999')).toContainText('Connected');
 
@@ -424,7 +424,7 @@ test('outgoing number: "Present as" in the dial field, 2005 sees 0140000000 in F
   const presentAs = page.getByTestId('dial-present-as');
   await expect(presentAs.locator('option')).toHaveText(['My own number (2001)', 'Accueil (0140000000)', 'Anonymous (number hidden)']);
   await presentAs.selectOption('0140000000');
-  await page.getByLabel('Number').fill('2005');
+  await page.getByLabel('Number', { exact: true }).fill('2005');
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect.poll(() => far.invites().length).toBe(1);
   const invite = far.invites()[0]!;
@@ -433,7 +433,7 @@ test('outgoing number: "Present as" in the dial field, 2005 sees 0140000000 in F
   await expect(liveCalls(page)).toHaveCount(0); // 2005 answered busy
 
   await presentAs.selectOption('anonymous');
-  await page.getByLabel('Number').fill('2005');
+  await page.getByLabel('Number', { exact: true }).fill('2005');
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect.poll(() => far.invites().length).toBe(2);
   const hidden = far.invites()[1]!;

@@ -18,6 +18,7 @@ export interface ConsoleAccount {
   registerExpires?: number;
   wsPath?: string;
   dtmfMode?: 'rfc4733' | 'info';
+  trustRelayedHeaders?: boolean;
 }
 
 export interface RunningConsole {

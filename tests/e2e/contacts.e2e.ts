@@ -115,8 +115,8 @@ test('an incoming call from an Outlook contact shows the name; the call is in th
 
 test('after a real call, History → Details shows the timeline and a call-quality plot sampled from getStats', async ({ page }) => {
   await open(page);
-  await page.getByLabel('Number').fill('1003');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1003');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   const line = page.locator('li.call').first();
   await expect(line).toContainText('Connected');
   // Several 2-second getStats samples while 1003 plays its tone.

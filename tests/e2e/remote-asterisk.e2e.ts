@@ -84,8 +84,8 @@ function registeredAtRemoteAsterisk(user: string): boolean {
 }
 
 async function dial(page: Page, target: string): Promise<void> {
-  await page.getByLabel('Number').fill(target);
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill(target);
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(callRow(page, target)).toContainText('Connected', { timeout: 20_000 });
 }
 

@@ -90,8 +90,8 @@ function ourMedia(c: RunningConsole): { address: string; port: number } {
 }
 
 async function dial(page: Page, target: string): Promise<void> {
-  await page.getByLabel('Number').fill(target);
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill(target);
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(callRow(page, target)).toContainText('Connected', { timeout: 20_000 });
 }
 
@@ -273,8 +273,8 @@ test('5 % packet loss each way, then 40 ms ± 20 ms jitter: the far end still he
 
 test('RTP sent to the bridge from a third address on the network is not heard by the receptionist', async ({ page }) => {
   const c = await openConsole(page, account('udp'));
-  await page.getByLabel('Number').fill('1003');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1003');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   // Inject as early as the port is known (before or while the PBX's audio starts), 3000 Hz from 198.18.0.9.
   const media = await waitFor('our SDP', async () => {
     const m = ourMedia(c);

@@ -46,8 +46,8 @@ test('WebRTC over WS, media gone for longer than the RTP timeout: the console en
   await page.goto(c.url);
   await expect(page.locator('.registration')).toHaveText(/Registered/, { timeout: 20_000 });
 
-  await page.getByLabel('Number').fill('1003');
-  await page.getByRole('button', { name: 'Call' }).click();
+  await page.getByLabel('Number', { exact: true }).fill('1003');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(callRow(page, '1003')).toContainText('Connected', { timeout: 20_000 });
   let last = 0;
   await waitFor(`the console to hear 1000 Hz from 1003 (last ${last} Hz)`, async () => {

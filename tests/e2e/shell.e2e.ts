@@ -38,8 +38,8 @@ test('by default (confirmation on), the link only fills the Number field; Enter 
   const url = await open(page);
   await waitFor('1003 free', async () => !/sip:/.test(await baresipCalls('1003')));
   await page.goto(`${url.origin}/dial?token=${url.searchParams.get('token')}&url=${encodeURIComponent('callto://1003')}`);
-  await expect(page.getByLabel('Number')).toHaveValue('1003');
-  await expect(page.getByLabel('Number')).toBeFocused();
+  await expect(page.getByLabel('Number', { exact: true })).toHaveValue('1003');
+  await expect(page.getByLabel('Number', { exact: true })).toBeFocused();
   await expect(live(page)).toHaveCount(0);
   await page.keyboard.press('Enter');
   await expect(live(page)).toContainText('Connected');

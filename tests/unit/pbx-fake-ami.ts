@@ -21,6 +21,8 @@ export class FakeAmi {
   readonly actions: Record<string, string>[] = [];
   /** Canned answers per action name (fields merged into the response). */
   readonly answers = new Map<string, Record<string, string>>();
+  /** Other list actions (e.g. ParkedCalls): their events and the name of their closing `…Complete` event. */
+  readonly lists = new Map<string, { readonly complete: string; events: Record<string, string>[] }>();
   /** Sent once, in the same write as the next QueueStatus answer, right after its Complete. */
   trailing: Record<string, string>[] = [];
   logins = 0;
@@ -105,6 +107,14 @@ export class FakeAmi {
         for (const e of mine) send(e);
         send({ Event: 'QueueStatusComplete', EventList: 'Complete', ListItems: String(mine.length) });
         // Events queued right behind the list's end (same TCP write, as Asterisk may do).
+        for (const e of this.trailing.splice(0)) s.write(formatAction(e));
+        return;
+      }
+      case 'ParkedCalls': {
+        const list = this.lists.get('ParkedCalls') ?? { complete: 'ParkedCallsComplete', events: [] };
+        send({ Response: 'Success', EventList: 'start', Message: 'Parked calls will follow' });
+        for (const e of list.events) send(e);
+        send({ Event: list.complete, EventList: 'Complete', ListItems: String(list.events.length), Total: String(list.events.length) });
         for (const e of this.trailing.splice(0)) s.write(formatAction(e));
         return;
       }

@@ -10,6 +10,8 @@ import { TLS_PROBLEMS, registrationFailureKey, type ContractError, type GlobalSh
 import type { ScreenReason } from '../../electron/services/console-service';
 import type { ImportErrorCode } from '../../electron/services/directory/import';
 import type { ScreenPopErrorCode } from '../../electron/services/screen-pop';
+import type { LdapFailureReason } from '../../electron/services/directory/ldap-source';
+import type { ErasablePart } from '../../electron/services/data-erasure';
 import type { CallError } from '../../sip-core/api/softphone';
 import { DICTIONARIES, errorKey, errorText, formatNumber, isMessageKey, pluralCategory, translate } from '../../renderer/i18n';
 import { APPLY_ERRORS } from '../../renderer/lib/state/services-form';
@@ -252,6 +254,9 @@ const TEMPLATE_VALUES: Record<string, readonly string[]> = {
   'call.failed.*': ['busy', 'rejected', 'not-found', 'unavailable', 'timeout', 'network', 'media'],
   'tray.*': every<RegistrationView['state']>()(['registered', 'registering', 'unregistered', 'failed']),
   'settings.shortcut.*': every<keyof GlobalShortcuts & string>()(['answer', 'hangup', 'dialSelection']),
+  // issue 13 item 9: the company directory's last error, Delete all data refused by one of its parts.
+  'contacts.companyError.*': [...every<LdapFailureReason>()(['credentials', 'base', 'access', 'unreachable', 'not-found', 'timeout', 'tls', 'other']), 'shrunk', 'disk-full'],
+  'data.erase.error.*': every<ErasablePart['name']>()(['contacts', 'settings']),
 };
 
 interface Found {

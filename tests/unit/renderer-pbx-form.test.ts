@@ -1,5 +1,6 @@
 /** Settings › PBX form (renderer/lib/state/pbx-form.ts): text fields → pbx.configure arguments, errors by field. */
-import { parseCommand, type PbxSettingsView } from '../../electron/contract';
+import { parseCommand, PbxConfigSchema, PbxSettingsInputSchema, type PbxSettingsView } from '../../electron/contract';
+import { pbxSettingsView } from '../../electron/services/queue-service';
 import { en } from '../../renderer/i18n/en';
 import { fr } from '../../renderer/i18n/fr';
 import { nl } from '../../renderer/i18n/nl';
@@ -37,6 +38,44 @@ describe('Settings › PBX form', () => {
       const key = `pbx.error.${field}` as keyof typeof en;
       expect([en[key], fr[key], nl[key]].every((t) => typeof t === 'string' && t.length > 0)).toBe(true);
     }
+  });
+
+  it('a save keeps every field of the pbx section (all are in the view and the form: nothing provisioned is dropped)', () => {
+    // Every optional field set, none at its default: a field added to the schema but missing from the view or the
+    // form makes this fail (the key lists are compared with the schema's).
+    const config = PbxConfigSchema.parse({
+      type: 'asterisk',
+      ami: { host: 'pbx.example.com', port: 5039, user: 'console', secret: 's3cret', tls: true },
+      context: 'from-internal',
+      agentInterface: 'PJSIP/2011',
+      pauseReasons: ['Lunch', 'Meeting'],
+      queues: ['support', 'sales'],
+      takeMethod: 'withdraw',
+      voicemailContext: 'office',
+      voicemailMailbox: '2001',
+    });
+    expect(Object.keys(config).sort()).toEqual(Object.keys(PbxSettingsInputSchema.shape).sort());
+    expect(Object.keys(config.ami).sort()).toEqual(Object.keys(PbxSettingsInputSchema.shape.ami.shape).sort());
+    const view = pbxSettingsView(config);
+    const saved = pbxInputFrom(pbxFormFrom(view), view);
+    expect(saved.ok).toBe(true);
+    if (!saved.ok) return;
+    const { secret: _secret, ...ami } = config.ami;
+    expect(saved.input).toEqual({ ...config, ami });
+    // Main fills the kept secret: the section it stores is the provisioned one.
+    expect(PbxConfigSchema.parse({ ...saved.input, ami: { ...saved.input.ami, secret: config.ami.secret } })).toEqual(config);
+  });
+
+  it('the voicemail context and mailbox: edited, left out when empty, checked by field', () => {
+    const r = pbxInputFrom(form({ voicemailContext: ' office ', voicemailMailbox: '2001' }), undefined);
+    expect(r.ok && r.input).toMatchObject({ voicemailContext: 'office', voicemailMailbox: '2001' });
+    const empty = pbxInputFrom(form(), undefined);
+    expect(empty.ok && ('voicemailContext' in empty.input || 'voicemailMailbox' in empty.input)).toBe(false);
+    expect(pbxInputFrom(form({ voicemailContext: 'of fice', voicemailMailbox: '20 01' }), undefined)).toEqual({
+      ok: false,
+      errors: { voicemailContext: 'pbx.error.voicemailContext', voicemailMailbox: 'pbx.error.voicemailMailbox' },
+    });
+    expect(pbxFieldOf('voicemailMailbox: must be a mailbox number')).toBe('voicemailMailbox');
   });
 
   it('maps main error messages to fields', () => {

@@ -4,11 +4,12 @@
  * `media.reply`. Media then flows directly between our RTCPeerConnection and the PBX (WebRTC mode) or main's werift
  * bridge on loopback (classic mode) — either way this code is the same.
  */
-import type { CallView, CommandArgs, ConsoleClient, MediaRequest, Preferences } from '../../../electron/contract';
-import { QUALITY_SAMPLE_INTERVAL_MS } from '../../../electron/contract';
+import type { CallView, CommandArgs, ConsoleClient, HeadsetView, MediaRequest, Preferences } from '../../../electron/contract';
+import { microphoneProcessingOf, QUALITY_SAMPLE_INTERVAL_MS, ringerOf } from '../../../electron/contract';
+import { callDevices, type AudioDeviceLike } from './headset-devices';
 import { dominantFrequency, packetsReceived } from './analysis';
 import { inboundArrived, QualityQueue, qualitySample, readStats, type StatsTotals } from './quality';
-import { applySink, playWarningRing, Ringtone } from './ringtone';
+import { applySink, playWarningRing, previewLevel, Ringtone, type OutputLevel } from './ringtone';
 
 /** No trickle ICE over SIP here: we wait for gathering, but never longer than this (host candidates come fast). */
 const ICE_GATHERING_CAP_MS = 3000;
@@ -21,6 +22,8 @@ interface CallMedia {
   readonly element: HTMLAudioElement;
   /** getStats() sampling for the history detail window (issue 5 §6). */
   readonly quality: { timer?: ReturnType<typeof setInterval>; prev?: StatsTotals; readonly queue: QualityQueue; sending: boolean };
+  /** The microphone asked for ('' = the system default): a plugged headset's may replace it during the call. */
+  microphoneId: string;
 }
 
 /** A conference mixed here: each member's sender carries our microphone plus every other member's voice. */
@@ -28,6 +31,8 @@ interface Mix {
   readonly key: string;
   readonly context: AudioContext;
   readonly micGain: Map<string, GainNode>;
+  /** Each member's voice on its way to the others (0: muted by the conference panel). */
+  readonly partyGain: Map<string, GainNode>;
   readonly nodes: AudioNode[];
 }
 
@@ -45,6 +50,16 @@ export interface MediaTestHook {
   ringing(): boolean;
   /** How many short warning rings (a call forwarded without ringing here) this window played. */
   warningRings(): number;
+  /** What the ringer plays now (absent: not ringing). */
+  ringer(): { tone: string; volume: number; sinkId: string } | undefined;
+  /** The loudest RMS level the ringer sends to its device over `ms`, and its pitch then (0: silent or not ringing). */
+  ringerLevel(ms: number): Promise<OutputLevel>;
+  /** The last play-test of Settings › Audio and its output level over `ms`. */
+  preview(ms: number): Promise<{ kind?: string; tone?: string; sinkId?: string } & OutputLevel>;
+  /** What the browser applied to a call's outgoing microphone track (getSettings / getConstraints). */
+  microphone(callId?: string): { settings: MediaTrackSettings; constraints: MediaTrackConstraints; sinkId: string } | undefined;
+  /** The devices calls use now and the headset that chose them (automatic headset). */
+  callDevices(): { microphoneId?: string | undefined; speakerId?: string | undefined; headset?: string };
 }
 
 declare global {
@@ -65,6 +80,11 @@ export class MediaEngine {
   readonly #mixes = new Map<string, Mix>();
   readonly #beeped = new Set<string>();
   #warningRings = 0;
+  /** Names of the plugged USB headsets (the driven one first) and the browser's audio devices (automatic headset). */
+  #headsetNames: readonly string[] = [];
+  #devices: readonly AudioDeviceLike[] = [];
+  #deviceChange = (): void => void this.#listDevices();
+  #deviceWork: Promise<void> = Promise.resolve();
 
   constructor(options: MediaEngineOptions) {
     this.#options = options;
@@ -90,18 +110,101 @@ export class MediaEngine {
       },
       ringing: () => this.#ringtone.playing,
       warningRings: () => this.#warningRings,
+      ringer: () => {
+        const c = this.#ringtone.choice;
+        return c ? { tone: c.tone, volume: c.volume, sinkId: c.sinkId ?? '' } : undefined;
+      },
+      ringerLevel: (ms) => this.#ringtone.level(ms),
+      preview: (ms) => previewLevel(ms),
+      microphone: (callId) => {
+        const track = this.#pick(callId)?.local.getAudioTracks()[0];
+        const media = this.#pick(callId);
+        return track && media ? { settings: track.getSettings(), constraints: track.getConstraints(), sinkId: media.element.sinkId } : undefined;
+      },
+      callDevices: () => this.#callDevices(),
     };
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.#deviceChange);
+    void this.#listDevices();
+  }
+
+  /**
+   * The USB headset slot changed (plugged, unplugged, another one driven): with "use the headset when plugged in",
+   * calls switch to its audio device (headset-devices.ts has the rule).
+   */
+  setHeadset(view: HeadsetView | undefined): void {
+    const names = [...(view?.connected && view.name ? [view.name] : []), ...(view?.available ?? []).map((h) => h.name)];
+    const next = [...new Set(names)];
+    if (next.join('\n') === this.#headsetNames.join('\n')) return;
+    this.#headsetNames = next;
+    // A headset just plugged in may be listed by the browser a moment later: devicechange re-applies then.
+    void this.#listDevices();
+  }
+
+  /** One listing at a time (devicechange and a headset change often come together): no call opens two microphones. */
+  #listDevices(): Promise<void> {
+    this.#deviceWork = this.#deviceWork.then(() => this.#listDevicesNow());
+    return this.#deviceWork;
+  }
+
+  async #listDevicesNow(): Promise<void> {
+    try {
+      const all = await navigator.mediaDevices.enumerateDevices();
+      this.#devices = all.map((d) => ({ deviceId: d.deviceId, kind: d.kind, label: d.label }));
+    } catch {
+      this.#devices = [];
+    }
+    this.applyOutputDevices(this.#options.preferences());
+    await this.#followMicrophone();
+  }
+
+  /**
+   * The microphone calls should use changed (a headset plugged in or pulled out mid-call): calls in progress move to
+   * it — a new track replaces the old one on each call's sender, conferences are mixed again from the new track.
+   */
+  async #followMicrophone(): Promise<void> {
+    const wanted = this.#callDevices().microphoneId ?? '';
+    const stale = [...this.#calls.values()].filter((m) => m.microphoneId !== wanted);
+    for (const media of stale) {
+      let fresh: MediaStream;
+      try {
+        fresh = await this.#microphone();
+      } catch {
+        continue; // keep the old microphone: a call with sound beats a silent one
+      }
+      if (![...this.#calls.values()].includes(media)) {
+        fresh.getTracks().forEach((t) => t.stop()); // the call ended meanwhile
+        continue;
+      }
+      for (const old of media.local.getAudioTracks()) {
+        media.local.removeTrack(old);
+        old.stop();
+      }
+      for (const track of fresh.getAudioTracks()) media.local.addTrack(track);
+      media.microphoneId = wanted;
+    }
+    if (stale.length > 0) {
+      // Mixes were built from the old tracks: #route() mixes the conference again from the new ones.
+      for (const confId of [...this.#mixes.keys()]) this.#unmix(confId);
+      this.#route();
+    }
+  }
+
+  #callDevices(): { microphoneId?: string | undefined; speakerId?: string | undefined; headset?: string } {
+    const p = this.#options.preferences();
+    return callDevices({ microphoneId: p?.microphoneId, speakerId: p?.speakerId }, this.#headsetNames, this.#devices, p?.audioFollowsHeadset ?? true);
   }
 
   stop(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.#deviceChange);
     for (const id of [...this.#calls.keys()]) this.#close(id);
     this.#ringtone.stop();
   }
 
   /** Ring while any call is `incoming` (driven by the state; main decides who rings). */
   setRinging(ringing: boolean): void {
-    if (ringing) this.#ringtone.start(this.#options.preferences()?.ringerId);
+    const p = this.#options.preferences();
+    if (ringing) this.#ringtone.start({ sinkId: p?.ringerId, ...ringerOf(p) });
     else this.#ringtone.stop();
   }
 
@@ -144,14 +247,18 @@ export class MediaEngine {
       const view = this.#views.get(id);
       if (!view) continue;
       const talking = view.state === 'active';
-      // Early media (ringback, announcements) stays audible; a held call is silent both ways.
-      media.element.muted = view.state === 'held';
+      // Early media (ringback, announcements) stays audible; a held call is silent both ways; a party muted in the
+      // conference panel is not played to us either.
+      media.element.muted = view.state === 'held' || view.partyMuted === true;
       media.element.volume = Math.min(1, Math.max(0, view.volume));
       const mixed = view.conferenceId !== undefined && this.#mixes.has(view.conferenceId);
       for (const track of media.local.getAudioTracks()) track.enabled = talking && !view.muted;
       if (mixed) {
-        const gain = this.#mixes.get(view.conferenceId!)!.micGain.get(id);
+        const mix = this.#mixes.get(view.conferenceId!)!;
+        const gain = mix.micGain.get(id);
         if (gain) gain.gain.value = talking && !view.muted ? 1 : 0;
+        const party = mix.partyGain.get(id);
+        if (party) party.gain.value = view.partyMuted ? 0 : 1;
       } else {
         // Back from a conference: the sender still carries the old mix; put our own microphone back.
         const sender = media.pc.getSenders().find((s) => s.track?.kind === 'audio');
@@ -171,14 +278,19 @@ export class MediaEngine {
   #mix(confId: string, members: readonly string[]): void {
     const context = new AudioContext();
     const micGain = new Map<string, GainNode>();
+    const partyGain = new Map<string, GainNode>();
     const nodes: AudioNode[] = [];
     const remotes = new Map<string, AudioNode>();
     for (const id of members) {
       const media = this.#calls.get(id)!;
       if (media.remote.getAudioTracks().length > 0) {
         const src = context.createMediaStreamSource(media.remote);
-        remotes.set(id, src);
-        nodes.push(src);
+        const party = context.createGain();
+        party.gain.value = this.#views.get(id)?.partyMuted ? 0 : 1;
+        src.connect(party);
+        remotes.set(id, party);
+        partyGain.set(id, party);
+        nodes.push(src, party);
       }
     }
     for (const id of members) {
@@ -195,7 +307,7 @@ export class MediaEngine {
       if (sender && mixed) void sender.replaceTrack(mixed).catch(() => undefined);
     }
     void context.resume().catch(() => undefined);
-    this.#mixes.set(confId, { key: this.#mixKey(members), context, micGain, nodes });
+    this.#mixes.set(confId, { key: this.#mixKey(members), context, micGain, partyGain, nodes });
   }
 
   #unmix(confId: string): void {
@@ -207,10 +319,12 @@ export class MediaEngine {
     // #route() puts each call's own microphone track back on its sender.
   }
 
-  /** Re-route outputs after the user picked other devices in Settings. */
+  /** Re-route outputs after the user picked other devices in Settings, or a headset came or went. */
   applyOutputDevices(preferences: Preferences | undefined): void {
     this.#ringtone.setSink(preferences?.ringerId);
-    for (const media of this.#calls.values()) void applySink(media.element, preferences?.speakerId ?? '');
+    // The plugged headset's speaker when the automatic headset applies (#callDevices reads the current preferences).
+    const speakerId = this.#callDevices().speakerId;
+    for (const media of this.#calls.values()) void applySink(media.element, speakerId ?? '');
   }
 
   async #handle(req: MediaRequest): Promise<void> {
@@ -268,14 +382,17 @@ export class MediaEngine {
    */
   async #create(callId: string, remoteOffer?: string): Promise<CallMedia> {
     this.#close(callId);
+    const microphoneId = this.#callDevices().microphoneId ?? '';
     const local = await this.#microphone();
+    // Until the page has captured once, a browser hides device labels: list again now, for the automatic headset.
+    if (this.#headsetNames.length > 0 && this.#devices.every((d) => !d.label)) void this.#listDevices();
     const pc = new RTCPeerConnection({ iceServers: [] });
     const remote = new MediaStream();
     const element = new Audio();
     element.autoplay = true;
     element.dataset.callId = callId;
     element.srcObject = remote;
-    const media: CallMedia = { pc, local, remote, element, quality: { queue: new QualityQueue(), sending: false } };
+    const media: CallMedia = { pc, local, remote, element, microphoneId, quality: { queue: new QualityQueue(), sending: false } };
     this.#calls.set(callId, media);
     media.quality.timer = setInterval(() => void this.#sample(callId, media), QUALITY_SAMPLE_INTERVAL_MS);
     pc.addEventListener('track', (event) => {
@@ -284,7 +401,7 @@ export class MediaEngine {
       void element.play().catch(() => undefined);
       this.#route();
     });
-    void applySink(element, this.#options.preferences()?.speakerId ?? '');
+    void applySink(element, this.#callDevices().speakerId ?? '');
     try {
       if (remoteOffer !== undefined) await pc.setRemoteDescription({ type: 'offer', sdp: remoteOffer });
       for (const track of local.getAudioTracks()) pc.addTrack(track, local);
@@ -347,9 +464,9 @@ export class MediaEngine {
   }
 
   async #microphone(): Promise<MediaStream> {
-    const microphoneId = this.#options.preferences()?.microphoneId;
-    const processing = this.#options.preferences()?.audioProcessing ?? true;
-    const dsp = { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing };
+    const microphoneId = this.#callDevices().microphoneId;
+    // Three separate switches (Settings › Audio); settings from before them follow the old single one.
+    const dsp = { ...microphoneProcessingOf(this.#options.preferences()) };
     try {
       return await navigator.mediaDevices.getUserMedia({
         audio: { ...(microphoneId ? { deviceId: { exact: microphoneId } } : {}), ...dsp },

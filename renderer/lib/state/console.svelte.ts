@@ -22,8 +22,11 @@ import type {
 } from '../../../electron/contract';
 
 import { errorKey } from '../../i18n';
+import { MissedCallsState } from './missed-calls.svelte';
 import { PresenceState } from './presence.svelte';
 import { QueuesState } from './queues.svelte';
+import { ParkingState } from './parking.svelte';
+import { VoicemailState } from './voicemail.svelte';
 import { ServicesState } from './services.svelte';
 
 export type Connection = 'connecting' | 'open' | 'lost';
@@ -67,12 +70,21 @@ export class ConsoleState {
   readonly queues: QueuesState;
   /** Call-routing services: DND scope, forwarding, screening, presented number (renderer/lib/state/services.svelte.ts). */
   readonly services: ServicesState;
+  /** Park panel: parked calls and Retrieve (renderer/lib/state/parking.svelte.ts). */
+  readonly parking: ParkingState;
+  /** issue 13 item 7: the voicemail list (renderer/lib/state/voicemail.svelte.ts). */
+  readonly voicemail: VoicemailState;
+  /** Missed calls since the History was last viewed (renderer/lib/state/missed-calls.svelte.ts). */
+  readonly missed: MissedCallsState;
 
   constructor(client: ConsoleClient) {
     this.#client = client;
+    this.missed = new MissedCallsState(client);
     this.presence = new PresenceState(client);
     this.queues = new QueuesState(client, (name, args) => this.run(name, args));
     this.services = new ServicesState(client);
+    this.parking = new ParkingState(client, (name, args) => this.run(name, args));
+    this.voicemail = new VoicemailState(client, (name, args) => this.run(name, args));
     client.on('snapshot', (s) => this.applySnapshot(s));
     client.on('registration.changed', ({ accountId, registration }) => {
       this.#registrations = { ...this.#registrations, [accountId]: registration };

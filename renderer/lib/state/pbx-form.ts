@@ -5,7 +5,7 @@
  */
 import { PbxSettingsInputSchema, type PbxSettingsInput, type PbxSettingsView } from '../../../electron/contract';
 
-export const PBX_FIELDS = ['host', 'port', 'user', 'secret', 'context', 'agentInterface', 'pauseReasons', 'queues', 'takeMethod'] as const;
+export const PBX_FIELDS = ['host', 'port', 'user', 'secret', 'context', 'agentInterface', 'pauseReasons', 'queues', 'takeMethod', 'voicemailContext', 'voicemailMailbox'] as const;
 export type PbxField = (typeof PBX_FIELDS)[number];
 export type PbxFieldErrors = Partial<Record<PbxField, string>>;
 
@@ -24,6 +24,10 @@ export interface PbxForm {
   /** Comma or line separated; empty = every queue the AMI user sees. */
   queues: string;
   takeMethod: 'redirect' | 'withdraw';
+  /** Empty = `default`. */
+  voicemailContext: string;
+  /** Empty = the receptionist's extension (the agent interface's, else the account's user). */
+  voicemailMailbox: string;
 }
 
 export const DEFAULT_AMI_PORT = 5038;
@@ -40,6 +44,8 @@ export function pbxFormFrom(view: PbxSettingsView | undefined): PbxForm {
     pauseReasons: (view?.pauseReasons ?? []).join('\n'),
     queues: (view?.queues ?? []).join('\n'),
     takeMethod: view?.takeMethod ?? 'redirect',
+    voicemailContext: view?.voicemailContext ?? '',
+    voicemailMailbox: view?.voicemailMailbox ?? '',
   };
 }
 
@@ -69,6 +75,8 @@ export function pbxInputFrom(form: PbxForm, stored: PbxSettingsView | undefined)
   const portText = form.port.trim();
   const agentInterface = form.agentInterface.trim();
   const queues = lines(form.queues, /[,\n]/);
+  const voicemailContext = form.voicemailContext.trim();
+  const voicemailMailbox = form.voicemailMailbox.trim();
   const input = {
     type: 'asterisk' as const,
     ami: {
@@ -83,6 +91,8 @@ export function pbxInputFrom(form: PbxForm, stored: PbxSettingsView | undefined)
     pauseReasons: lines(form.pauseReasons, /\n/),
     ...(queues.length > 0 && { queues }),
     takeMethod: form.takeMethod,
+    ...(voicemailContext !== '' && { voicemailContext }),
+    ...(voicemailMailbox !== '' && { voicemailMailbox }),
   };
   const errors: PbxFieldErrors = {};
   const parsed = PbxSettingsInputSchema.safeParse(input);

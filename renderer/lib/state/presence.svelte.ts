@@ -3,6 +3,8 @@
  * `favorites.changed`, `mwi.changed`). Self-contained: any pane can create one over the client.
  */
 import type { CallView, ConsoleClient, FavoriteView, MwiView } from '../../../electron/contract';
+import { contactExtension, type ContactPhonesLike } from '../../../electron/contract';
+import { VisibleRows } from './visible-rows';
 
 export type FavoriteAction = 'dial' | 'pickup' | 'transfer' | 'consult';
 
@@ -25,12 +27,25 @@ export class PresenceState {
   #favorites = $state<FavoriteView[]>([]);
   #mwi = $state<MwiView | undefined>(undefined);
   #available = $state(false);
+  // issue 13 item 2: lamps of directory rows on screen, watched on demand (presence.watch / presence.lamp).
+  #lamps = $state<Record<string, FavoriteView>>({});
+  readonly #client: ConsoleClient;
+  readonly #rows: VisibleRows;
 
   constructor(client: ConsoleClient) {
+    this.#client = client;
+    this.#rows = new VisibleRows((extensions) => {
+      void client.invoke('presence.watch', { extensions: [...extensions] });
+    });
+    client.on('presence.lamp', (f) => {
+      this.#lamps = { ...this.#lamps, [f.extension]: f };
+    });
     client.on('snapshot', (s) => {
       this.#available = s.favorites !== undefined;
       this.#favorites = [...(s.favorites ?? [])];
       this.#mwi = s.mwi;
+      // A new connection (start, reconnect): main knows nothing of this window's rows yet.
+      this.#rows.resend();
     });
     client.on('favorites.changed', ({ favorites }) => {
       this.#available = true;
@@ -54,4 +69,37 @@ export class PresenceState {
   get mwi(): MwiView | undefined {
     return this.#mwi;
   }
+
+  /** The lamp of an extension: its favorite's, else the on-demand one (undefined: not known yet). */
+  lamp(extension: string): FavoriteView | undefined {
+    return this.#favorites.find((f) => f.extension === extension) ?? this.#lamps[extension];
+  }
+
+  isFavorite(extension: string): boolean {
+    return this.#favorites.some((f) => f.extension === extension);
+  }
+
+  /** A contact is a favorite when its extension is monitored (one notion of favorite: contact-extension.ts). */
+  contactIsFavorite(contact: ContactPhonesLike): boolean {
+    const ext = contactExtension(contact);
+    return ext !== undefined && this.isFavorite(ext);
+  }
+
+  /** "Add to favorites" on a contact: its extension becomes a monitored favorite under the contact's name. */
+  async toggleFavorite(contact: ContactPhonesLike & { readonly name: string }): Promise<boolean> {
+    const extension = contactExtension(contact);
+    if (!extension) return false;
+    const r = this.isFavorite(extension)
+      ? await this.#client.invoke('favorites.remove', { extension })
+      : await this.#client.invoke('favorites.add', { extension, ...(contact.name.trim() && { name: contact.name.trim().slice(0, 128) }) });
+    return r.ok;
+  }
+
+  /** A row with a lamp is on the page: watched while it is visible (returns the function that forgets it). */
+  observe(element: Element, extension: string): () => void {
+    return this.#rows.observe(element, extension);
+  }
 }
+
+/** Svelte context key under which the Contacts pane gives its rows the presence state (lamps, favorites). */
+export const PRESENCE_CONTEXT = Symbol('presence');

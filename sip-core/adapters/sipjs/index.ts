@@ -5,3 +5,4 @@ export { sanitizeRemoteParty, sanitizeText, parseNameAddr, type RawIdentity } fr
 export { dialTargetToUri } from './dial-target';
 export { endReasonForStatus } from './sipjs-call';
 export { offerLooksWebRtc } from './media-sdh';
+export { sipjsVersion } from './version';

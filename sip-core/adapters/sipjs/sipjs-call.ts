@@ -20,6 +20,7 @@ import {
   type CallEndReason,
   type CallSnapshot,
   type CallStateName,
+  type Diversion,
   type RemoteParty,
   type TransferProgress,
 } from '../../api/call';
@@ -89,6 +90,8 @@ export interface SipJsCallInit {
   readonly replaces?: string;
   /** Incoming: the To user (the number dialed). */
   readonly called?: string;
+  /** Incoming: forwarded here by (Diversion / History-Info), when believed. */
+  readonly diversion?: Diversion;
   /** Overridable for tests (default TRANSFER_TIMEOUT_MS). */
   readonly transferTimeoutMs?: number;
   /** No far-end audio for this long while both sides talk ⇒ BYE, `media-timeout` (default 30 s; 0 = never). */
@@ -145,6 +148,7 @@ export class SipJsCallAdapter implements Call {
       ...(init.autoAnswerAfter !== undefined ? { autoAnswerAfter: init.autoAnswerAfter } : {}),
       ...(init.replaces !== undefined ? { replaces: init.replaces } : {}),
       ...(init.called ? { called: init.called } : {}),
+      ...(init.diversion ? { diversion: init.diversion } : {}),
     };
     this.#acked =
       init.session instanceof Invitation

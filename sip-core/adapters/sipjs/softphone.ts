@@ -56,6 +56,7 @@ import {
 import { autoAnswerAfter } from './auto-answer';
 import { parseNameAddr, sanitizeRemoteParty } from './caller-id';
 import { dialTargetToUri } from './dial-target';
+import { parseRedirection } from './diversion';
 import { offerLooksWebRtc } from './media-sdh';
 import { redactSipMessage, scrubSecret } from './redact';
 import { DEFAULT_MEDIA_TIMEOUT_MS, SipJsCallAdapter } from './sipjs-call';
@@ -905,6 +906,15 @@ class SipJsSoftphone implements Softphone {
   }
 
   /**
+   * The number the caller dialed, from To: a proxy keeps the caller's To (the DNIS, or our user), but a PBX such as
+   * Asterisk addresses To to our registered contact (`rc…`, random): that says nothing and is dropped.
+   */
+  #calledUser(to: string | undefined): string | undefined {
+    const user = sanitizeRemoteParty(parseNameAddr(to) ?? { user: '', uri: '' }).user;
+    return user && user !== this.#contactName ? user : undefined;
+  }
+
+  /**
    * An INVITE from the server (the only place requests come from: see trust.ts). What is believed in it depends on
    * whether the server originated it (a PBX: one Via) or relayed it from another user agent (a proxy).
    */
@@ -958,6 +968,8 @@ class SipJsSoftphone implements Softphone {
     });
     // A caller can write these headers too: only a request the PBX originated (or a trusted proxy relayed) counts.
     const autoAnswer = trusted ? requested : undefined;
+    const diversion = parseRedirection({ diversion: request.getHeaders('diversion'), historyInfo: request.getHeaders('history-info') });
+    if (diversion && !trusted) this.#logger.info('Diversion / History-Info ignored: the INVITE was relayed from another user agent (untrusted proxy)');
     if (requested !== undefined && !trusted) {
       this.#logger.info('Auto-answer request ignored: the INVITE was relayed from another user agent (untrusted proxy)');
     }
@@ -975,7 +987,9 @@ class SipJsSoftphone implements Softphone {
       ...this.#mediaTimeout(),
       ...(autoAnswer !== undefined && !replaced ? { autoAnswerAfter: autoAnswer } : {}),
       ...(replaced ? { replaces: replaced.id } : {}),
-      called: sanitizeRemoteParty(parseNameAddr(request.getHeader('to')) ?? { user: '', uri: '' }).user,
+      called: this.#calledUser(request.getHeader('to')),
+      // Who forwarded the call: a caller can write these headers too, so only where PAI is believed.
+      ...(trusted && diversion ? { diversion } : {}),
     });
     this.#track(invitation, call, mode, false, raw.uri);
     if (replaced) {

@@ -69,6 +69,10 @@ export interface CallerOptions {
   readonly auth?: boolean;
   /** The From header's name-addr (default `"[user]" <sip:[user]@[remote_ip]>`); the tag is added. */
   readonly from?: string;
+  /** The To header's URI user instead of [service] (a number dialed that differs from the Request-URI: DNIS). */
+  readonly toUser?: string;
+  /** Extra INVITE header lines, e.g. `Diversion: <sip:1003@host>;reason=no-answer`. */
+  readonly headers?: readonly string[];
 }
 
 /**
@@ -85,10 +89,10 @@ export const CALLER_XML = (holdMs: number, opts: CallerOptions = {}): string => 
       INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
       Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
       From: ${from}
-      To: <sip:[service]@[remote_ip]:[remote_port]>
+      To: <sip:${opts.toUser ?? '[service]'}@[remote_ip]:[remote_port]>
       Call-ID: [call_id]
       CSeq: ${n} INVITE
-      Contact: <sip:[user]@[local_ip]:[local_port]>${authHeader ? `\n      ${authHeader}` : ''}
+      Contact: <sip:[user]@[local_ip]:[local_port]>${authHeader ? `\n      ${authHeader}` : ''}${(opts.headers ?? []).map((h) => `\n      ${h}`).join('')}
       Max-Forwards: 70
       Content-Type: application/sdp
       Content-Length: [len]
@@ -540,7 +544,7 @@ export interface Caller {
  */
 export async function dialOut(from: string, to: string, opts: CallerOptions & { holdMs?: number; server?: string } = {}): Promise<Caller> {
   const holdMs = opts.holdMs ?? 1500;
-  const name = `caller-${holdMs}${opts.auth === false ? '-noauth' : ''}${opts.from ? `-${++seq}` : ''}`;
+  const name = `caller-${holdMs}${opts.auth === false ? '-noauth' : ''}${opts.from || opts.toUser || opts.headers ? `-${++seq}` : ''}`;
   const proc = await spawnSipp(scenarioFile(name, CALLER_XML(holdMs, opts)), from, { service: to, ...(opts.server && { server: opts.server }) });
   return { sipp: proc, finals: () => [...proc.log().matchAll(/FINAL (\d{3})/g)].map((m) => m[1] ?? '') };
 }

@@ -57,9 +57,17 @@ export function createConsoleService(
   const given = options.extensions ?? [];
   // issue 13 item 2: the contacts service hands over contacts starred by an earlier version (one notion of favorite).
   const starredSource = given.find((x): x is typeof x & Pick<ContactsService, 'takeStarredContacts'> => 'takeStarredContacts' in x);
+  const favoritesMirror = given.find((x): x is typeof x & Pick<ContactsService, 'linkFavorites' | 'favoritesChanged'> => 'linkFavorites' in x);
   const presence = new PresenceService({
     ...(options.logger && { logger: options.logger }),
     ...(starredSource && { starred: () => starredSource.takeStarredContacts() }),
+    // issue 13 item 2 follow-up: the favorites list is mirrored into the contacts database (search ranks it first).
+    ...(favoritesMirror && { onFavoritesChanged: () => favoritesMirror.favoritesChanged() }),
+  });
+  favoritesMirror?.linkFavorites({
+    extensions: () => presence.favorites().map((f) => f.extension),
+    add: (extension, name) => void presence.add({ extension, ...(name.trim() && { name: name.trim().slice(0, 128) }) }),
+    remove: (extension) => void presence.remove(extension),
   });
   // Waiting callers are named from the same directories as calls (the contacts service), first match wins.
   const lookup = async (number: string): Promise<string | undefined> => {

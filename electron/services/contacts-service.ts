@@ -42,6 +42,7 @@ import { prepareDatabaseErasure, scrubDatabase } from '../storage/erase';
 import type { ErasablePart } from './data-erasure';
 import type { CompanyDirectorySource } from './directory/company-source';
 import { loadProvisioningFile, type Provisioning } from './provisioning';
+import { contactExtension } from '../contract/contact-extension';
 
 export interface ContactsServiceOptions {
   /** `contacts.sqlite` in the data directory, or `:memory:`. */
@@ -54,6 +55,16 @@ export interface ContactsServiceOptions {
   readonly logger?: SipLogger;
   /** Tests: a company source other than the configured LDAP one. */
   readonly companySource?: CompanyDirectorySource;
+}
+
+/**
+ * The monitored favorites (presence-service.ts), the only notion of favorite (issue 13 item 2): the contacts service
+ * mirrors them into `contacts.favorite` / the FTS `fav` flag so search ranks them first, and stars through them.
+ */
+export interface FavoritesList {
+  extensions(): readonly string[];
+  add(extension: string, name: string): void;
+  remove(extension: string): void;
 }
 
 /** What the contacts service needs from the console (ConsoleService implements it). */
@@ -192,6 +203,10 @@ export class ContactsService implements ConsoleExtension {
   #diskFullReportedAt = 0;
   /** Timeline and quality samples of live and just-ended calls (the history detail window). */
   readonly #recorder = new CallRecorder();
+  /** issue 13 item 2 follow-up: the favorites list mirrored into the database (see linkFavorites). */
+  #favorites: FavoritesList | undefined;
+  #mirrorRun: Promise<void> | undefined;
+  #mirrorDirty = false;
 
   constructor(options: ContactsServiceOptions) {
     this.#options = options;
@@ -220,6 +235,50 @@ export class ContactsService implements ConsoleExtension {
   start(host: ContactsHost): void {
     this.#host = host;
     for (const [level, key, params] of this.#pending.splice(0)) host.messages.add(level, key, params);
+    // The saved favorites are loaded by now (both hosts provision before starting us): mirror them.
+    this.favoritesChanged();
+  }
+
+  /**
+   * issue 13 item 2 follow-up: the favorites list is the single source of truth. Its extensions are mirrored into
+   * `contacts.favorite` and the FTS `fav` flag (contacts whose extension, per contact-extension.ts, is on the list),
+   * so search ranks them first and the Favorites list shows them; `contacts.favorite` stars through the list.
+   * Without a link (tests of the contacts service alone) the database flag is the favorite, as before.
+   */
+  linkFavorites(list: FavoritesList): void {
+    this.#favorites = list;
+  }
+
+  /**
+   * The favorites list changed (or contacts did): re-mirror it, off the hot path — coalesced, after the current
+   * turn of the event loop, in one transaction. Before start() nothing runs: start() mirrors the provisioned list.
+   */
+  favoritesChanged(): void {
+    if (!this.#favorites || !this.#host || this.#stopped) return;
+    this.#mirrorDirty = true;
+    this.#mirrorRun ??= this.#runMirror();
+  }
+
+  /** Resolves when the mirror has caught up with the list (tests; stop()). */
+  async favoritesMirrored(): Promise<void> {
+    while (this.#mirrorRun) await this.#mirrorRun;
+  }
+
+  async #runMirror(): Promise<void> {
+    try {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.#mirrorDirty && !this.#stopped && this.#favorites) {
+        this.#mirrorDirty = false;
+        const svc = await this.#db();
+        const changed = await mirrorFavorites(svc, new Set(this.#favorites.extensions().map((e) => e.trim())));
+        if (changed > 0 && !this.#stopped) this.#broadcast('contacts.changed', {});
+      }
+    } catch (e) {
+      this.#log('warn', `favorites: mirroring into the contacts database: ${String(e)}`);
+      if (isDiskFull(e)) this.#reportDiskFull();
+    } finally {
+      this.#mirrorRun = undefined;
+    }
   }
 
   /**
@@ -229,12 +288,23 @@ export class ContactsService implements ConsoleExtension {
    */
   async takeStarredContacts(): Promise<{ contacts: { name: string; phones: { type: string; number: string }[] }[]; done: () => Promise<void> }> {
     const svc = await this.#db();
-    const rows = await svc.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT 1000', []);
+    // Migration 0005 moved the old stars to `starred_handover` (once: nothing adds to it again), so `contacts.favorite`,
+    // now the favorites mirror, is never read back as a star, and a favorite removed later cannot come back.
+    const rows = await svc.db.all<{ id: number }>(
+      'SELECT h.contact_id AS id FROM starred_handover h JOIN contacts c ON c.id = h.contact_id ORDER BY c.name_key, c.id LIMIT 1000',
+      [],
+    );
     const starred = await svc.contacts.hydrate(svc.db, rows.map((r) => r.id));
     return {
       contacts: starred.map((c) => ({ name: c.name, phones: c.phones.map((p) => ({ type: p.type, number: p.number })) })),
       done: async () => {
-        for (const c of starred) await svc.setFavorite(c.id, false);
+        const ids = rows.map((r) => r.id);
+        await svc.db.transaction(async (tx) => {
+          for (let i = 0; i < ids.length; i += 500) {
+            const chunk = ids.slice(i, i + 500);
+            await tx.run(`DELETE FROM starred_handover WHERE contact_id IN (${chunk.map(() => '?').join(',')})`, chunk);
+          }
+        });
       },
     };
   }
@@ -297,6 +367,7 @@ export class ContactsService implements ConsoleExtension {
     this.#stopped = true;
     clearInterval(this.#timer);
     await this.#sync.running?.catch(() => undefined);
+    await this.favoritesMirrored();
     await this.#company?.close().catch(() => undefined);
     const svc = await this.#ready.catch(() => undefined);
     await svc?.close().catch(() => undefined);
@@ -432,6 +503,7 @@ export class ContactsService implements ConsoleExtension {
         this.#sync.refused = false;
         this.#log('info', `company directory: ${r.inserted} new, ${r.updated} updated, ${r.removed} removed from ${source.label}`);
         if (!this.#stopped) this.#broadcast('contacts.changed', { directoryKind: 'company' });
+        this.favoritesChanged(); // new or changed colleagues whose extension is a favorite
       } catch (e) {
         this.#sync.lastError = e instanceof Error ? e.message : String(e);
         this.#sync.lastErrorAt = Date.now();
@@ -503,6 +575,7 @@ export class ContactsService implements ConsoleExtension {
 
   #changed(kind: DirectoryKindName): void {
     this.#broadcast('contacts.changed', { directoryKind: kind });
+    this.favoritesChanged(); // a created, edited or imported contact may carry a favorite's extension
   }
 
   #upload(id: string): Upload {
@@ -621,7 +694,16 @@ export class ContactsService implements ConsoleExtension {
     },
     'contacts.favorite': async ({ id, favorite }) => {
       const svc = await this.#db();
-      const { directory } = await this.#contact(svc, id);
+      const { contact, directory } = await this.#contact(svc, id);
+      const list = this.#favorites;
+      if (list) {
+        // One notion of favorite: starring a contact makes its extension a monitored favorite (the mirror follows).
+        const extension = contactExtension(contact);
+        if (!extension) throw new CommandFailure('invalid-state', `${contact.name} has no extension to monitor`, 'error.favoriteNoExtension', { name: contact.name });
+        if (favorite) list.add(extension, contact.name);
+        else list.remove(extension);
+        return;
+      }
       await svc.setFavorite(id, favorite);
       this.#changed(directory.kind);
     },
@@ -779,6 +861,41 @@ export class ContactsService implements ConsoleExtension {
   #log(level: 'info' | 'warn' | 'error', message: string): void {
     this.#options.logger?.[level](message);
   }
+}
+
+/**
+ * One transaction: `contacts.favorite` and the FTS `fav` flag set on the contacts whose extension (contact-extension.ts)
+ * is in `extensions`, cleared on every other. Only the candidates are read — contacts flagged now and contacts with a
+ * phone equal to a favorite (indexed national digits; the raw form for dial strings with letters or `*#`) — and only
+ * the rows that differ are written. Returns how many changed.
+ */
+export async function mirrorFavorites(svc: DirectoryService, extensions: ReadonlySet<string>): Promise<number> {
+  return svc.db.transaction(async (tx) => {
+    const ids = new Set<number>();
+    for (const r of await tx.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1', [])) ids.add(r.id);
+    const list = [...extensions].filter((e) => e !== '');
+    for (let i = 0; i < list.length; i += 400) {
+      const chunk = list.slice(i, i + 400);
+      const digits = chunk.filter((e) => /^\d+$/.test(e));
+      const other = chunk.filter((e) => !/^\d+$/.test(e));
+      const where = [
+        ...(digits.length ? [`national_digits IN (${digits.map(() => '?').join(',')})`] : []),
+        ...(other.length ? [`raw IN (${other.map(() => '?').join(',')})`] : []),
+      ];
+      const rows = await tx.all<{ id: number }>(`SELECT DISTINCT contact_id AS id FROM phones WHERE ${where.join(' OR ')}`, [...digits, ...other]);
+      for (const r of rows) ids.add(r.id);
+    }
+    let changed = 0;
+    for (const c of await svc.contacts.hydrate(tx, [...ids])) {
+      const ext = contactExtension(c);
+      const want = ext !== undefined && extensions.has(ext);
+      if (want === c.favorite) continue;
+      await tx.run('UPDATE contacts SET favorite = ? WHERE id = ?', [want ? 1 : 0, c.id]);
+      await tx.run('UPDATE contacts_fts SET flags = ? WHERE rowid = ?', [want ? 'fav' : '', c.id]);
+      changed++;
+    }
+    return changed;
+  });
 }
 
 /** The `directories` section of a provisioning file, or undefined (a broken file is reported by the host itself). */

@@ -58,6 +58,8 @@ export interface PresenceServiceOptions {
    * made monitored favorites once, after the saved favorites are loaded (first account attached).
    */
   readonly starred?: () => Promise<{ contacts: readonly (ContactPhonesLike & { name: string })[]; done: () => Promise<void> }>;
+  /** The list changed (added, removed, replaced): the contacts database mirrors it for search (contacts-service.ts). */
+  readonly onFavoritesChanged?: () => void;
 }
 
 /** A starred contact's favorite key: its extension (contact-extension.ts), else its first number as a dial string. */
@@ -97,12 +99,17 @@ export class PresenceService implements ConsoleExtension {
     this.#demandTtlMs = options.demandTtlMs ?? 90_000;
     this.#logger = options.logger;
     this.#starred = options.starred;
+    this.#favoritesChanged = options.onFavoritesChanged;
   }
+  readonly #favoritesChanged: (() => void) | undefined;
   #starred: PresenceServiceOptions['starred'];
 
   readonly #opts = {
     onFavorite: (v: FavoriteView) => this.#broadcast('presence.changed', v),
-    onFavorites: (v: readonly FavoriteView[]) => this.#broadcast('favorites.changed', { favorites: v }),
+    onFavorites: (v: readonly FavoriteView[]) => {
+      this.#broadcast('favorites.changed', { favorites: v });
+      this.#favoritesChanged?.();
+    },
     onMwi: (v: MwiView) => this.#broadcast('mwi.changed', v),
   };
 

@@ -196,6 +196,8 @@ export const en = {
   'error.presentAsLocked': "The number shown for your calls is set by your administrator.",
   'error.serviceLocked': "This setting is set by your administrator and cannot be changed here.",
   'error.notFavorite': "{extension} is not a favorite.",
+  // issue 13 item 2 follow-up: starring a contact through the favorites list
+  'error.favoriteNoExtension': "{name} has no extension to monitor: only a contact with an internal number can be a favorite.",
   'error.notStarted': "The console is still starting: try again in a moment.",
   'error.callerGone': "This caller is no longer waiting.",
   'error.queueStaticMember': "You are a permanent member of this queue: only the administrator can remove you.",

@@ -197,6 +197,8 @@ export const fr: Dictionary = {
   'error.presentAsLocked': "Le numéro présenté pour vos appels est défini par votre administrateur.",
   'error.serviceLocked': "Ce réglage est défini par votre administrateur et ne peut pas être modifié ici.",
   'error.notFavorite': "{extension} n’est pas un favori.",
+  // issue 13 item 2 follow-up: starring a contact through the favorites list
+  'error.favoriteNoExtension': "{name} n’a pas de poste à superviser : seul un contact avec un numéro interne peut être un favori.",
   'error.notStarted': "La console démarre encore : réessayez dans un instant.",
   'error.callerGone': "Cet appelant n’est plus en attente.",
   'error.queueStaticMember': "Vous êtes membre permanent de cette file : seul l’administrateur peut vous en retirer.",

@@ -197,6 +197,8 @@ export const nl: Dictionary = {
   'error.presentAsLocked': "Het nummer dat bij uw oproepen wordt getoond, is ingesteld door uw beheerder.",
   'error.serviceLocked': "Deze instelling is bepaald door uw beheerder en kan hier niet worden gewijzigd.",
   'error.notFavorite': "{extension} is geen favoriet.",
+  // issue 13 item 2 follow-up: starring a contact through the favorites list
+  'error.favoriteNoExtension': "{name} heeft geen toestel om te volgen: alleen een contact met een intern nummer kan een favoriet zijn.",
   'error.notStarted': "De console is nog aan het opstarten: probeer het zo meteen opnieuw.",
   'error.callerGone': "Deze beller wacht niet meer.",
   'error.queueStaticMember': "U bent vast lid van deze wachtrij: alleen de beheerder kan u verwijderen.",

@@ -13,6 +13,7 @@ import { DirectoryService } from '../../electron/services/directory/directory-se
 import { MessageCenter } from '../../electron/services/message-center';
 import { Database } from '../../electron/storage/db';
 import { SchemaTooNewError } from '../../electron/storage/migrate';
+import { migrations } from '../../electron/storage/migrations';
 
 const conn = { id: 't', send: () => undefined } as never;
 
@@ -113,7 +114,7 @@ describe('contacts database faults', () => {
     svc.start(host);
     const [aside] = asideFiles('newer');
     expect(aside).toBeDefined();
-    expect(added).toEqual([expect.objectContaining({ level: 'error', key: 'contacts.dbNewer', params: { file: join(dir, aside!), detail: 'schema 99; this version knows up to 4' } })]);
+    expect(added).toEqual([expect.objectContaining({ level: 'error', key: 'contacts.dbNewer', params: { file: join(dir, aside!), detail: `schema 99; this version knows up to ${migrations[migrations.length - 1]!.version}` } })]);
     expect(await svc.lookupNumber('0144551000')).toBeUndefined();
     await svc.stop();
 

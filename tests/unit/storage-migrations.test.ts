@@ -5,6 +5,7 @@ import { up0001Contacts } from '../../electron/storage/migrations/0001-contacts'
 import { up0002CallHistory } from '../../electron/storage/migrations/0002-call-history';
 import { up0003CallHistoryTimes } from '../../electron/storage/migrations/0003-call-history-times';
 import { up0004CallDetails } from '../../electron/storage/migrations/0004-call-details';
+import { up0005StarredHandover } from '../../electron/storage/migrations/0005-starred-handover';
 import { HistoryStore } from '../../electron/storage/history-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -85,8 +86,24 @@ describe('storage migrations', () => {
     expect(await db.get('SELECT count(*) AS n FROM call_details')).toEqual({ n: 0 });
   });
 
+  it('0005 moves the stars of an earlier version to the hand-over table (once) and clears them: contacts.favorite becomes the favorites mirror', async () => {
+    await db.transaction((tx) => up0001Contacts(tx));
+    for (const [id, name, favorite] of [[1, 'colette', 1], [2, 'bob', 0], [3, 'ann', 1]] as const) {
+      await db.run('INSERT INTO contacts (id, directory_id, name, name_key, favorite, created_at, updated_at) VALUES (?, 1, ?, ?, ?, 0, 0)', [id, name, name, favorite]);
+      await db.run('INSERT INTO contacts_fts (rowid, name, org, flags) VALUES (?, ?, ?, ?)', [id, name, '', favorite ? 'fav' : '']);
+    }
+    await db.transaction((tx) => up0005StarredHandover(tx));
+    expect(await db.all('SELECT contact_id FROM starred_handover ORDER BY contact_id')).toEqual([{ contact_id: 1 }, { contact_id: 3 }]);
+    expect(await db.get('SELECT count(*) AS n FROM contacts WHERE favorite = 1')).toEqual({ n: 0 });
+    expect(await db.get("SELECT count(*) AS n FROM contacts_fts WHERE contacts_fts MATCH 'flags : fav'")).toEqual({ n: 0 });
+    expect(await db.get("SELECT rowid FROM contacts_fts WHERE contacts_fts MATCH 'col*'")).toEqual({ rowid: 1 });
+    // A hand-over row goes with its contact.
+    await db.run('DELETE FROM contacts WHERE id = 3');
+    expect(await db.all('SELECT contact_id FROM starred_handover')).toEqual([{ contact_id: 1 }]);
+  });
+
   it('the runner applies every migration once and records the version', async () => {
-    expect(await migrate(db)).toEqual([1, 2, 3, 4]);
+    expect(await migrate(db)).toEqual([1, 2, 3, 4, 5]);
     expect(await schemaVersion(db)).toBe(migrations.length);
     expect(await migrate(db)).toEqual([]);
   });

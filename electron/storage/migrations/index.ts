@@ -4,6 +4,7 @@ import { up0001Contacts } from './0001-contacts';
 import { up0002CallHistory } from './0002-call-history';
 import { up0003CallHistoryTimes } from './0003-call-history-times';
 import { up0004CallDetails } from './0004-call-details';
+import { up0005StarredHandover } from './0005-starred-handover';
 
 /** A pure schema step; the runner wraps it in a transaction together with the version bump. */
 export type Migration = (db: SqlRunner) => Promise<void>;
@@ -18,4 +19,5 @@ export const migrations: readonly NamedMigration[] = [
   { version: 2, name: '0002-call-history', up: up0002CallHistory },
   { version: 3, name: '0003-call-history-times', up: up0003CallHistoryTimes },
   { version: 4, name: '0004-call-details', up: up0004CallDetails },
+  { version: 5, name: '0005-starred-handover', up: up0005StarredHandover },
 ];

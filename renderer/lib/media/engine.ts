@@ -10,6 +10,7 @@ import { callDevices, type AudioDeviceLike } from './headset-devices';
 import { dominantFrequency, packetsReceived } from './analysis';
 import { inboundArrived, QualityQueue, qualitySample, readStats, type StatsTotals } from './quality';
 import { applySink, playWarningRing, previewLevel, Ringtone, type OutputLevel } from './ringtone';
+import { ringerGain } from './ringtones';
 
 /** No trickle ICE over SIP here: we wait for gathering, but never longer than this (host candidates come fast). */
 const ICE_GATHERING_CAP_MS = 3000;
@@ -210,8 +211,12 @@ export class MediaEngine {
 
   /** A short (≤ 1 s) ring on the ringer device: a call was forwarded and did not ring here. */
   warningRing(): void {
+    const p = this.#options.preferences();
+    const { tone, volume } = ringerOf(p);
+    // The receptionist's ringer choice holds for the warning too: Silent or 0 % means no sound.
+    if (tone === 'silent' || volume === 0) return;
     this.#warningRings += 1;
-    playWarningRing(this.#options.preferences()?.ringerId);
+    playWarningRing(p?.ringerId, ringerGain(volume));
   }
 
   /**

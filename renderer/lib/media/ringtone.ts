@@ -215,9 +215,9 @@ export async function previewLevel(ms: number): Promise<{ kind?: string; tone?: 
 /**
  * One short "ding-dong" (0.6 s) on the ringer device, then silence: a call was forwarded or sent away without ringing
  * here (seed 001 "Tonalité d'avertissement"; issue 12). Same tones as the ring, quicker, so it reads as "a call came".
- * Never throws (no audio output: nothing to play on).
+ * `level` is the ringer's peak gain (ringerGain of the ringer volume). Never throws (no audio output: nothing to play on).
  */
-export function playWarningRing(sinkId: string | undefined): void {
+export function playWarningRing(sinkId: string | undefined, level: number = LEVEL): void {
   try {
     const ctx = new AudioContext();
     const destination = ctx.createMediaStreamDestination();
@@ -237,8 +237,8 @@ export function playWarningRing(sinkId: string | undefined): void {
       const start = t0 + i * 0.3;
       oscillator.frequency.setValueAtTime(hz, start);
       gain.gain.setValueAtTime(0, start);
-      gain.gain.linearRampToValueAtTime(LEVEL, start + 0.02);
-      gain.gain.setValueAtTime(LEVEL, start + 0.24);
+      gain.gain.linearRampToValueAtTime(level, start + 0.02);
+      gain.gain.setValueAtTime(level, start + 0.24);
       gain.gain.linearRampToValueAtTime(0, start + 0.28);
     });
     oscillator.start(t0);

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
-import { freeUdpPort } from '../testbed/asterisk/sipp';
+import { freeMediaPort, freeUdpPort } from '../testbed/asterisk/sipp';
 import { expect, startConsole, test, type RunningConsole } from './console';
 
 const NAME = 'Zo\u00eb \u00dcnal & Co';
@@ -143,7 +143,7 @@ async function callConsole(holdMs = 2000): Promise<{ code: number; output: strin
 `;
   const file = join(work, 'caller.xml');
   writeFileSync(file, xml);
-  const [sipPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+  const [sipPort, mediaPort] = [await freeUdpPort(), freeMediaPort()];
   const args = [
     '127.0.0.1:5060', '-sf', file, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
     '-m', '1', '-s', '1001', '-nostdin', '-timeout', '40s', '-timeout_error',

@@ -24,7 +24,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AmiClient, AmiMessage } from './ami';
-import { freeUdpPort } from './sipp';
+import { freeMediaPort, freeUdpPort, udpListening } from './sipp';
+
+export { freeMediaPort, udpListening } from './sipp';
 
 /** The Asterisk bed's SIP/UDP address (Kamailio's is 127.0.0.1:5060). */
 export const ASTERISK_SIP = '127.0.0.1:5070';
@@ -442,31 +444,6 @@ function receivedMessages(log: string): string[] {
     if (at >= 0) out.push(block.slice(at).trim());
   }
   return out;
-}
-
-/**
- * A media port for sipp's `-mp`: sipp binds it for audio and `port + 2` for video, so the four ports from it must be
- * free. An OS-picked ephemeral port only guarantees the first (a video bind then failed with EADDRINUSE now and then),
- * so this draws an even port in 21000-29999, clear of the beds' RTP ranges (Asterisk 20000-20199, rtpengine
- * 30000-30199, baresip 40000+) and of the ephemeral range, and checks the four against /proc/net/udp.
- */
-export function freeMediaPort(): number {
-  for (let i = 0; i < 100; i++) {
-    const port = 21_000 + 2 * Math.floor(Math.random() * 4_498);
-    if (![0, 1, 2, 3].some((d) => udpListening(port + d))) return port;
-  }
-  throw new Error('no free media port range for sipp in 21000-29999');
-}
-
-/**
- * Whether something listens on UDP 127.0.0.1:`port`, from /proc/net/udp (Linux). Probing by binding the port
- * ourselves would race sipp's own bind and make it exit with "address in use".
- */
-export function udpListening(port: number): boolean {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  return readFileSync('/proc/net/udp', 'utf8')
-    .split('\n')
-    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) === true);
 }
 
 /** REGISTER (expires > 0) or un-REGISTER (0) `user` at `server` with Contact sip:user@127.0.0.1:port. */

@@ -14,7 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectTestbedAmi, type AmiClient } from './ami';
-import { freeUdpPort } from './sipp';
+import { freeMediaPort, freeUdpPort } from './sipp';
 
 export interface QueueCallerSpec {
   /** Caller number shown in the queue (digits, +, *, #). */
@@ -245,7 +245,7 @@ export async function startQueueCallers(specs: readonly QueueCallerSpec[], optio
     for (const [i, spec] of specs.entries()) {
       const file = path.join(work, `caller-${i}.xml`);
       writeFileSync(file, scenario(spec, holdMs, toneFile));
-      const [sipPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+      const [sipPort, mediaPort] = [await freeUdpPort(), freeMediaPort()];
       const joined = ami.waitForEvent((e) => e.Event === 'QueueCallerJoin' && e.Queue === queue && e.CallerIDNum === spec.number, 15_000);
       const p = spawn(
         'sipp',

@@ -18,6 +18,31 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/**
+ * A media port for sipp's `-mp`: sipp binds it for audio and `port + 2` for video, so the four ports from it must be
+ * free. An OS-picked ephemeral port only guarantees the first (a video bind then failed with EADDRINUSE now and then),
+ * so this draws an even port in 21000-29999, clear of the beds' RTP ranges (Asterisk 20000-20199, rtpengine
+ * 30000-30199, baresip 40000+) and of the ephemeral range, and checks the four against /proc/net/udp.
+ */
+export function freeMediaPort(): number {
+  for (let i = 0; i < 100; i++) {
+    const port = 21_000 + 2 * Math.floor(Math.random() * 4_498);
+    if (![0, 1, 2, 3].some((d) => udpListening(port + d))) return port;
+  }
+  throw new Error('no free media port range for sipp in 21000-29999');
+}
+
+/**
+ * Whether something listens on UDP 127.0.0.1:`port`, from /proc/net/udp (Linux). Probing by binding the port
+ * ourselves would race sipp's own bind and make it exit with "address in use".
+ */
+export function udpListening(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/udp', 'utf8')
+    .split('\n')
+    .some((line) => line.trim().split(/\s+/)[1]?.endsWith(hex) === true);
+}
+
 export interface SippRun {
   code: number;
   output: string;
@@ -41,7 +66,7 @@ export async function sipp(
     file = path.join(work, `${user}-${path.basename(scenario)}`);
     writeFileSync(file, xml);
   }
-  const [sipPort, mediaPort] = [opts.sipPort ?? (await freeUdpPort()), await freeUdpPort()];
+  const [sipPort, mediaPort] = [opts.sipPort ?? (await freeUdpPort()), freeMediaPort()];
   const args = [
     ASTERISK_SIP, '-sf', file, '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
     '-m', '1', '-au', user, '-ap', 'secret', '-key', 'user', user, '-nostdin', '-timeout', '30s', '-timeout_error',

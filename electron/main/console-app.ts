@@ -488,7 +488,7 @@ function createWindow(show: boolean): BrowserWindow {
   // Windows logs off / shuts down without before-quit: say goodbye to the PBX as far as time allows.
   win.on('session-end', () => {
     quitting = true;
-    void stopWithin(() => service.stop(), QUIT_STOP_TIMEOUT_MS);
+    void stopWithin(() => service.stop(), QUIT_STOP_TIMEOUT_MS).then(() => logger.flush());
   });
   // Closing hides to the tray: the receptionist must not drop off the phone by closing a window.
   win.on('close', (e) => {
@@ -699,6 +699,8 @@ app.on('window-all-closed', () => {
   // The tray keeps the console (and its calls) alive; Quit is in the tray menu.
 });
 app.on('will-quit', () => globalShortcut.unregisterAll());
+// Whatever is still queued for the log file when the app really quits is written synchronously (nothing else runs).
+app.on('quit', () => logger.flushSync());
 // Quitting says goodbye first: before-quit is held once while the service hangs up its calls (BYE) and removes its
 // registrations (REGISTER Expires: 0), at most QUIT_STOP_TIMEOUT_MS, then the app quits for real.
 app.on('before-quit', (e) => {
@@ -711,7 +713,8 @@ app.on('before-quit', (e) => {
     () => service.stop(),
     (outcome) => {
       if (outcome !== 'stopped') logger.warn(`quit: the services did not stop cleanly (${outcome})`);
-      app.quit();
+      // The log is written asynchronously: the goodbye (BYE, REGISTER Expires: 0) reaches the file first (at most 1 s).
+      void Promise.race([logger.flush(), new Promise((resolve) => setTimeout(resolve, 1000))]).finally(() => app.quit());
     },
   );
 });

@@ -195,6 +195,8 @@ async function main(): Promise<void> {
     force.unref();
     await service.stop();
     await host.close();
+    // The log is written asynchronously: everything logged up to here (the goodbye BYE/REGISTER) reaches the file.
+    await logger.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop());

@@ -332,25 +332,35 @@ export class ContactStore {
 
   /** Full contacts for ids, in the order given (missing ids are dropped). */
   async hydrate(db: SqlRunner, ids: readonly number[]): Promise<Contact[]> {
+    return (await this.#hydrate(db, ids, false)).map((x) => x.contact);
+  }
+
+  /** As hydrate, each with its directory, in the same statement (search results show both). */
+  async hydrateWithDirectory(db: SqlRunner, ids: readonly number[]): Promise<{ contact: Contact; directory: Directory }[]> {
+    return (await this.#hydrate(db, ids, true)) as { contact: Contact; directory: Directory }[];
+  }
+
+  async #hydrate(db: SqlRunner, ids: readonly number[], withDirectory: boolean): Promise<{ contact: Contact; directory?: Directory }[]> {
     if (ids.length === 0) return [];
-    const out: Contact[] = [];
+    const out: { contact: Contact; directory?: Directory }[] = [];
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       const q = chunk.map(() => '?').join(',');
-      const [rows, phones, emails] = await Promise.all([
-        db.all<ContactRow>(`SELECT * FROM contacts WHERE id IN (${q})`, chunk),
-        db.all<{ contact_id: number; type: PhoneType; raw: string; e164: string | null }>(
-          `SELECT contact_id, type, raw, e164 FROM phones WHERE contact_id IN (${q}) ORDER BY id`, chunk),
-        db.all<{ contact_id: number; address: string }>(
-          `SELECT contact_id, address FROM emails WHERE contact_id IN (${q}) ORDER BY id`, chunk),
-      ]);
-      const ph = groupBy(phones, (p) => p.contact_id);
-      const em = groupBy(emails, (e) => e.contact_id);
+      // One statement (each costs a round trip to sqlite3's thread; search hydrates on every keystroke): the phones
+      // and e-mails come as JSON arrays in id order, as separate queries ordered by id gave them.
+      const rows = await db.all<ContactRow & { ph: string; em: string; d_kind?: DirectoryKind; d_name?: string; d_priority?: number }>(
+        `SELECT c.*,
+           (SELECT json_group_array(json_array(p.type, p.raw, p.e164) ORDER BY p.id) FROM phones p WHERE p.contact_id = c.id) AS ph,
+           (SELECT json_group_array(e.address ORDER BY e.id) FROM emails e WHERE e.contact_id = c.id) AS em
+           ${withDirectory ? ', d.kind AS d_kind, d.name AS d_name, d.priority AS d_priority' : ''}
+         FROM contacts c ${withDirectory ? 'JOIN directories d ON d.id = c.directory_id' : ''} WHERE c.id IN (${q})`,
+        chunk,
+      );
       const byId = new Map(rows.map((r) => [r.id, r]));
       for (const id of chunk) {
         const r = byId.get(id);
         if (!r) continue;
-        out.push({
+        const contact: Contact = {
           id: r.id,
           directoryId: r.directory_id,
           sourceId: r.source_id,
@@ -362,11 +372,12 @@ export class ContactStore {
           title: r.title,
           notes: r.notes,
           favorite: r.favorite === 1,
-          phones: (ph.get(id) ?? []).map((p): Phone => ({ type: p.type, number: p.raw, e164: p.e164 })),
-          emails: (em.get(id) ?? []).map((e) => e.address),
+          phones: (JSON.parse(r.ph) as [PhoneType, string, string | null][]).map(([type, raw, e164]): Phone => ({ type, number: raw, e164 })),
+          emails: JSON.parse(r.em) as string[],
           createdAt: r.created_at,
           updatedAt: r.updated_at,
-        });
+        };
+        out.push(withDirectory ? { contact, directory: { id: r.directory_id, kind: r.d_kind!, name: r.d_name!, priority: r.d_priority! } } : { contact });
       }
     }
     return out;
@@ -383,15 +394,4 @@ async function insertRows(tx: SqlRunner, target: string, cols: number, rows: rea
     const chunk = rows.slice(i, i + BATCH);
     await tx.run(`INSERT INTO ${target} VALUES ${placeholders(chunk.length, cols)}`, chunk.flat());
   }
-}
-
-function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  const m = new Map<K, T[]>();
-  for (const it of items) {
-    const k = key(it);
-    const list = m.get(k);
-    if (list) list.push(it);
-    else m.set(k, [it]);
-  }
-  return m;
 }

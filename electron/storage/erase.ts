@@ -8,7 +8,7 @@
 import type { Database, SqlRunner } from './db';
 
 /** Emptied, in this order (children before parents; the FTS index with its rows). */
-export const ERASED_TABLES = ['call_details', 'call_history', 'starred_handover', 'emails', 'phones', 'contacts_fts', 'contacts', 'directories'] as const;
+export const ERASED_TABLES = ['call_details', 'call_history', 'call_history_fts', 'starred_handover', 'emails', 'phones', 'contacts_fts', 'contacts', 'directories'] as const;
 /** Kept: none of these hold the receptionist's data. */
 export const KEPT_TABLES: readonly string[] = [];
 /** The directories migration 0001 creates: a fresh database has them, so they stay (emptied). */

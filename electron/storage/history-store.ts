@@ -13,6 +13,8 @@ import { fold } from './text';
  */
 export const CALL_TYPES = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up', 'answered-elsewhere'] as const;
 const ELSEWHERE = 'answered-elsewhere';
+/** Up to this many rows holding the typed digits, a number search reads them through the index (see query). */
+const FEW_DIGIT_MATCHES = 1000;
 export type CallType = (typeof CALL_TYPES)[number];
 export type CallDirection = 'incoming' | 'outgoing';
 
@@ -195,24 +197,49 @@ export class HistoryStore {
       where.push('(started_at, id) < (SELECT started_at, id FROM call_history WHERE id = ?)');
       params.push(q.beforeId);
     }
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 10_000));
     const text = q.text?.trim();
+    let from = 'call_history';
     if (text) {
       const d = digitsOf(text);
       if (d && /^[+\d\s().\-/]+$/.test(text)) {
         // instr, not LIKE: the digits come from the user and must not act as wildcards.
         where.push('(instr(remote_digits, ?) > 0 OR instr(remote_national, ?) > 0)');
         params.push(d, d);
+        if (await this.#fewDigitMatches(d, limit)) {
+          // Few rows hold these digits: read just those through the trigram index (migration 0006) and sort them,
+          // rather than walk the whole history in date order. The instr test above still decides, so the rows are
+          // exactly the scan's. CROSS JOIN keeps the index as the outer loop whatever other filters are set.
+          from = 'call_history_fts CROSS JOIN call_history ON call_history.id = call_history_fts.rowid';
+          where.unshift('call_history_fts MATCH ?');
+          params.unshift(`"${d}"`);
+        }
       } else {
         where.push('instr(remote_name_folded, ?) > 0');
         params.push(fold(text));
       }
     }
     const rows = await this.db.all<HistoryRow>(
-      `SELECT * FROM call_history ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT call_history.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY started_at DESC, id DESC LIMIT ?`,
-      [...params, Math.max(1, Math.min(q.limit ?? 100, 10_000))],
+      [...params, limit],
     );
     return rows.map(toEntry);
+  }
+
+  /**
+   * Whether the digits occur in few history numbers (at most max(1000, limit)), counted on the trigram index without
+   * reading the rows. Fewer than 3 digits: the trigram index cannot answer (and such digits are in most numbers, so
+   * the date-order scan finds a page of them at once).
+   */
+  async #fewDigitMatches(digits: string, limit: number): Promise<boolean> {
+    if (digits.length < 3) return false;
+    const cap = Math.max(FEW_DIGIT_MATCHES, limit);
+    const row = await this.db.get<{ n: number }>(
+      'SELECT count(*) AS n FROM (SELECT rowid FROM call_history_fts WHERE call_history_fts MATCH ? LIMIT ?)',
+      [`"${digits}"`, cap + 1],
+    );
+    return (row?.n ?? 0) <= cap;
   }
 
   /** Deletes the given entries, or everything older than a date; returns how many went. */

@@ -44,10 +44,12 @@ function contact(i: number): ContactInput {
   };
 }
 
-function stats(label: string, samples: number[]): void {
+/** Prints the line and returns the p95 (ms, two decimals) for the machine-readable `bench <key> <value> <unit>` lines. */
+function stats(label: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   const q = (p: number): string => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(2);
   console.log(`${label.padEnd(46)} n=${String(s.length).padStart(4)}  p50 ${q(0.5).padStart(7)} ms  p95 ${q(0.95).padStart(7)} ms  max ${q(1).padStart(7)} ms`);
+  return q(0.95);
 }
 
 async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
       for (let r = 0; r < rounds; r++) for (const q of qs) out.push((await time(() => search.search(q)))[1]);
       return out;
     };
-    stats('search: names, typed letter by letter', await runs(textQueries, 5));
+    const searchP95 = stats('search: names, typed letter by letter', await runs(textQueries, 5));
     stats('search: numbers and extensions', await runs(numberQueries, 5));
     stats('search: 1-letter prefixes (worst case)', await runs(['a', 'e', 'm', 'j', 'h'], 10));
     const lookups: number[] = [];
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
       lookups.push((await time(() => search.lookupNumber(raw)))[1]);
     }
     stats('lookupNumber (hit, extension, miss)', lookups);
+    console.log(`bench search.p95 ${searchP95} ms`);
     await db.close();
 
     // --- import of a 50,000-row Outlook CSV ---------------------------------------------------------------------
@@ -138,18 +141,21 @@ async function main(): Promise<void> {
       }),
     );
     console.log(`filled 100,000 history rows in ${(hfill / 1000).toFixed(2)} s`);
-    const hq = async (label: string, q: Parameters<HistoryStore['query']>[0]): Promise<void> => {
+    const hq = async (label: string, q: Parameters<HistoryStore['query']>[0]): Promise<string> => {
       const s: number[] = [];
       for (let i = 0; i < 30; i++) s.push((await time(() => history.query(q)))[1]);
-      stats(`history: ${label}`, s);
+      return stats(`history: ${label}`, s);
     };
     await hq('latest 100', { limit: 100 });
     await hq('missed calls, latest 100', { types: ['missed'], limit: 100 });
     await hq('one week window', { from: t0 + 30 * 86_400_000, to: t0 + 37 * 86_400_000, limit: 1000 });
-    await hq('number contains "1234" (scan)', { text: '1234', limit: 100 });
+    const containsP95 = await hq('number contains "1234"', { text: '1234', limit: 100 });
+    await hq('number contains "0600" (most rows)', { text: '0600', limit: 100 });
+    await hq('number contains "12" (2 digits)', { text: '12', limit: 100 });
     await hq('name contains "caller 42" (scan)', { text: 'caller 42', limit: 100 });
     const [, exp] = await time(() => history.exportCsv({ limit: 10_000 }));
     console.log(`history export CSV of 10,000 rows: ${exp.toFixed(0)} ms`);
+    console.log(`bench history.contains.p95 ${containsP95} ms`);
     await hdb.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

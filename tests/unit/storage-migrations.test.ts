@@ -6,6 +6,7 @@ import { up0002CallHistory } from '../../electron/storage/migrations/0002-call-h
 import { up0003CallHistoryTimes } from '../../electron/storage/migrations/0003-call-history-times';
 import { up0004CallDetails } from '../../electron/storage/migrations/0004-call-details';
 import { up0005StarredHandover } from '../../electron/storage/migrations/0005-starred-handover';
+import { up0006SearchIndexes } from '../../electron/storage/migrations/0006-search-indexes';
 import { HistoryStore } from '../../electron/storage/history-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -102,8 +103,38 @@ describe('storage migrations', () => {
     expect(await db.all('SELECT contact_id FROM starred_handover')).toEqual([{ contact_id: 1 }]);
   });
 
+  it('0006 indexes the digits of existing history numbers (trigram) and keeps the index in step; contacts keep their index rows, now with longer prefix indexes', async () => {
+    await db.transaction(async (tx) => {
+      for (const up of [up0001Contacts, up0002CallHistory, up0003CallHistoryTimes, up0004CallDetails, up0005StarredHandover]) await up(tx);
+    });
+    const history = new HistoryStore(db, { defaultCountry: 'FR' });
+    const before = await history.add({ direction: 'incoming', type: 'missed', remoteNumber: '+33 6 12 34 56 78', startedAt: 1 });
+    await history.add({ direction: 'incoming', type: 'received', remoteNumber: '1004', startedAt: 2 });
+    await db.run("INSERT INTO contacts (id, directory_id, name, name_key, created_at, updated_at) VALUES (1, 1, 'Hélène Dupré', 'helene dupre', 0, 0)");
+    await db.run("INSERT INTO contacts_fts (rowid, name, org, flags) VALUES (1, 'helene dupre', 'acme', 'fav')");
+    await db.transaction((tx) => up0006SearchIndexes(tx));
+    const fts = (q: string) => db.all<{ rowid: number }>('SELECT rowid FROM call_history_fts WHERE call_history_fts MATCH ? ORDER BY rowid', [`"${q}"`]);
+    // Rows written before 0006: raw digits and national digits both indexed.
+    expect(await fts('612345')).toEqual([{ rowid: before }]);
+    expect(await fts('0612')).toEqual([{ rowid: before }]);
+    expect(await fts('004')).toEqual([{ rowid: before + 1 }]);
+    // Written after: the triggers index, re-index and un-index.
+    const after = await history.add({ direction: 'outgoing', type: 'placed', remoteNumber: '01 23 45 67 89', startedAt: 3 });
+    expect(await fts('6789')).toEqual([{ rowid: after }]);
+    await db.run("UPDATE call_history SET remote_digits = '555000', remote_national = '' WHERE id = ?", [after]);
+    expect(await fts('6789')).toEqual([]);
+    expect(await fts('5500')).toEqual([{ rowid: after }]);
+    await db.run('DELETE FROM call_history WHERE id = ?', [before]);
+    expect(await fts('0612')).toEqual([]);
+    // Contacts search index: same rows and flags, prefix queries beyond 3 letters answered.
+    expect(await db.get("SELECT rowid, name, org, flags FROM contacts_fts WHERE contacts_fts MATCH '\"helen\"*'")).toEqual({ rowid: 1, name: 'helene dupre', org: 'acme', flags: 'fav' });
+    expect(await db.get("SELECT count(*) AS n FROM contacts_fts WHERE contacts_fts MATCH 'flags : fav'")).toEqual({ n: 1 });
+    const sql = await db.get<{ sql: string }>("SELECT sql FROM sqlite_master WHERE name = 'contacts_fts'");
+    expect(sql?.sql).toMatch(/prefix = '1 2 3 4 5 6 7 8'/);
+  });
+
   it('the runner applies every migration once and records the version', async () => {
-    expect(await migrate(db)).toEqual([1, 2, 3, 4, 5]);
+    expect(await migrate(db)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(await schemaVersion(db)).toBe(migrations.length);
     expect(await migrate(db)).toEqual([]);
   });

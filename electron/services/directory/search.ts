@@ -92,9 +92,8 @@ export class DirectorySearch {
       id = await pick(`p.national_digits IN (${tails.map(() => '?').join(',')}) AND +p.e164 IS NULL`, tails); // unary + : don't drive the lookup by the e164 index
     }
     if (id === undefined) return undefined;
-    const [contact] = await this.store.hydrate(this.#db, [id]);
-    const directory = contact ? await this.store.directory(contact.directoryId) : undefined;
-    return contact && directory ? { ...contact, directory } : undefined;
+    const [found] = await this.store.hydrateWithDirectory(this.#db, [id]);
+    return found ? { ...found.contact, directory: found.directory } : undefined;
   }
 
   async #byNumber(q: string, limit: number, dirs: readonly number[] | undefined): Promise<Candidate[]> {
@@ -128,29 +127,32 @@ export class DirectorySearch {
     if (!fts) return []; // only punctuation, e.g. `*)(` or `"`: nothing to search, nothing to throw
     const dirSql = dirs ? ` AND rowid IN (SELECT id FROM contacts WHERE directory_id IN (${dirs.map(() => '?').join(',')}))` : '';
     const dirParams = dirs ?? [];
-    const favs = await this.#db.all<{ id: number }>(
-      `SELECT rowid AS id FROM contacts_fts WHERE contacts_fts MATCH ?${dirSql} LIMIT ?`,
-      [`(${fts}) AND flags : fav`, ...dirParams, limit],
-    );
     // Ranking by bm25 would score every match (tens of thousands for "a" at 100k contacts); instead take a
-    // bounded set of matches in index order and rank those in JS. When a query matches more than CANDIDATES
-    // contacts the user is still typing, and the next letter narrows it.
-    const rows = await this.#db.all<{ id: number; name: string; org: string }>(
-      `SELECT rowid AS id, name, org FROM contacts_fts WHERE contacts_fts MATCH ?${dirSql} LIMIT ?`,
-      [fts, ...dirParams, CANDIDATES],
-    );
+    // bounded set of matches in index order and rank those. When a query matches more than CANDIDATES contacts the
+    // user is still typing, and the next letter narrows it. Favorites (up to `limit`) and ranked candidates come in
+    // one statement (each is a round trip to sqlite3's thread, and this runs on every keystroke), and only the
+    // candidates that can make the page come back: `limit`, and as many again that may be favorites listed above.
+    // Keys (issue 14: they were applied in JS to all CANDIDATES rows): every query word starts a word of the name;
+    // the name starts with the first query word; more query words equal a whole word of the name or organisation;
+    // the name (SQLite's binary order: UTF-8 bytes, the same as JS's UTF-16 order except between characters above
+    // U+FFFF and U+E000–U+FFFF); index order (rowid) for ties, as the stable JS sort kept them.
     const qWords = words(q);
-    const scored = rows.map((r) => {
-      const nameWords = r.name.split(' ');
-      const inName = qWords.every((w) => nameWords.some((n) => n.startsWith(w)));
-      const exact = qWords.filter((w) => nameWords.includes(w) || r.org.split(' ').includes(w)).length;
-      const starts = r.name.startsWith(qWords[0]!);
-      return { r, key: [inName ? 0 : 1, starts ? 0 : 1, -exact] as const };
-    });
-    scored.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2] || (a.r.name < b.r.name ? -1 : a.r.name > b.r.name ? 1 : 0));
+    const inName = qWords.map(() => "instr(' ' || name, ' ' || ?) > 0").join(' AND ');
+    const exact = qWords.map(() => "(instr(' ' || name || ' ', ' ' || ? || ' ') > 0 OR instr(' ' || org || ' ', ' ' || ? || ' ') > 0)").join(' + ');
+    const both = await this.#db.all<{ fav: number; id: number; inName: number }>(
+      `SELECT * FROM (SELECT 1 AS fav, rowid AS id, 0 AS inName FROM contacts_fts WHERE contacts_fts MATCH ?${dirSql} LIMIT ?)
+       UNION ALL
+       SELECT fav, id, inName FROM (
+         SELECT 0 AS fav, id, name, ${inName} AS inName, instr(name, ?) = 1 AS starts, ${exact} AS exact FROM (
+           SELECT rowid AS id, name, org FROM contacts_fts WHERE contacts_fts MATCH ?${dirSql} LIMIT ?)
+         ORDER BY inName DESC, starts DESC, exact DESC, name, id LIMIT ?)`,
+      [`(${fts}) AND flags : fav`, ...dirParams, limit, ...qWords, qWords[0]!, ...qWords.flatMap((w) => [w, w]), fts, ...dirParams, CANDIDATES, 2 * limit],
+    );
+    const favs = both.filter((r) => r.fav === 1);
+    const ranked = both.filter((r) => r.fav === 0);
     const out: Candidate[] = [];
     favs.forEach((r, i) => out.push({ id: r.id, tier: 1, order: i, matchedOn: 'name' }));
-    scored.forEach((x, i) => out.push({ id: x.r.id, tier: 2, order: i, matchedOn: x.key[0] === 0 ? 'name' : 'company' }));
+    ranked.forEach((r, i) => out.push({ id: r.id, tier: 2, order: i, matchedOn: r.inName ? 'name' : 'company' }));
     return out;
   }
 
@@ -161,14 +163,14 @@ export class DirectorySearch {
       if (!prev || c.tier < prev.tier || (c.tier === prev.tier && c.order < prev.order)) best.set(c.id, c);
     }
     const ranked = [...best.values()].sort((a, b) => a.tier - b.tier || a.order - b.order).slice(0, limit);
-    const contacts = await this.store.hydrate(this.#db, ranked.map((c) => c.id));
-    const dirs = new Map((await this.store.directories()).map((d) => [d.id, d]));
-    const byId = new Map(contacts.map((c) => [c.id, c]));
+    // Contacts with their directories in one statement (a round trip saved on every keystroke).
+    const found = await this.store.hydrateWithDirectory(this.#db, ranked.map((c) => c.id));
+    const byId = new Map(found.map((x) => [x.contact.id, x]));
     const hits: SearchHit[] = [];
     for (const c of ranked) {
-      const contact = byId.get(c.id);
-      const directory = contact && dirs.get(contact.directoryId);
-      if (!contact || !directory) continue;
+      const x = byId.get(c.id);
+      if (!x) continue;
+      const { contact, directory } = x;
       hits.push({ contact, directory, matchedOn: c.matchedOn === 'name' ? textMatch(contact, queryWords) : c.matchedOn });
     }
     return hits;

@@ -22,6 +22,7 @@ import type { SipLogger, Softphone } from '../../sip-core/api/softphone';
 import { CommandFailure, type ConsoleExtension } from './console-service';
 import type { PbxConnectionSource } from './call-services';
 import type { PbxConfig } from './provisioning';
+import { CallerNames } from './caller-names';
 
 type Broadcast = <E extends EventName>(event: E, payload: Events[E]) => void;
 
@@ -35,8 +36,6 @@ export const asteriskParkingFactory: ParkingProviderFactory = async (config, log
 
 /** Coalescing window of provider events into one `parking.changed`. */
 export const BATCH_MS = 50;
-/** Caller-name cache (numbers → directory name, or none). */
-const NAME_CACHE_MAX = 2000;
 /** How long after the console asked to park a call a PBX "parked" event may still be matched to it (and back). */
 export const MATCH_WINDOW_MS = 20_000;
 
@@ -135,11 +134,15 @@ export class ParkingService implements ConsoleExtension {
   #softphone: Softphone | undefined;
   readonly #blf = new Map<string, { readonly watch: Watch; readonly off: () => void; parked?: ParkedCall }>();
   #blfKey = '';
-  readonly #names = new Map<string, string | null>();
-  readonly #lookups = new Set<string>();
+  readonly #names: CallerNames;
 
   constructor(options: ParkingServiceOptions = {}) {
     this.#options = options;
+    this.#names = new CallerNames({
+      lookup: options.lookup,
+      onNamed: () => this.#schedule(),
+      onError: (e) => this.#log('warn', `parked caller lookup: ${String(e)}`),
+    });
     this.#createProvider = options.createProvider ?? asteriskParkingFactory;
     options.pbx?.onDidChangeConfig(() => this.#reconcile());
   }
@@ -233,24 +236,7 @@ export class ParkingService implements ConsoleExtension {
 
   /** The directory's name when known (looked up once per number, in the background), else the caller ID name. */
   #nameOf(c: ParkedCall): string | undefined {
-    const cached = this.#names.get(c.number);
-    if (cached) return cached;
-    if (cached === undefined) this.#lookup(c.number);
-    return c.name;
-  }
-
-  #lookup(number: string): void {
-    const lookup = this.#options.lookup;
-    if (!lookup || !/\d/.test(number) || this.#lookups.has(number)) return;
-    this.#lookups.add(number);
-    lookup(number)
-      .then((name) => {
-        if (this.#names.size >= NAME_CACHE_MAX) this.#names.clear();
-        this.#names.set(number, name ?? null);
-        if (name) this.#schedule();
-      })
-      .catch((e: unknown) => this.#log('warn', `parked caller lookup: ${String(e)}`))
-      .finally(() => this.#lookups.delete(number));
+    return this.#names.nameOf(c.number, c.name);
   }
 
   #window(): number {

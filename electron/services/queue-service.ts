@@ -7,6 +7,7 @@
  * events are folded into our own model and the pane is sent at most once per BATCH_MS, whatever the AMI chatter.
  * Caller names come from the directories (like calls), looked up off the hot path and cached.
  */
+import { CallerNames } from './caller-names';
 import type { EventName, Events } from '../contract/contract';
 import type { Snapshot } from '../contract/dto';
 import {
@@ -43,8 +44,6 @@ import type { PbxConfig, Provisioning } from './provisioning';
 export const TEST_TIMEOUT_MS = 6000;
 /** Coalescing window of provider events into one `queues.changed` (≈ three frames). */
 export const BATCH_MS = 50;
-/** Caller-name cache (numbers → directory name, or none). */
-const NAME_CACHE_MAX = 2000;
 
 /** What the Asterisk factory takes (pbx/asterisk's AsteriskQueueConfig, without its test timings). */
 export interface QueueProviderConfig {
@@ -214,13 +213,17 @@ export class QueueService implements ConsoleExtension {
   #model = new Map<string, QueueModel>();
   #timer: NodeJS.Timeout | undefined;
   #lastSent = '';
-  readonly #names = new Map<string, string | null>();
-  readonly #lookups = new Set<string>();
+  readonly #names: CallerNames;
   #stopped = false;
   readonly #configListeners = new Set<() => void>();
 
   constructor(options: QueueServiceOptions = {}) {
     this.#options = options;
+    this.#names = new CallerNames({
+      lookup: options.lookup,
+      onNamed: () => this.#schedule(),
+      onError: (e) => this.#log('warn', `queue caller lookup: ${String(e)}`),
+    });
     this.#createProvider = options.createProvider ?? asteriskProviderFactory;
   }
 
@@ -486,24 +489,7 @@ export class QueueService implements ConsoleExtension {
 
   /** The directory's name when known (looked up once per number, in the background), else the caller ID name. */
   #nameOf(c: QueueCaller): string | undefined {
-    const cached = this.#names.get(c.number);
-    if (cached) return cached;
-    if (cached === undefined) this.#lookup(c.number);
-    return c.name;
-  }
-
-  #lookup(number: string): void {
-    const lookup = this.#options.lookup;
-    if (!lookup || !/\d/.test(number) || this.#lookups.has(number)) return;
-    this.#lookups.add(number);
-    lookup(number)
-      .then((name) => {
-        if (this.#names.size >= NAME_CACHE_MAX) this.#names.clear();
-        this.#names.set(number, name ?? null);
-        if (name) this.#schedule();
-      })
-      .catch((e: unknown) => this.#log('warn', `queue caller lookup: ${String(e)}`))
-      .finally(() => this.#lookups.delete(number));
+    return this.#names.nameOf(c.number, c.name);
   }
 
   #schedule(): void {

@@ -20,6 +20,7 @@ import {
 } from '../api/parking';
 import { amiClientFor, type AmiClient, AmiError, type AmiConnectionState, type AmiLogger, type AmiMessage, type AmiServerConfig } from './ami-client';
 import { sanitizeText } from './queue-provider';
+import { Listeners } from './listeners';
 
 export interface AsteriskParkingConfig extends AmiServerConfig {
   /** Parking lots to follow (default: every lot). */
@@ -142,7 +143,7 @@ export class AsteriskParkingProvider implements ParkingProvider {
   readonly #ami: AmiClient;
   readonly #log: ParkingLogger;
   readonly #lots: ReadonlySet<string> | undefined;
-  readonly #listeners = new Set<(e: ParkingEvent) => void>();
+  readonly #listeners: Listeners<ParkingEvent>;
   #model = new Map<string, ParkedCall>();
   #connection: ParkingConnectionState = { state: 'stopped' };
   #started = false;
@@ -154,6 +155,7 @@ export class AsteriskParkingProvider implements ParkingProvider {
 
   constructor(config: AsteriskParkingConfig, logger?: ParkingLogger) {
     this.#log = logger ?? silent;
+    this.#listeners = new Listeners('parking', this.#log);
     this.#lots = config.lots && config.lots.length > 0 ? new Set(config.lots) : undefined;
     this.#ami = amiClientFor(config, this.#log);
     this.#ami.onState((s) => this.#onAmiState(s));
@@ -175,10 +177,7 @@ export class AsteriskParkingProvider implements ParkingProvider {
   }
 
   onDidChange(listener: (event: ParkingEvent) => void): Disposable {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   async refresh(): Promise<void> {
@@ -193,13 +192,7 @@ export class AsteriskParkingProvider implements ParkingProvider {
   }
 
   #emit(e: ParkingEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.#log.error(`parking listener threw: ${(err as Error).stack ?? String(err)}`);
-      }
-    }
+    this.#listeners.emit(e);
   }
 
   #setConnection(c: ParkingConnectionState): void {

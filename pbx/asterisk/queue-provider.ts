@@ -23,6 +23,7 @@ import {
   type QueueStats,
 } from '../api/queues';
 import { amiClientFor, type AmiClient, AmiError, type AmiConnectionState, type AmiLogger, type AmiMessage } from './ami-client';
+import { Listeners } from './listeners';
 
 export interface AsteriskQueueConfig {
   readonly ami: { readonly host: string; readonly port?: number /* 5038 */; readonly user: string; readonly secret: string; readonly tls?: boolean };
@@ -168,7 +169,7 @@ export class AsteriskQueueProvider implements QueueProvider {
   readonly #config: AsteriskQueueConfig;
   readonly #log: QueueLogger;
   readonly #ami: AmiClient;
-  readonly #listeners = new Set<(e: QueueEvent) => void>();
+  readonly #listeners: Listeners<QueueEvent>;
   readonly #follow: ReadonlySet<string> | undefined;
   #queues = new Map<string, QueueModel>();
   #connection: QueueConnectionState = { state: 'stopped' };
@@ -189,6 +190,7 @@ export class AsteriskQueueProvider implements QueueProvider {
   constructor(config: AsteriskQueueConfig, logger?: QueueLogger) {
     this.#config = config;
     this.#log = logger ?? silent;
+    this.#listeners = new Listeners('queue', this.#log);
     this.#follow = config.queues && config.queues.length > 0 ? new Set(config.queues) : undefined;
     this.#ami = amiClientFor(config, this.#log);
     this.#ami.onState((s) => this.#onAmiState(s));
@@ -218,10 +220,7 @@ export class AsteriskQueueProvider implements QueueProvider {
   }
 
   onDidChange(listener: (event: QueueEvent) => void): Disposable {
-    this.#listeners.add(listener);
-    return () => {
-      this.#listeners.delete(listener);
-    };
+    return this.#listeners.add(listener);
   }
 
   async refresh(): Promise<void> {
@@ -314,13 +313,7 @@ export class AsteriskQueueProvider implements QueueProvider {
   }
 
   #emit(e: QueueEvent): void {
-    for (const l of this.#listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        this.#log.error(`queue listener threw: ${(err as Error).stack ?? String(err)}`);
-      }
-    }
+    this.#listeners.emit(e);
   }
 
   #setConnection(c: QueueConnectionState): void {

@@ -19,6 +19,7 @@
  */
 import { VoicemailError, type VoicemailConnectionState, type VoicemailMessage, type VoicemailProvider, type VoicemailSnapshot } from '../api/voicemail';
 import { amiClientFor, type AmiClient, AmiError, type AmiConnectionState, type AmiLogger, type AmiMessage, type AmiServerConfig } from './ami-client';
+import { Listeners } from './listeners';
 
 export interface AsteriskVoicemailConfig extends AmiServerConfig {
   /** The mailbox, e.g. `2001`. */
@@ -132,7 +133,7 @@ export class AsteriskVoicemailProvider implements VoicemailProvider {
   readonly #ami: AmiClient;
   readonly #mailbox: string;
   readonly #context: string;
-  readonly #listeners = new Set<(s: VoicemailSnapshot) => void>();
+  readonly #listeners: Listeners<VoicemailSnapshot>;
   #snapshot: VoicemailSnapshot = { connection: { state: 'connecting' }, noMailbox: false, messages: [] };
   /** msg_id → the folder name Asterisk reported (Move/Remove need it). */
   #folders = new Map<string, string>();
@@ -148,6 +149,7 @@ export class AsteriskVoicemailProvider implements VoicemailProvider {
   constructor(config: AsteriskVoicemailConfig, logger?: VoicemailLogger) {
     this.#config = config;
     this.#log = logger ?? silent;
+    this.#listeners = new Listeners('voicemail', this.#log);
     if (!TOKEN.test(config.mailbox)) throw new VoicemailError('refused', 'the mailbox must be 1-80 characters among 0-9 A-Z a-z _ . + * # -');
     const context = config.voicemailContext ?? 'default';
     if (!TOKEN.test(context)) throw new VoicemailError('refused', 'the voicemail context must be 1-80 characters among 0-9 A-Z a-z _ . + * # -');
@@ -180,8 +182,7 @@ export class AsteriskVoicemailProvider implements VoicemailProvider {
   }
 
   onDidChange(listener: (s: VoicemailSnapshot) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   /** One listing at a time; a request during one runs one more after it. */
@@ -264,13 +265,7 @@ export class AsteriskVoicemailProvider implements VoicemailProvider {
 
   #set(s: VoicemailSnapshot): void {
     this.#snapshot = s;
-    for (const l of this.#listeners) {
-      try {
-        l(s);
-      } catch (e) {
-        this.#log.error(`voicemail listener threw: ${(e as Error).stack ?? String(e)}`);
-      }
-    }
+    this.#listeners.emit(s);
   }
 
   #connection(c: VoicemailConnectionState): void {

@@ -17,8 +17,18 @@ cleanup() {
 }
 trap cleanup EXIT
 rc=0
+# `BENCH_ONLY=presence,sip npm run bench` runs only those files.
+lines=$(mktemp)
 for b in tests/bench/*-bench.ts; do
+  name=$(basename "$b" -bench.ts)
+  if [ -n "${BENCH_ONLY:-}" ] && [[ ",$BENCH_ONLY," != *",$name,"* ]]; then continue; fi
   printf '\n== %s ==\n' "$b"
-  npx tsx "$b" || rc=1
+  if ! npx tsx "$b" 2>&1 | tee -a "$lines"; then rc=1; echo "bench-failed $name" >> "$lines"; fi
 done
+# One summary of the machine-readable lines, with the machine they were measured on (README's Performance table).
+printf '\n== summary ==\n'
+printf 'machine: %s, %s CPU(s), %s GiB RAM, node %s, load %s\n' "$(uname -sr)" "$(nproc)" \
+  "$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" "$(node -v)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+grep -E '^(bench |bench-failed )' "$lines" || true
+rm -f "$lines"
 exit $rc

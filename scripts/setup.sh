@@ -2,8 +2,8 @@
 # The app's own set-up, idempotent (does only what is missing): the system libraries the app needs to build and run,
 # npm dependencies, the build. Called by `npm start` (your own PBX), `npm run demo` and `npm test`. It never installs
 # the test beds' servers (PBXs, LDAP, Chromium, sipp…): scripts/setup-testbed.sh does, for the demo and the tests.
-# Debian/Ubuntu: apt-get installs libusb (USB headsets, node-hid) and a C++ toolchain (sqlite3 builds from source
-# when no prebuilt binary can be downloaded). Elsewhere (macOS…) apt is skipped: Node ≥ 20.19 and, for sqlite3's
+# Debian/Ubuntu: apt-get installs libusb (USB headsets, node-hid) and a C++ toolchain (better-sqlite3 builds from
+# source when no prebuilt binary can be downloaded). Elsewhere (macOS…) apt is skipped: Node ≥ 20.19 and, for its
 # fallback build, the platform's compiler (Xcode command line tools) are all it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,11 +29,11 @@ if [ -n "$want" ]; then
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing npm dependencies (sqlite3 may compile from source: about a minute)"
+  log "installing npm dependencies (better-sqlite3 may compile from source: about a minute)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-if [ ! -f dist/renderer/index.html ] || [ ! -f dist/web-host/cli.js ] || [ ! -f dist/cli.js ] ||
+if [ ! -f dist/renderer/index.html ] || [ ! -f dist/web-host/cli.js ] || [ ! -f dist/cli.js ] || [ ! -f dist/directory-worker.js ] ||
    [ -n "$(find electron renderer sip-core hid pbx -newer dist/web-host/cli.js -type f 2>/dev/null | head -1)" ]; then
   log "building"
   npm run --silent build

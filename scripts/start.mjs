@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { accessSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { BINDING_ENV, ensureElectronBinding } from './electron-sqlite.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -22,10 +23,20 @@ function electronBinary() {
   }
 }
 
-const bin = electronBinary();
+/** Electron needs better-sqlite3 built for its own ABI (scripts/electron-sqlite.mjs); undefined = use the web host. */
+function electronSqlite() {
+  const electronVersion = createRequire(import.meta.url)('electron/package.json').version;
+  const r = ensureElectronBinding({ root, electronVersion });
+  if (r.error) console.log(`${r.error}: the web host instead; open the Console URL below.`);
+  return r.binding;
+}
+
+let bin = electronBinary();
 if (!bin) console.log("Electron's binary is not installed here (or there is no display): the web host; open the Console URL below.");
+const binding = bin ? electronSqlite() : undefined;
+if (!binding) bin = undefined;
 const child = bin
-  ? spawn(bin, [join(root, 'dist/electron/main.js'), ...args], { stdio: 'inherit' })
+  ? spawn(bin, [join(root, 'dist/electron/main.js'), ...args], { stdio: 'inherit', env: { ...process.env, [BINDING_ENV]: binding } })
   : spawn(process.execPath, [join(root, 'dist/web-host/cli.js'), ...args], { stdio: 'inherit' });
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => child.kill(s));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -28,7 +28,7 @@ export interface AboutView {
   /** The server the registration is using now (a backup server after a failover), as the registration says. */
   readonly serverInUse?: string;
   readonly registration: 'unregistered' | 'registering' | 'registered' | 'failed' | 'none';
-  /** Electron, Chromium, Node (Electron host) or Node (web host), SIP.js, SQLite, node-sqlite3… */
+  /** Electron, Chromium, Node (Electron host) or Node (web host), SIP.js, SQLite, better-sqlite3… */
   readonly components: readonly ComponentVersionView[];
   /** Where settings, contacts and history are kept; null when nothing is saved (`--in-memory`). */
   readonly dataDirectory: string | null;

@@ -94,6 +94,8 @@ const settings = createSettingsStore(app.getPath('userData'), {
 }, { log: (m) => logger.warn(m) });
 const contacts = new ContactsService({
   dbPath: join(app.getPath('userData'), 'contacts.sqlite'),
+  // issue 14: the database lives in the storage worker (dist/directory-worker.js, inside app.asar), off this loop.
+  storageWorker: true,
   config: directoriesFromProvisioningFile(launch.provision),
   logger,
 });

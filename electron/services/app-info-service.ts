@@ -26,7 +26,7 @@ export function readAppVersion(packageJsonPath: string): string {
 }
 
 /** Versions of the npm modules main runs, from their own package.json. */
-export function moduleVersions(): { sipjs?: string; sqlite3?: string } {
+export function moduleVersions(): { sipjs?: string; betterSqlite3?: string } {
   const read = (load: () => { version?: unknown }): string | undefined => {
     try {
       const v = load().version;
@@ -37,8 +37,8 @@ export function moduleVersions(): { sipjs?: string; sqlite3?: string } {
   };
   // sip.js is only ever loaded by its adapter (lint rule): it reads its own version.
   const sipjs = sipjsVersion();
-  const sqlite3 = read(() => require('sqlite3/package.json') as { version?: unknown });
-  return { ...(sipjs && { sipjs }), ...(sqlite3 && { sqlite3 }) };
+  const betterSqlite3 = read(() => require('better-sqlite3/package.json') as { version?: unknown });
+  return { ...(sipjs && { sipjs }), ...(betterSqlite3 && { betterSqlite3 }) };
 }
 
 export interface AboutInput {
@@ -65,7 +65,7 @@ export function assembleAbout(input: AboutInput): AboutView {
   add('Node.js', input.versions.node);
   add('SIP.js', input.modules.sipjs);
   add('SQLite', input.sqlite);
-  add('node-sqlite3', input.modules.sqlite3);
+  add('better-sqlite3', input.modules.betterSqlite3);
   const a = input.account;
   const r = input.registration;
   const serverInUse = r && r.state !== 'unregistered' ? r.server : undefined;

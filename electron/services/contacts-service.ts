@@ -34,11 +34,11 @@ import type { Contact, ContactInput, Directory } from '../storage/types';
 import { CommandFailure, type ConsoleExtension } from './console-service';
 import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
-import { CompanyShrinkError, DirectoryService } from './directory/directory-service';
-import { ImportError, importContacts, previewImport, exportContactsCsv } from './directory/import';
+import { CompanyShrinkError, DirectoryService, type DirectoryApi } from './directory/directory-service';
+import { DirectoryClient } from './directory/worker/directory-client';
+import { ImportError, previewImportAsync } from './directory/import';
 import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
 import { LdapCompanySource, LdapError } from './directory/ldap-source';
-import { prepareDatabaseErasure, scrubDatabase } from '../storage/erase';
 import type { ErasablePart } from './data-erasure';
 import type { CompanyDirectorySource } from './directory/company-source';
 import { loadProvisioningFile, type Provisioning } from './provisioning';
@@ -55,6 +55,11 @@ export interface ContactsServiceOptions {
   readonly logger?: SipLogger;
   /** Tests: a company source other than the configured LDAP one. */
   readonly companySource?: CompanyDirectorySource;
+  /**
+   * Issue 14: the database is owned by the storage worker (worker/directory-client.ts), so no statement, import or
+   * export runs on this loop. Both hosts set it; unit tests of this service may run the same code in process.
+   */
+  readonly storageWorker?: boolean | { readonly workerFile?: string };
 }
 
 /**
@@ -78,6 +83,8 @@ interface Upload {
   readonly chunks: Buffer[];
   size: number;
   readonly startedAt: number;
+  /** While `contacts.importCommit` runs: `contacts.importCancel` aborts it (rolled back, nothing written). */
+  abort?: AbortController;
 }
 
 const MAX_UPLOADS = 4;
@@ -180,7 +187,7 @@ export class ContactsService implements ConsoleExtension {
   #config: DirectoriesConfig;
   /** Where the `directories` section came from: the launch provisioning file (it wins), the saved settings, or nowhere. */
   #configFrom: 'launch' | 'saved' | 'default';
-  readonly #ready: Promise<DirectoryService>;
+  readonly #ready: Promise<DirectoryApi>;
   readonly #options: ContactsServiceOptions;
   #company: CompanyDirectorySource | undefined;
   #broadcast: <E extends EventName>(event: E, payload: Events[E]) => void = () => undefined;
@@ -222,8 +229,15 @@ export class ContactsService implements ConsoleExtension {
     return this.#config;
   }
 
-  /** The underlying directory service (tests, bench). */
-  directory(): Promise<DirectoryService> {
+  /** The underlying directory service, in process (unit tests reach its database); see storage() with the worker. */
+  async directory(): Promise<DirectoryService> {
+    const svc = await this.#db();
+    if (!(svc instanceof DirectoryService)) throw new Error('The contacts database is in the storage worker: use storage()');
+    return svc;
+  }
+
+  /** The directory service as the console uses it: DirectoryService in process, DirectoryClient with the storage worker. */
+  storage(): Promise<DirectoryApi> {
     return this.#db();
   }
 
@@ -270,7 +284,7 @@ export class ContactsService implements ConsoleExtension {
       while (this.#mirrorDirty && !this.#stopped && this.#favorites) {
         this.#mirrorDirty = false;
         const svc = await this.#db();
-        const changed = await mirrorFavorites(svc, new Set(this.#favorites.extensions().map((e) => e.trim())));
+        const changed = await svc.mirrorFavorites(this.#favorites.extensions().map((e) => e.trim()));
         if (changed > 0 && !this.#stopped) this.#broadcast('contacts.changed', {});
       }
     } catch (e) {
@@ -290,22 +304,10 @@ export class ContactsService implements ConsoleExtension {
     const svc = await this.#db();
     // Migration 0005 moved the old stars to `starred_handover` (once: nothing adds to it again), so `contacts.favorite`,
     // now the favorites mirror, is never read back as a star, and a favorite removed later cannot come back.
-    const rows = await svc.db.all<{ id: number }>(
-      'SELECT h.contact_id AS id FROM starred_handover h JOIN contacts c ON c.id = h.contact_id ORDER BY c.name_key, c.id LIMIT 1000',
-      [],
-    );
-    const starred = await svc.contacts.hydrate(svc.db, rows.map((r) => r.id));
+    const { ids, contacts: starred } = await svc.takeStarred();
     return {
       contacts: starred.map((c) => ({ name: c.name, phones: c.phones.map((p) => ({ type: p.type, number: p.number })) })),
-      done: async () => {
-        const ids = rows.map((r) => r.id);
-        await svc.db.transaction(async (tx) => {
-          for (let i = 0; i < ids.length; i += 500) {
-            const chunk = ids.slice(i, i + 500);
-            await tx.run(`DELETE FROM starred_handover WHERE contact_id IN (${chunk.map(() => '?').join(',')})`, chunk);
-          }
-        });
-      },
+      done: () => svc.clearStarred(ids),
     };
   }
 
@@ -333,7 +335,7 @@ export class ContactsService implements ConsoleExtension {
   erasePart(): ErasablePart {
     return {
       name: 'contacts',
-      prepare: async () => prepareDatabaseErasure((await this.#db()).db),
+      prepare: async () => (await this.#db()).prepareErasure(),
     };
   }
 
@@ -343,6 +345,7 @@ export class ContactsService implements ConsoleExtension {
    * again when a directory is configured, as at first start.
    */
   async forget(): Promise<void> {
+    for (const u of this.#uploads.values()) u.abort?.abort();
     this.#uploads.clear();
     this.#sync = this.#sync.running ? { running: this.#sync.running } : {};
     if (this.#configFrom !== 'launch') {
@@ -351,7 +354,7 @@ export class ContactsService implements ConsoleExtension {
       this.#configFrom = 'default';
     }
     const svc = await this.#db();
-    await scrubDatabase(svc.db).catch((e: unknown) => this.#log('warn', `delete all data: scrubbing the database: ${String(e)}`));
+    await svc.scrub().catch((e: unknown) => this.#log('warn', `delete all data: scrubbing the database: ${String(e)}`));
     this.#broadcast('contacts.changed', {});
     if (this.#company) void this.refreshCompany();
   }
@@ -359,8 +362,7 @@ export class ContactsService implements ConsoleExtension {
   /** The SQLite library actually linked (About). */
   async sqliteVersion(): Promise<string | undefined> {
     const svc = await this.#db().catch(() => undefined);
-    const row = await svc?.db.get<{ v: string }>('SELECT sqlite_version() AS v').catch(() => undefined);
-    return row?.v;
+    return svc?.sqliteVersion().catch(() => undefined);
   }
 
   async stop(): Promise<void> {
@@ -393,15 +395,25 @@ export class ContactsService implements ConsoleExtension {
     old?.close().catch(() => undefined);
   }
 
-  #db(): Promise<DirectoryService> {
+  #db(): Promise<DirectoryApi> {
     return this.#ready;
   }
 
-  async #open(): Promise<DirectoryService> {
-    const { dbPath } = this.#options;
+  async #open(): Promise<DirectoryApi> {
+    const { dbPath, storageWorker } = this.#options;
     const defaultCountry = () => this.#config.defaultCountry as CountryCode;
+    const open = (path: string, recover: boolean): Promise<DirectoryApi> =>
+      storageWorker
+        ? DirectoryClient.open({
+            dbPath: path,
+            defaultCountry,
+            recover,
+            ...(typeof storageWorker === 'object' && storageWorker.workerFile && { workerFile: storageWorker.workerFile }),
+            logger: { error: (m) => this.#log('error', m) },
+          })
+        : DirectoryService.open({ dbPath: path, defaultCountry, recover });
     try {
-      const svc = await DirectoryService.open({ dbPath, defaultCountry, recover: true });
+      const svc = await open(dbPath, true);
       const aside = svc.setAside;
       if (aside) {
         this.#log('error', `contacts database ${dbPath}: ${aside.detail}; kept as ${aside.keptIn}, a new one was created`);
@@ -414,7 +426,7 @@ export class ContactsService implements ConsoleExtension {
       // Contacts, caller lookup and history keep working for this session; the receptionist knows they are not saved.
       const detail = (e instanceof Error ? e.message : String(e)).replace(/^Cannot open the database .*?: /, '').slice(0, 200);
       this.#report('error', 'contacts.dbUnavailable', { file: dbPath, detail });
-      return DirectoryService.open({ dbPath: ':memory:', defaultCountry });
+      return open(':memory:', false);
     }
   }
 
@@ -465,7 +477,7 @@ export class ContactsService implements ConsoleExtension {
         const id = await svc.addHistory(entry);
         record.historyId = id;
         await this.#saveDetails(record);
-        const saved = await svc.history.get(id);
+        const saved = await svc.getHistory(id);
         if (saved && !this.#stopped) this.#broadcast('history.added', toHistoryView(saved));
       })
       .catch((e: unknown) => {
@@ -477,7 +489,7 @@ export class ContactsService implements ConsoleExtension {
   async #saveDetails(record: CallRecord): Promise<void> {
     if (record.historyId === undefined) return;
     const svc = await this.#db();
-    await svc.history.saveDetails(record.historyId, { timeline: record.timeline, quality: record.quality });
+    await svc.saveHistoryDetails(record.historyId, { timeline: record.timeline, quality: record.quality });
   }
 
   // ───────────────────────────── company directory ─────────────────────────────
@@ -535,13 +547,13 @@ export class ContactsService implements ConsoleExtension {
       ...(this.#sync.lastErrorAt !== undefined && { lastErrorAt: this.#sync.lastErrorAt }),
       ...(this.#sync.lastErrorKey !== undefined && { lastErrorKey: this.#sync.lastErrorKey, lastErrorParams: { ...this.#sync.lastErrorParams } }),
       ...(this.#sync.running !== undefined && { refreshing: true }),
-      count: await svc.contacts.count(dir.id),
+      count: await svc.countContacts(dir.id),
     };
   }
 
   // ───────────────────────────── views ─────────────────────────────
 
-  async #view(svc: DirectoryService, contacts: readonly Contact[], positions?: ReadonlyMap<number, number>): Promise<ContactView[]> {
+  async #view(svc: DirectoryApi, contacts: readonly Contact[], positions?: ReadonlyMap<number, number>): Promise<ContactView[]> {
     const dirs = new Map((await svc.listDirectories()).map((d) => [d.id, d]));
     return contacts.flatMap((c) => {
       const d = dirs.get(c.directoryId);
@@ -566,9 +578,9 @@ export class ContactsService implements ConsoleExtension {
     });
   }
 
-  async #contact(svc: DirectoryService, id: number): Promise<{ contact: Contact; directory: Directory }> {
+  async #contact(svc: DirectoryApi, id: number): Promise<{ contact: Contact; directory: Directory }> {
     const contact = await svc.getContact(id);
-    const directory = contact && (await svc.contacts.directory(contact.directoryId));
+    const directory = contact && (await svc.getDirectory(contact.directoryId));
     if (!contact || !directory) throw new CommandFailure('not-found', 'This contact no longer exists', 'error.contactGone');
     return { contact, directory };
   }
@@ -594,7 +606,9 @@ export class ContactsService implements ConsoleExtension {
     try {
       return await fn();
     } catch (e) {
-      if (e instanceof ImportError) throw new CommandFailure('bad-request', e.message, `contacts.importError.${e.code}`, importErrorParams(e));
+      if (e instanceof ImportError) {
+        throw new CommandFailure(e.code === 'cancelled' ? 'invalid-state' : 'bad-request', e.message, `contacts.importError.${e.code}`, importErrorParams(e));
+      }
       if (isDiskFull(e)) {
         // The import is one transaction: it was rolled back, the contacts already there are untouched.
         this.#reportDiskFull();
@@ -620,7 +634,7 @@ export class ContactsService implements ConsoleExtension {
       // A speed-dial code ("7") finds its key first.
       const code = /^\d{1,2}$/.test(query.trim()) ? Number(query.trim()) : undefined;
       if (code !== undefined) {
-        const key = (await svc.contacts.speedDials()).find((s) => s.position === code);
+        const key = (await svc.speedDials()).find((s) => s.position === code);
         if (key) {
           const [view] = await this.#view(svc, [key.contact], new Map([[key.contact.id, code]]));
           if (view) return [{ contact: view, matchedOn: 'extension' as const }, ...out.filter((h) => h.contact.id !== view.id)];
@@ -631,17 +645,13 @@ export class ContactsService implements ConsoleExtension {
     'contacts.directories': async () => {
       const svc = await this.#db();
       const dirs = await svc.listDirectories();
-      return Promise.all(dirs.map(async (d) => ({ id: d.id, kind: d.kind, name: d.name, count: await svc.contacts.count(d.id) })));
+      return Promise.all(dirs.map(async (d) => ({ id: d.id, kind: d.kind, name: d.name, count: await svc.countContacts(d.id) })));
     },
     'contacts.list': async ({ directoryId, kind, favorites, limit, offset }) => {
       const svc = await this.#db();
       const page = { limit: limit ?? 200, offset: offset ?? 0 };
       if (favorites) {
-        const rows = await svc.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT ? OFFSET ?', [
-          page.limit,
-          page.offset,
-        ]);
-        return this.#view(svc, await svc.contacts.hydrate(svc.db, rows.map((r) => r.id)));
+        return this.#view(svc, await svc.listFavorites(page));
       }
       let id = directoryId;
       if (id === undefined) {
@@ -709,23 +719,23 @@ export class ContactsService implements ConsoleExtension {
     },
     'contacts.speedDials': async () => {
       const svc = await this.#db();
-      const keys = await svc.contacts.speedDials();
+      const keys = await svc.speedDials();
       return this.#view(svc, keys.map((k) => k.contact), new Map(keys.map((k) => [k.contact.id, k.position])));
     },
     'contacts.setSpeedDial': async ({ position, name, number }) => {
       const svc = await this.#db();
       const dir = await svc.ensureDirectory('speed-dial', 'Speed dial');
-      const existing = (await svc.contacts.speedDials(dir.id)).find((k) => k.position === position);
+      const existing = (await svc.speedDials(dir.id)).find((k) => k.position === position);
       const input: ContactInput = { name, phones: [{ type: 'other', number }] };
       const contact = existing ? await svc.updateContact(existing.contact.id, input) : await svc.createContact(dir.id, input);
       if (!contact) throw new CommandFailure('not-found', 'This speed-dial key no longer exists', 'error.speedDialGone');
-      await svc.contacts.setSpeedDialPosition(contact.id, position);
+      await svc.setSpeedDialPosition(contact.id, position);
       this.#changed('speed-dial');
       return (await this.#view(svc, [contact], new Map([[contact.id, position]])))[0]!;
     },
     'contacts.clearSpeedDial': async ({ position }) => {
       const svc = await this.#db();
-      const key = (await svc.contacts.speedDials()).find((k) => k.position === position);
+      const key = (await svc.speedDials()).find((k) => k.position === position);
       if (key) await svc.deleteContact(key.contact.id);
       this.#changed('speed-dial');
     },
@@ -756,7 +766,7 @@ export class ContactsService implements ConsoleExtension {
     'contacts.importPreview': ({ uploadId, limit }) =>
       this.#importGuard(async () => {
         const u = this.#upload(uploadId);
-        const p = previewImport(Buffer.concat(u.chunks), limit ?? 10);
+        const p = await previewImportAsync(Buffer.concat(u.chunks), limit ?? 10);
         const view: ImportPreviewView = {
           uploadId,
           format: p.format,
@@ -779,13 +789,18 @@ export class ContactsService implements ConsoleExtension {
         const svc = await this.#db();
         const dir = await svc.ensureDirectory(directory, directory === 'outlook' ? 'Outlook' : 'Personal');
         let lastSent = 0;
-        const report = await importContacts(svc.contacts, dir.id, Buffer.concat(u.chunks), {
+        if (u.abort) throw new CommandFailure('invalid-state', 'This file is already being imported', 'error.importTooMany');
+        const abort = (u.abort = new AbortController());
+        const report = await svc.importBuffer(Buffer.concat(u.chunks), dir.id, {
+          signal: abort.signal,
           onProgress: (p) => {
             const now = Date.now();
             if (now - lastSent < 100 && p.done !== p.total) return;
             lastSent = now;
             this.#broadcast('contacts.importProgress', { uploadId, phase: p.phase, done: p.done, total: p.total });
           },
+        }).finally(() => {
+          if (u.abort === abort) delete u.abort;
         });
         this.#uploads.delete(uploadId);
         this.#changed(dir.kind);
@@ -797,14 +812,15 @@ export class ContactsService implements ConsoleExtension {
         };
       }),
     'contacts.importCancel': ({ uploadId }) => {
+      this.#uploads.get(uploadId)?.abort?.abort(); // a running commit stops and rolls back (contacts.importError.cancelled)
       this.#uploads.delete(uploadId);
     },
     'contacts.export': async ({ directoryId }) => {
       const svc = await this.#db();
-      const dir = directoryId !== undefined ? await svc.contacts.directory(directoryId) : await svc.ensureDirectory('personal', 'Personal');
+      const dir = directoryId !== undefined ? await svc.getDirectory(directoryId) : await svc.ensureDirectory('personal', 'Personal');
       if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists', 'error.directoryGone');
-      const csv = await exportContactsCsv(svc.contacts, dir.id);
-      return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.contacts.count(dir.id) };
+      const csv = await svc.exportContactsCsv(dir.id);
+      return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.countContacts(dir.id) };
     },
     'contacts.companyStatus': () => this.companyStatus(),
     'contacts.companyRefresh': async () => {
@@ -839,9 +855,9 @@ export class ContactsService implements ConsoleExtension {
     },
     'history.detail': async ({ id }) => {
       const svc = await this.#db();
-      const entry = await svc.history.get(id);
+      const entry = await svc.getHistory(id);
       if (!entry) throw new CommandFailure('not-found', 'This call is no longer in the history', 'error.historyGone');
-      const details = await svc.history.details(id);
+      const details = await svc.historyDetails(id);
       const view: HistoryDetailView = {
         entry: toHistoryView(entry),
         timeline: details.timeline
@@ -869,33 +885,8 @@ export class ContactsService implements ConsoleExtension {
  * phone equal to a favorite (indexed national digits; the raw form for dial strings with letters or `*#`) — and only
  * the rows that differ are written. Returns how many changed.
  */
-export async function mirrorFavorites(svc: DirectoryService, extensions: ReadonlySet<string>): Promise<number> {
-  return svc.db.transaction(async (tx) => {
-    const ids = new Set<number>();
-    for (const r of await tx.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1', [])) ids.add(r.id);
-    const list = [...extensions].filter((e) => e !== '');
-    for (let i = 0; i < list.length; i += 400) {
-      const chunk = list.slice(i, i + 400);
-      const digits = chunk.filter((e) => /^\d+$/.test(e));
-      const other = chunk.filter((e) => !/^\d+$/.test(e));
-      const where = [
-        ...(digits.length ? [`national_digits IN (${digits.map(() => '?').join(',')})`] : []),
-        ...(other.length ? [`raw IN (${other.map(() => '?').join(',')})`] : []),
-      ];
-      const rows = await tx.all<{ id: number }>(`SELECT DISTINCT contact_id AS id FROM phones WHERE ${where.join(' OR ')}`, [...digits, ...other]);
-      for (const r of rows) ids.add(r.id);
-    }
-    let changed = 0;
-    for (const c of await svc.contacts.hydrate(tx, [...ids])) {
-      const ext = contactExtension(c);
-      const want = ext !== undefined && extensions.has(ext);
-      if (want === c.favorite) continue;
-      await tx.run('UPDATE contacts SET favorite = ? WHERE id = ?', [want ? 1 : 0, c.id]);
-      await tx.run('UPDATE contacts_fts SET flags = ? WHERE rowid = ?', [want ? 'fav' : '', c.id]);
-      changed++;
-    }
-    return changed;
-  });
+export function mirrorFavorites(svc: DirectoryApi, extensions: ReadonlySet<string>): Promise<number> {
+  return svc.mirrorFavorites([...extensions]);
 }
 
 /** The `directories` section of a provisioning file, or undefined (a broken file is reported by the host itself). */

@@ -4,7 +4,7 @@
  */
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database, SqlRunner, SqlValue } from './db';
-import { phoneForms, type PhoneForms } from './phone';
+import { phoneForms, PhoneFormsMemo, type PhoneForms } from './phone';
 import { fold } from './text';
 import type { Contact, ContactInput, Directory, DirectoryKind, Phone, PhoneType } from './types';
 
@@ -97,6 +97,8 @@ interface Prepared {
 }
 
 export class ContactStore {
+  readonly #orgFolds = new Map<string, string>();
+
   constructor(
     readonly db: Database,
     readonly options: ContactStoreOptions,
@@ -225,11 +227,19 @@ export class ContactStore {
     const bySource = new Map<string, number>();
     const byKey = new Map<string, number>();
     const favorites = new Set<number>();
+    // What each existing contact holds, as #contentKey writes it: a re-imported contact that would be written
+    // back identical (row, phones with their forms, e-mails, index entry) is not written at all.
+    const stored = new Map<number, { key: string; sourceId: string | null; favorite: number }>();
     if (opts.dedupe) {
-      const rows = await tx.all<{ id: number; source_id: string | null; name_key: string; favorite: number; d: string | null; e: string | null }>(
+      const rows = await tx.all<{ id: number; source_id: string | null; name_key: string; favorite: number; d: string | null; e: string | null; content: string }>(
         `SELECT c.id, c.source_id, c.name_key, c.favorite,
                 (SELECT group_concat(digits, ' ') FROM phones WHERE contact_id = c.id) AS d,
-                (SELECT group_concat(lower(address), ' ') FROM emails WHERE contact_id = c.id) AS e
+                (SELECT group_concat(lower(address), ' ') FROM emails WHERE contact_id = c.id) AS e,
+                json_array(c.name, c.first_name, c.last_name, c.company, c.department, c.title, c.notes, c.name_key,
+                  (SELECT json_group_array(json_array(p.type, p.raw, p.e164, p.digits, p.national_digits, p.digits_rev) ORDER BY p.id)
+                     FROM phones p WHERE p.contact_id = c.id),
+                  (SELECT json_group_array(m.address ORDER BY m.id) FROM emails m WHERE m.contact_id = c.id),
+                  (SELECT json_array(f.name, f.org, f.flags) FROM contacts_fts f WHERE f.rowid = c.id)) AS content
            FROM contacts c WHERE c.directory_id = ?`,
         [directoryId],
       );
@@ -238,8 +248,12 @@ export class ContactStore {
         if (r.favorite) favorites.add(r.id);
         const keys = identityKeys(r.name_key, r.d ? r.d.split(' ') : [], r.e ? r.e.split(' ') : []);
         for (const k of keys) byKey.set(k, r.id);
+        stored.set(r.id, { key: r.content, sourceId: r.source_id, favorite: r.favorite });
       }
     }
+    const memo = new PhoneFormsMemo(this.options.defaultCountry);
+    /** Ids written (or about to be) by this call: a later row for the same contact is always written. */
+    const touched = new Set<number>();
     const maxRow = await tx.get<{ m: number | null }>('SELECT max(id) AS m FROM contacts');
     let nextId = (maxRow?.m ?? 0) + 1;
     const ids: number[] = [];
@@ -255,10 +269,13 @@ export class ContactStore {
       // A "fresh" id already written by an earlier batch (a duplicate later in the same file) exists too.
       await this.#writeBatch(tx, directoryId, batch, now, batch.some(([id]) => !fresh.has(id) || written.has(id)));
       for (const [id] of batch) written.add(id);
+      // The statements are synchronous (better-sqlite3): between batches the thread's loop turns, so the storage
+      // worker answers searches and caller lookups on its read connection, and reads a cancel, while an import runs.
+      if (inputs.length > BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
     };
     for (const input of inputs) {
       const n = normalize(input);
-      const forms = n.phones.map((p) => ({ type: p.type, forms: phoneForms(p.number, this.options.defaultCountry) }));
+      const forms = n.phones.map((p) => ({ type: p.type, forms: memo.forms(p.number) }));
       const keys = identityKeys(n.nameKey, forms.map((f) => f.forms.digits), n.emails);
       let id = opts.dedupe
         ? ((n.sourceId ? bySource.get(n.sourceId) : undefined) ?? keys.map((k) => byKey.get(k)).find((x) => x !== undefined))
@@ -272,7 +289,13 @@ export class ContactStore {
       // Re-imports never clear a favorite: the receptionist set it, the source file doesn't know about it.
       const favorite = n.favorite || favorites.has(id) || pending.get(id)?.n.favorite === true;
       if (favorite) favorites.add(id);
-      pending.set(id, { n: { ...n, favorite }, phones: forms });
+      const before = touched.has(id) ? undefined : stored.get(id);
+      const unchanged = before !== undefined && before.favorite === (favorite ? 1 : 0) &&
+        (n.sourceId === null || n.sourceId === before.sourceId) && this.#contentKey({ ...n, favorite }, forms) === before.key;
+      if (!unchanged) {
+        touched.add(id);
+        pending.set(id, { n: { ...n, favorite }, phones: forms });
+      }
       if (n.sourceId) bySource.set(n.sourceId, id);
       for (const k of keys) byKey.set(k, id);
       ids.push(id);
@@ -325,9 +348,25 @@ export class ContactStore {
       [[id, { n: { ...n, favorite: n.favorite || fav?.favorite === 1 }, phones }]], now);
   }
 
+  /** The stored content of a contact as the dedupe query reads it back (same JSON as SQLite's json_array). */
+  #contentKey(n: Normalized, phones: readonly { type: PhoneType; forms: PhoneForms }[]): string {
+    const fts = this.#ftsValues(n);
+    return JSON.stringify([n.name, n.firstName, n.lastName, n.company, n.department, n.title, n.notes, n.nameKey,
+      phones.map((p) => [p.type, p.forms.raw, p.forms.e164, p.forms.digits, p.forms.nationalDigits, p.forms.digitsRev]),
+      n.emails, fts]);
+  }
+
   #ftsValues(n: Pick<Normalized, 'name' | 'firstName' | 'lastName' | 'company' | 'department' | 'favorite'>): SqlValue[] {
     // Folded in JS so that "helene" finds "Hélène" whatever the tokenizer's own diacritics table says.
-    return [fold(`${n.name} ${n.firstName} ${n.lastName}`), fold(`${n.company} ${n.department}`), n.favorite ? 'fav' : ''];
+    // Company and department repeat across a whole directory: folded once each (fold is a pure function).
+    const org = `${n.company} ${n.department}`;
+    let orgFolded = this.#orgFolds.get(org);
+    if (orgFolded === undefined) {
+      if (this.#orgFolds.size >= 5000) this.#orgFolds.clear();
+      orgFolded = fold(org);
+      this.#orgFolds.set(org, orgFolded);
+    }
+    return [fold(`${n.name} ${n.firstName} ${n.lastName}`), orgFolded, n.favorite ? 'fav' : ''];
   }
 
   /** Full contacts for ids, in the order given (missing ids are dropped). */
@@ -346,7 +385,7 @@ export class ContactStore {
     for (let i = 0; i < ids.length; i += 500) {
       const chunk = ids.slice(i, i + 500);
       const q = chunk.map(() => '?').join(',');
-      // One statement (each costs a round trip to sqlite3's thread; search hydrates on every keystroke): the phones
+      // One statement (each costs a step through the driver; search hydrates on every keystroke): the phones
       // and e-mails come as JSON arrays in id order, as separate queries ordered by id gave them.
       const rows = await db.all<ContactRow & { ph: string; em: string; d_kind?: DirectoryKind; d_name?: string; d_priority?: number }>(
         `SELECT c.*,

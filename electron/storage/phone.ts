@@ -35,6 +35,41 @@ export function phoneForms(raw: string, defaultCountry: CountryCode): PhoneForms
   return { raw: trimmed, e164, digits, nationalDigits, digitsRev: reverse(digits) };
 }
 
+/**
+ * The text libphonenumber reads as nothing but an optional leading "+" and digits: separators only (space, dot,
+ * hyphen, slash, parentheses), no letters, no extension marker (";ext=", "x", "#", ","), no second "+". For such a
+ * text the parse — hence e164 and nationalDigits — depends only on the "+" and the digits (tests/unit/phone-memo.test.ts
+ * compares this against the full parse over many formattings of numbers of several countries).
+ */
+const PLAIN_NUMBER = /^\+?[\d\s().\-/]*$/;
+
+/**
+ * phoneForms with a memo (one per import): the same number written again, or written with other separators, is
+ * parsed once. Directories repeat switchboard numbers; a re-import reads every number again.
+ */
+export class PhoneFormsMemo {
+  readonly #map = new Map<string, { e164: string | null; nationalDigits: string }>();
+  constructor(readonly defaultCountry: CountryCode) {}
+
+  forms(raw: string): PhoneForms {
+    const trimmed = raw.trim();
+    if (!PLAIN_NUMBER.test(trimmed)) return phoneForms(trimmed, this.defaultCountry);
+    const digits = digitsOf(trimmed);
+    const key = trimmed.startsWith('+') ? `+${digits}` : digits;
+    let hit = this.#map.get(key);
+    if (!hit) {
+      const f = phoneForms(trimmed, this.defaultCountry);
+      hit = { e164: f.e164, nationalDigits: f.nationalDigits };
+      if (this.#map.size >= 200_000) this.#map.clear();
+      this.#map.set(key, hit);
+    }
+    // `digits` is ASCII 0-9 only (\D is ASCII): reversing its UTF-16 units is reversing its characters.
+    let digitsRev = '';
+    for (let i = digits.length - 1; i >= 0; i--) digitsRev += digits[i];
+    return { raw: trimmed, e164: hit.e164, digits, nationalDigits: hit.nationalDigits, digitsRev };
+  }
+}
+
 /** True when the text looks like a phone number or extension rather than a name. */
 export function looksLikeNumber(text: string): boolean {
   return /\d/.test(text) && /^[+\d\s().\-/]+$/.test(text.trim());

@@ -25,7 +25,7 @@ describe('About: assembled from the real modules and the account', () => {
   it('reads the console version and the module versions from their package.json files', () => {
     expect(readAppVersion(join(ROOT, 'package.json'))).toBe((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
     expect(readAppVersion(join(ROOT, 'no-such-package.json'))).toBe('unknown');
-    expect(moduleVersions()).toEqual({ sipjs: pkg('sip.js'), sqlite3: pkg('sqlite3') });
+    expect(moduleVersions()).toEqual({ sipjs: pkg('sip.js'), betterSqlite3: pkg('better-sqlite3') });
   });
 
   it('Electron: Electron, Chromium and Node; the account as user@server with the server the registration uses', () => {
@@ -35,7 +35,7 @@ describe('About: assembled from the real modules and the account', () => {
       account,
       registration: { state: 'registered', expiresAt: 1, server: '198.18.0.2' },
       versions: { electron: '45.4.1', chrome: '142.0.7444.52', node: '24.11.0' },
-      modules: { sipjs: '0.21.2', sqlite3: '6.0.1' },
+      modules: { sipjs: '0.21.2', betterSqlite3: '12.11.1' },
       sqlite: '3.50.4',
       dataDir: '/home/anna/.config/Receptionist Console',
       platform: 'linux x64 (6.1.0)',
@@ -53,7 +53,7 @@ describe('About: assembled from the real modules and the account', () => {
         { name: 'Node.js', version: '24.11.0' },
         { name: 'SIP.js', version: '0.21.2' },
         { name: 'SQLite', version: '3.50.4' },
-        { name: 'node-sqlite3', version: '6.0.1' },
+        { name: 'better-sqlite3', version: '12.11.1' },
       ],
       dataDirectory: '/home/anna/.config/Receptionist Console',
       platform: 'linux x64 (6.1.0)',

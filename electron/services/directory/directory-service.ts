@@ -5,9 +5,11 @@
  */
 import * as fs from 'node:fs/promises';
 import type { CountryCode } from 'libphonenumber-js';
+import { contactExtension } from '../../contract/contact-extension';
 import { ContactStore } from '../../storage/contact-store';
-import { type Database, StorageError } from '../../storage/db';
-import { HistoryStore, type HistoryEntry, type HistoryEntryInput, type HistoryQuery } from '../../storage/history-store';
+import { Database, StorageError } from '../../storage/db';
+import { prepareDatabaseErasure, scrubDatabase, type PreparedDatabaseErasure } from '../../storage/erase';
+import { HistoryStore, type CallDetails, type HistoryEntry, type HistoryEntryInput, type HistoryQuery } from '../../storage/history-store';
 import { openDatabase, type SetAside } from '../../storage/open-database';
 import type { Contact, ContactInput, Directory, DirectoryKind } from '../../storage/types';
 import type { CompanyDirectorySource } from './company-source';
@@ -16,6 +18,7 @@ import {
   ImportError,
   importContacts,
   previewImport,
+  type ImportOptions,
   type ImportPreview,
   type ImportReport,
   type ProgressCallback,
@@ -135,6 +138,21 @@ export class DirectoryService {
     return new DirectoryService(db, contacts, new HistoryStore(db, countryOption), new DirectorySearch(contacts, country), setAside);
   }
 
+  /**
+   * A second, read-only connection to a database another DirectoryService opened (and migrated): the storage worker
+   * answers searches, caller lookups and history queries on it while an import holds the writer (WAL).
+   */
+  static async openReader(dbPath: string, defaultCountry: () => CountryCode): Promise<DirectoryService> {
+    const db = await Database.open(dbPath, { readonly: true });
+    const countryOption = {
+      get defaultCountry(): CountryCode {
+        return defaultCountry();
+      },
+    };
+    const contacts = new ContactStore(db, countryOption);
+    return new DirectoryService(db, contacts, new HistoryStore(db, countryOption), new DirectorySearch(contacts, defaultCountry));
+  }
+
   // directory.search
   search(query: string, options?: SearchOptions): Promise<SearchHit[]> {
     return this.searcher.search(query, options);
@@ -174,8 +192,8 @@ export class DirectoryService {
   previewImportFile(file: string, limit = 20): Promise<Result<ImportPreview>> {
     return guard(async () => previewImport(await readImportFile(file), limit));
   }
-  // contacts.import (progress → a `contacts.importProgress` event)
-  importFile(file: string, directoryId: number, opts: { dryRun?: boolean; onProgress?: ProgressCallback } = {}): Promise<Result<ImportReport>> {
+  // contacts.import (progress → a `contacts.importProgress` event; an aborted `signal` → error `cancelled`, nothing written)
+  importFile(file: string, directoryId: number, opts: { dryRun?: boolean; onProgress?: ProgressCallback; signal?: AbortSignal } = {}): Promise<Result<ImportReport>> {
     return guard(async () => importContacts(this.contacts, directoryId, await readImportFile(file), opts));
   }
   // contacts.export
@@ -195,6 +213,11 @@ export class DirectoryService {
     const entries: ContactInput[] = [];
     for await (const e of source.fetchAll(signal ? { signal } : {})) entries.push(e);
     if (signal?.aborted) throw new StorageError('The company directory refresh was cancelled: the local copy was kept', 'aborted');
+    return this.replaceCompany(entries, options);
+  }
+
+  /** The write half of syncCompany: the fetched entries replace the copy (what the storage worker runs). */
+  async replaceCompany(entries: readonly ContactInput[], options: Pick<CompanySyncOptions, 'minRatio' | 'force'> = {}): Promise<{ inserted: number; updated: number; removed: number }> {
     const dir = await this.contacts.ensureDirectory('company', 'Company');
     return this.db.transaction(async (tx) => {
       const cached = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts WHERE directory_id = ?', [dir.id]))?.n ?? 0;
@@ -225,7 +248,133 @@ export class DirectoryService {
     return this.history.exportCsv(q);
   }
 
+  // ───── The rest of what the contacts service (contacts-service.ts) needs: one call each, so through the storage
+  // worker (worker/directory-client.ts) every operation is one message round trip.
+
+  countContacts(directoryId?: number): Promise<number> {
+    return this.contacts.count(directoryId);
+  }
+  getDirectory(id: number): Promise<Directory | undefined> {
+    return this.contacts.directory(id);
+  }
+  speedDials(directoryId?: number): Promise<{ position: number; contact: Contact }[]> {
+    return this.contacts.speedDials(directoryId);
+  }
+  setSpeedDialPosition(id: number, position: number | null): Promise<void> {
+    return this.contacts.setSpeedDialPosition(id, position);
+  }
+  hydrate(ids: readonly number[]): Promise<Contact[]> {
+    return this.contacts.hydrate(this.db, ids);
+  }
+  /** The favorites (the mirror of the favorites list) in name order. */
+  async listFavorites(page: { limit: number; offset: number }): Promise<Contact[]> {
+    const rows = await this.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT ? OFFSET ?', [
+      page.limit,
+      page.offset,
+    ]);
+    return this.contacts.hydrate(this.db, rows.map((r) => r.id));
+  }
+  getHistory(id: number): Promise<HistoryEntry | undefined> {
+    return this.history.get(id);
+  }
+  saveHistoryDetails(historyId: number, details: CallDetails): Promise<void> {
+    return this.history.saveDetails(historyId, details);
+  }
+  historyDetails(historyId: number): Promise<CallDetails> {
+    return this.history.details(historyId);
+  }
+  /** An uploaded file imported (contacts.importCommit): throws ImportError/StorageError as importContacts does. */
+  importBuffer(data: Uint8Array, directoryId: number, opts: ImportOptions = {}): Promise<ImportReport> {
+    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return importContacts(this.contacts, directoryId, buf, opts);
+  }
+  exportContactsCsv(directoryId: number): Promise<Buffer> {
+    return exportContactsCsv(this.contacts, directoryId);
+  }
+  /**
+   * Contacts starred by a version before issue 13 (migration 0005 moved the stars to `starred_handover`), for the
+   * favorites list to take over; clearStarred() once it has.
+   */
+  async takeStarred(): Promise<{ ids: number[]; contacts: Contact[] }> {
+    const rows = await this.db.all<{ id: number }>(
+      'SELECT h.contact_id AS id FROM starred_handover h JOIN contacts c ON c.id = h.contact_id ORDER BY c.name_key, c.id LIMIT 1000',
+      [],
+    );
+    const ids = rows.map((r) => r.id);
+    return { ids, contacts: await this.contacts.hydrate(this.db, ids) };
+  }
+  async clearStarred(ids: readonly number[]): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        await tx.run(`DELETE FROM starred_handover WHERE contact_id IN (${chunk.map(() => '?').join(',')})`, chunk);
+      }
+    });
+  }
+
+  /**
+   * One transaction: `contacts.favorite` and the FTS `fav` flag set on the contacts whose extension (contact-extension.ts)
+   * is in `extensions`, cleared on every other. Only the candidates are read — contacts flagged now and contacts with a
+   * phone equal to a favorite (indexed national digits; the raw form for dial strings with letters or `*#`) — and only
+   * the rows that differ are written. Returns how many changed.
+   */
+  mirrorFavorites(extensionList: readonly string[]): Promise<number> {
+    const extensions = new Set(extensionList);
+    return this.db.transaction(async (tx) => {
+      const ids = new Set<number>();
+      for (const r of await tx.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1', [])) ids.add(r.id);
+      const list = [...extensions].filter((e) => e !== '');
+      for (let i = 0; i < list.length; i += 400) {
+        const chunk = list.slice(i, i + 400);
+        const digits = chunk.filter((e) => /^\d+$/.test(e));
+        const other = chunk.filter((e) => !/^\d+$/.test(e));
+        const where = [
+          ...(digits.length ? [`national_digits IN (${digits.map(() => '?').join(',')})`] : []),
+          ...(other.length ? [`raw IN (${other.map(() => '?').join(',')})`] : []),
+        ];
+        const rows = await tx.all<{ id: number }>(`SELECT DISTINCT contact_id AS id FROM phones WHERE ${where.join(' OR ')}`, [...digits, ...other]);
+        for (const r of rows) ids.add(r.id);
+      }
+      let changed = 0;
+      for (const c of await this.contacts.hydrate(tx, [...ids])) {
+        const ext = contactExtension(c);
+        const want = ext !== undefined && extensions.has(ext);
+        if (want === c.favorite) continue;
+        await tx.run('UPDATE contacts SET favorite = ? WHERE id = ?', [want ? 1 : 0, c.id]);
+        await tx.run('UPDATE contacts_fts SET flags = ? WHERE rowid = ?', [want ? 'fav' : '', c.id]);
+        changed++;
+      }
+      return changed;
+    });
+  }
+
+  /** "Delete all data": every row deleted inside a transaction held open until commit() or rollback() (erase.ts). */
+  prepareErasure(): Promise<PreparedDatabaseErasure> {
+    return prepareDatabaseErasure(this.db);
+  }
+  /** After the erasure: freed pages rewritten, the WAL emptied (best effort). */
+  scrub(): Promise<void> {
+    return scrubDatabase(this.db);
+  }
+  /** The SQLite library actually linked (About). */
+  async sqliteVersion(): Promise<string | undefined> {
+    return (await this.db.get<{ v: string }>('SELECT sqlite_version() AS v'))?.v;
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
 }
+
+/**
+ * What the console uses of the directory service: the same methods in process (DirectoryService: the CLI, unit tests)
+ * or through the storage worker that owns the database (DirectoryClient: both hosts of the console).
+ */
+export type DirectoryApi = Pick<
+  DirectoryService,
+  | 'setAside' | 'search' | 'lookupNumber' | 'listDirectories' | 'ensureDirectory' | 'listContacts' | 'getContact' | 'createContact'
+  | 'updateContact' | 'deleteContact' | 'setFavorite' | 'previewImportFile' | 'importFile' | 'exportFile' | 'syncCompany' | 'replaceCompany'
+  | 'addHistory' | 'queryHistory' | 'deleteHistory' | 'exportHistoryCsv' | 'countContacts' | 'getDirectory' | 'speedDials'
+  | 'setSpeedDialPosition' | 'hydrate' | 'listFavorites' | 'getHistory' | 'saveHistoryDetails' | 'historyDetails' | 'importBuffer'
+  | 'exportContactsCsv' | 'takeStarred' | 'clearStarred' | 'mirrorFavorites' | 'prepareErasure' | 'scrub' | 'sqliteVersion' | 'close'
+>;

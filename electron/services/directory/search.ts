@@ -130,7 +130,7 @@ export class DirectorySearch {
     // Ranking by bm25 would score every match (tens of thousands for "a" at 100k contacts); instead take a
     // bounded set of matches in index order and rank those. When a query matches more than CANDIDATES contacts the
     // user is still typing, and the next letter narrows it. Favorites (up to `limit`) and ranked candidates come in
-    // one statement (each is a round trip to sqlite3's thread, and this runs on every keystroke), and only the
+    // one statement (each costs a step through the driver, and this runs on every keystroke), and only the
     // candidates that can make the page come back: `limit`, and as many again that may be favorites listed above.
     // Keys (issue 14: they were applied in JS to all CANDIDATES rows): every query word starts a word of the name;
     // the name starts with the first query word; more query words equal a whole word of the name or organisation;

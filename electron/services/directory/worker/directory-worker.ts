@@ -1,0 +1,113 @@
+/**
+ * The storage worker (a node:worker_threads thread): it owns the contacts database and runs the directory service's
+ * operations, so no SQLite statement, import parse or export runs on the main process's loop (the one that carries
+ * SIP and the RTP bridge). Bundled as dist/directory-worker.js (scripts/build-node.mjs); the console talks to it
+ * through DirectoryClient (directory-client.ts), one message per operation.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CountryCode } from 'libphonenumber-js';
+import type { PreparedDatabaseErasure } from '../../../storage/erase';
+import { DirectoryService } from '../directory-service';
+import type { ImportOptions, ImportReport } from '../import';
+import { toWire } from './errors';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+
+/** The operations a `call` may name (the rest of DirectoryService is not reachable from a message). */
+const METHODS = new Set([
+  'search', 'lookupNumber', 'listDirectories', 'ensureDirectory', 'listContacts', 'getContact', 'createContact', 'updateContact',
+  'deleteContact', 'setFavorite', 'previewImportFile', 'exportFile', 'replaceCompany', 'addHistory', 'queryHistory', 'deleteHistory',
+  'exportHistoryCsv', 'countContacts', 'getDirectory', 'speedDials', 'setSpeedDialPosition', 'hydrate', 'listFavorites', 'getHistory',
+  'saveHistoryDetails', 'historyDetails', 'exportContactsCsv', 'takeStarred', 'clearStarred', 'mirrorFavorites', 'scrub', 'sqliteVersion',
+]);
+
+/**
+ * Answered on the read-only connection (file databases): a search or a caller lookup does not wait for an import or
+ * a company refresh holding the writer; each statement sees what is committed.
+ */
+const READS = new Set([
+  'search', 'lookupNumber', 'listDirectories', 'listContacts', 'getContact', 'queryHistory', 'exportHistoryCsv', 'countContacts',
+  'getDirectory', 'speedDials', 'hydrate', 'listFavorites', 'getHistory', 'historyDetails', 'exportContactsCsv', 'sqliteVersion',
+]);
+
+const port = parentPort!;
+const init = workerData as WorkerInit;
+let country = init.defaultCountry as CountryCode;
+let erasure: PreparedDatabaseErasure | undefined;
+
+const post = (m: FromWorker): void => port.postMessage(m);
+
+/** An import's report without the parsed contacts (50,000 objects nobody reads on the other side). */
+const slim = (r: ImportReport): ImportReport => ({ ...r, contacts: [] });
+
+async function run(svc: DirectoryService, reader: DirectoryService | undefined, m: Extract<ToWorker, { type: 'call' }>): Promise<unknown> {
+  const args = m.args as unknown[];
+  if (m.method === 'importBuffer' || m.method === 'importFile') {
+    const controller = new AbortController();
+    const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
+    const opts: ImportOptions = {
+      ...(args[2] as { dryRun?: boolean }),
+      signal: controller.signal,
+      // Called between batches, in the parse and in the write: the console's cancel flag is read here, while this
+      // thread is too busy to read a message.
+      onProgress: (progress) => {
+        if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
+        if (m.progress) post({ type: 'progress', id: m.id, progress });
+      },
+    };
+    if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
+    if (m.method === 'importBuffer') return slim(await svc.importBuffer(args[0] as Uint8Array, args[1] as number, opts));
+    const r = await svc.importFile(args[0] as string, args[1] as number, opts);
+    return r.ok ? { ok: true, value: slim(r.value) } : r;
+  }
+  if (m.method === 'prepareErasure') {
+    if (erasure) throw new Error('An erasure is already prepared');
+    erasure = await svc.prepareErasure();
+    return undefined;
+  }
+  if (m.method === 'commitErasure' || m.method === 'rollbackErasure') {
+    const e = erasure;
+    erasure = undefined;
+    if (!e) throw new Error('No erasure is prepared');
+    return m.method === 'commitErasure' ? e.commit() : e.rollback();
+  }
+  if (!METHODS.has(m.method)) throw new Error(`The storage worker has no operation ${m.method}`);
+  const target = reader && READS.has(m.method) ? reader : svc;
+  const fn = (target as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[m.method]!;
+  return fn.apply(target, args);
+}
+
+async function main(): Promise<void> {
+  let svc: DirectoryService;
+  try {
+    svc = await DirectoryService.open({ dbPath: init.dbPath, recover: init.recover, defaultCountry: () => country });
+  } catch (err) {
+    post({ type: 'open-failed', error: toWire(err) });
+    port.close();
+    return;
+  }
+  const inMemory = init.dbPath === ':memory:' || init.dbPath === '' || init.dbPath.startsWith('file::memory:');
+  // Without it (a read-only file system…) every operation simply runs on the writer.
+  const reader = inMemory ? undefined : await DirectoryService.openReader(init.dbPath, () => country).catch(() => undefined);
+  let closing: Promise<void> | undefined;
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'country') {
+      country = m.value as CountryCode;
+    } else if (m.type === 'close') {
+      closing ??= (async () => {
+        if (erasure) await erasure.rollback().catch(() => undefined);
+        await reader?.close().catch(() => undefined);
+        await svc.close().catch(() => undefined);
+        post({ type: 'closed' });
+        port.close();
+      })();
+    } else if (m.type === 'call') {
+      run(svc, reader, m).then(
+        (value) => post({ type: 'result', id: m.id, ok: true, value }),
+        (err: unknown) => post({ type: 'result', id: m.id, ok: false, error: toWire(err) }),
+      );
+    }
+  });
+  post({ type: 'ready', ...(svc.setAside && { setAside: svc.setAside }) });
+}
+
+void main();

@@ -1,0 +1,46 @@
+/**
+ * The messages between the console and the storage worker (directory-worker.ts), which owns the contacts database.
+ * One operation of the directory service is one `call` and one `result`; an import also sends `progress`.
+ */
+import type { SetAside } from '../../../storage/open-database';
+import type { ImportProgress } from '../import';
+
+export interface WorkerInit {
+  readonly dbPath: string;
+  readonly recover: boolean;
+  readonly defaultCountry: string;
+}
+
+/** An error as it crosses the boundary: enough to rebuild the same class (errors.ts in the client). */
+export interface WireError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly row?: number;
+  readonly found?: number;
+  readonly cached?: number;
+  readonly supported?: number;
+  readonly stack?: string;
+}
+
+export type ToWorker =
+  | {
+      readonly type: 'call';
+      readonly id: number;
+      readonly method: string;
+      readonly args: readonly unknown[];
+      /** Imports: send progress messages. */
+      readonly progress?: boolean;
+      /** Imports: a 4-byte flag the console sets to cancel; read between batches, even while the worker is busy. */
+      readonly cancel?: SharedArrayBuffer;
+    }
+  | { readonly type: 'country'; readonly value: string }
+  | { readonly type: 'close' };
+
+export type FromWorker =
+  | { readonly type: 'ready'; readonly setAside?: SetAside }
+  | { readonly type: 'open-failed'; readonly error: WireError }
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError }
+  | { readonly type: 'progress'; readonly id: number; readonly progress: ImportProgress }
+  | { readonly type: 'closed' };

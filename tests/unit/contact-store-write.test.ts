@@ -1,0 +1,163 @@
+/**
+ * Issue 14 (import write path): the faster upsertMany (phone-forms memo, unchanged contacts not written again)
+ * stores exactly what the previous code stored. The previous ContactStore is kept verbatim in
+ * helpers/contact-store-reference.ts; the same generated imports go through both and every stored row is compared.
+ */
+import type { CountryCode } from 'libphonenumber-js';
+import { ContactStore } from '../../electron/storage/contact-store';
+import { Database } from '../../electron/storage/db';
+import { migrate } from '../../electron/storage/migrate';
+import { PhoneFormsMemo, phoneForms } from '../../electron/storage/phone';
+import type { ContactInput, PhoneType } from '../../electron/storage/types';
+import { ReferenceContactStore } from './helpers/contact-store-reference';
+
+let seed = 7;
+const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+const pick = <T>(a: readonly T[]): T => a[rnd(a.length)]!;
+const digits = (n: number): string => Array.from({ length: n }, () => String(rnd(10))).join('');
+
+/** Numbers as people type them: national and international of several countries, extensions, short, garbage. */
+function number(): string {
+  switch (rnd(14)) {
+    case 0: return `0${1 + rnd(9)} ${digits(2)} ${digits(2)} ${digits(2)} ${digits(2)}`;
+    case 1: return `+33 ${1 + rnd(9)} ${digits(2)} ${digits(2)} ${digits(2)} ${digits(2)}`;
+    case 2: return `+33 (0)${1 + rnd(9)}.${digits(2)}.${digits(2)}.${digits(2)}.${digits(2)}`;
+    case 3: return `+1 (${2 + rnd(8)}${digits(2)}) ${2 + rnd(8)}${digits(2)}-${digits(4)}`;
+    case 4: return `+44 20 ${digits(4)} ${digits(4)}`;
+    case 5: return `+49 ${digits(2 + rnd(3))}/${digits(4 + rnd(4))}`;
+    case 6: return `+32 ${digits(1 + rnd(2))} ${digits(3)} ${digits(2)} ${digits(2)}`;
+    case 7: return `+41 ${digits(2)} ${digits(3)} ${digits(2)} ${digits(2)}`;
+    case 8: return `${1000 + rnd(9000)}`;
+    case 9: return `${digits(3 + rnd(6))}`;
+    case 10: return `0${1 + rnd(9)} ${digits(2)} ${digits(2)} ${digits(2)} ${digits(2)} ext. ${digits(1 + rnd(4))}`;
+    case 11: return `+54 9 11 ${digits(4)}-${digits(4)}`;
+    case 12: return pick(['n/a', '++33 1', '0800 VOIP', '12#34', '  ', '+', '+7 495 123-45-67', '0033 1 23 45 67 89', '06-12-34-56-78 x 12']);
+    default: return `00${digits(2)} ${digits(9)}`;
+  }
+}
+
+const TYPES: readonly PhoneType[] = ['work', 'mobile', 'home', 'extension', 'fax', 'other'];
+const NAMES = ['Hélène', 'Jean', 'Zoë', 'Bjørn', 'Ali', '', 'Marie-Noël', 'O\'Brien', 'Søren'];
+const LAST = ['Dupré', 'Lefèvre', 'Martin', 'Núñez', 'Müller', '', 'Œuvrard', 'Straße'];
+
+function generate(count: number): ContactInput[] {
+  const out: ContactInput[] = [];
+  for (let i = 0; i < count; i++) {
+    if (i > 10 && rnd(12) === 0) {
+      // A duplicate later in the same file (same name and number, other details).
+      const prev = out[rnd(out.length)]!;
+      out.push({ ...prev, title: `dup ${i}`, notes: rnd(2) ? 'again' : (prev.notes ?? '') });
+      continue;
+    }
+    out.push({
+      sourceId: rnd(4) === 0 ? `src-${rnd(400)}` : undefined,
+      firstName: pick(NAMES),
+      lastName: `${pick(LAST)}${rnd(3) ? ` ${i % 300}` : ''}`,
+      company: pick(['Acme', '', 'Électricité Générale', 'Crème & Pâtisserie', '  Hooli  ']),
+      department: pick(['', 'Ventes', 'Comptabilité']),
+      title: pick(['', 'Staff', 'Chef']),
+      notes: pick(['', 'Line 1\r\nLine 2, "quoted"', 'tab\there', 'ctl\u0001\u001f', 'émoji 📞 \u2028']),
+      favorite: rnd(40) === 0,
+      phones: Array.from({ length: rnd(4) }, () => ({ type: pick(TYPES), number: number() })),
+      emails: Array.from({ length: rnd(3) }, () => pick([`u${rnd(500)}@example.com`, `U${rnd(50)}@Example.COM`, ' ', 'x@y.fr'])),
+    });
+  }
+  return out;
+}
+
+async function openDb(): Promise<Database> {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  return db;
+}
+
+async function dump(db: Database, withUpdatedAt = true): Promise<unknown> {
+  const contacts = await db.all('SELECT * FROM contacts ORDER BY id');
+  if (!withUpdatedAt) for (const c of contacts) delete c['updated_at'];
+  return {
+    contacts,
+    phones: await db.all('SELECT contact_id, type, raw, e164, digits, national_digits, digits_rev FROM phones ORDER BY contact_id, id'),
+    emails: await db.all('SELECT contact_id, address FROM emails ORDER BY contact_id, id'),
+    fts: await db.all('SELECT rowid, name, org, flags FROM contacts_fts ORDER BY rowid'),
+  };
+}
+
+describe('ContactStore write path matches the previous implementation', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each<CountryCode>(['FR', 'US', 'BE'])('stores the same rows for a 2,000-row import and a re-import (%s)', async (country) => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const oldDb = await openDb();
+    const newDb = await openDb();
+    const oldStore = new ReferenceContactStore(oldDb, { defaultCountry: country });
+    const newStore = new ContactStore(newDb, { defaultCountry: country });
+    const first = generate(2000);
+    const dirOld = (await oldStore.ensureDirectory('outlook', 'Outlook')).id;
+    const dirNew = (await newStore.ensureDirectory('outlook', 'Outlook')).id;
+    const r1o = await oldDb.transaction((tx) => oldStore.upsertMany(tx, dirOld, first, { dedupe: true }));
+    const r1n = await newDb.transaction((tx) => newStore.upsertMany(tx, dirNew, first, { dedupe: true }));
+    expect(r1n).toEqual(r1o);
+    expect(await dump(newDb)).toEqual(await dump(oldDb));
+
+    // The receptionist's own changes in between, then a re-import: mostly the same, some changed, some new rows.
+    for (const [store] of [[oldStore], [newStore]] as const) {
+      await store.setFavorite(r1o.ids[3]!, true);
+      await store.setFavorite(r1o.ids.find((_, i) => first[i]!.favorite)!, false);
+      await store.setSpeedDialPosition(r1o.ids[5]!, 2);
+    }
+    const second = [...first.map((c, i) => (i % 7 === 0 ? { ...c, title: 'changed' } : i % 11 === 0 ? { ...c, phones: [] } : c)), ...generate(300)];
+    second.splice(100, 0, { ...first[200]!, notes: 'changed first' }); // the same contact twice: changed, then as stored
+    now.mockReturnValue(1_700_000_100_000);
+    const r2o = await oldDb.transaction((tx) => oldStore.upsertMany(tx, dirOld, second, { dedupe: true }));
+    const r2n = await newDb.transaction((tx) => newStore.upsertMany(tx, dirNew, second, { dedupe: true }));
+    expect(r2n).toEqual(r2o);
+    // Everything identical except updated_at, which an unchanged contact now keeps (it was not written).
+    expect(await dump(newDb, false)).toEqual(await dump(oldDb, false));
+    // (This generator merges many rows into one contact — shared names and e-mails — and a contact met twice in a
+    // file is always written; the next test shows an unchanged file of distinct contacts writes nothing.)
+    const kept = await newDb.get<{ n: number }>('SELECT count(*) AS n FROM contacts WHERE updated_at = 1700000000000');
+    expect(kept!.n).toBeGreaterThan(0);
+    await oldDb.close();
+    await newDb.close();
+  });
+
+  it('a third import of the same file writes nothing', async () => {
+    const db = await openDb();
+    const store = new ContactStore(db, { defaultCountry: 'FR' });
+    const dir = (await store.ensureDirectory('outlook', 'Outlook')).id;
+    // Distinct contacts (as in a real export): no two rows share a name.
+    const rows = generate(500).map((c, i) => ({ ...c, sourceId: i % 3 === 0 ? `id-${i}` : undefined, firstName: `${c.firstName ?? ''} n${i}` }));
+    await db.transaction((tx) => store.upsertMany(tx, dir, rows, { dedupe: true }));
+    const before = await dump(db);
+    let writes = 0;
+    await db.transaction((tx) => store.upsertMany({ ...tx, run: (sql, p) => { writes++; return tx.run(sql, p); } }, dir, rows, { dedupe: true }));
+    expect(writes).toBe(0);
+    expect(await dump(db)).toEqual(before);
+    await db.close();
+  });
+});
+
+describe('PhoneFormsMemo', () => {
+  it('gives the full parse for every formatting of numbers of several countries, in any order', () => {
+    const variants = (raw: string): string[] => {
+      const d = raw.replace(/\D/g, '');
+      const plus = raw.trim().startsWith('+') ? '+' : '';
+      return [raw, `${plus}${d}`, `${plus}${d.replace(/(\d\d)(?=\d)/g, '$1 ')}`, `${plus}${d.replace(/(\d{3})(?=\d)/g, '$1.')}`,
+        `${plus}${d.replace(/(\d{2})(?=\d)/g, '$1-')}`, `${plus}(${d.slice(0, 3)}) ${d.slice(3)}`, ` ${plus}${d.slice(0, 2)}/${d.slice(2)} `];
+    };
+    let compared = 0;
+    for (const country of ['FR', 'US', 'GB', 'DE', 'BE', 'CH', 'AR', 'RU', 'IT'] as CountryCode[]) {
+      const memo = new PhoneFormsMemo(country);
+      for (let i = 0; i < 400; i++) {
+        const raw = number();
+        const vs = variants(raw);
+        // Shuffled: the first formatting seen is the one parsed, whichever it is.
+        for (const v of rnd(2) ? vs : vs.reverse()) {
+          expect(memo.forms(v)).toEqual(phoneForms(v, country));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(9 * 400 * 7);
+  });
+});

@@ -202,6 +202,7 @@ export const contactsCommands = {
   'contacts.importCommit': def<ImportResultView>()(
     z.strictObject({ uploadId, directory: z.enum(['outlook', 'personal']).default('outlook') }),
   ),
+  /** Drop an upload; during `contacts.importCommit`, stop it: rolled back, the commit fails with `contacts.importError.cancelled`. */
   'contacts.importCancel': def<void>()(z.strictObject({ uploadId })),
   /** A directory as CSV (UTF-8 with BOM, formula cells neutralised), base64. */
   'contacts.export': def<{ fileName: string; data: string; count: number }>()(

@@ -246,6 +246,7 @@ const TEMPLATE_VALUES: Record<string, readonly string[]> = {
     'unknown-format',
     'formula',
     'unreadable',
+    'cancelled',
   ]),
   'screenPop.error.*': every<ScreenPopErrorCode>()(['empty', 'unknown-placeholder', 'placeholder-in-host', 'invalid-url', 'not-http', 'credentials', 'too-long']),
   'services.applyFailed.*': APPLY_ERRORS,

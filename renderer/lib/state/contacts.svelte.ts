@@ -21,6 +21,7 @@ import type {
   Result,
 } from '../../../electron/contract';
 import { IMPORT_CHUNK_BASE64 } from '../../../electron/contract';
+import { importProgressOf } from './import-progress';
 
 export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'custom', 'outlook', 'history'] as const;
 export type ContactTab = (typeof CONTACT_TABS)[number];
@@ -36,9 +37,16 @@ const HISTORY_TYPES: Record<HistoryFilter, CallTypeName[] | undefined> = {
 const LIST_KIND: Partial<Record<ContactTab, DirectoryKindName>> = { company: 'company', personal: 'personal', outlook: 'outlook' };
 
 export interface ImportState {
-  readonly step: 'idle' | 'uploading' | 'preview' | 'importing' | 'done' | 'error';
+  readonly step: 'idle' | 'uploading' | 'preview' | 'importing' | 'done' | 'error' | 'cancelled';
   readonly fileName?: string;
+  /** Overall progress 0…1 (upload, then parse ≈ the first fifth of the commit, then write). */
   readonly progress?: number;
+  /** What is being done right now and how far (issue 14: the progress bar's text). */
+  readonly phase?: 'upload' | 'parse' | 'write';
+  readonly done?: number;
+  readonly total?: number;
+  /** Cancel was pressed during the commit: waiting for main to roll back. */
+  readonly cancelling?: boolean;
   readonly preview?: ImportPreviewView;
   readonly result?: ImportResultView;
   /** Why the import failed: main's error (key + params, translated by the pane), never shown as main's English text. */
@@ -107,9 +115,8 @@ export class ContactsState {
       else this.#history = [entry, ...this.#history.filter((e) => e.id !== entry.id)];
     });
     client.on('contacts.importProgress', (p) => {
-      if (this.#import.step === 'importing' && p.total > 0) {
-        const part = p.phase === 'parse' ? 0 : 0.5;
-        this.#import = { ...this.#import, progress: Math.min(1, part + (p.done / p.total) * 0.5) };
+      if (this.#import.step === 'importing' && p.total > 0 && p.uploadId === this.#import.preview?.uploadId) {
+        this.#import = { ...this.#import, ...importProgressOf(p.phase, p.done, p.total) };
       }
     });
   }
@@ -346,7 +353,13 @@ export class ContactsState {
         });
         if (!r.ok) throw new ImportFailure(r.error);
         uploadId = r.value.uploadId;
-        this.#import = { ...this.#import, progress: Math.min(1, r.value.received / Math.max(1, bytes.length)) };
+        this.#import = {
+          ...this.#import,
+          progress: Math.min(1, r.value.received / Math.max(1, bytes.length)),
+          phase: 'upload',
+          done: r.value.received,
+          total: bytes.length,
+        };
       }
       const p = await this.#call('contacts.importPreview', { uploadId: uploadId!, limit: 5 });
       if (!p.ok) {
@@ -364,11 +377,22 @@ export class ContactsState {
   async commitImport(directory: 'outlook' | 'personal'): Promise<void> {
     const preview = this.#import.preview;
     if (!preview) return;
-    this.#import = { ...this.#import, step: 'importing', progress: 0 };
+    this.#import = { ...this.#import, step: 'importing', ...importProgressOf('parse', 0, 1) };
     const r = await this.#call('contacts.importCommit', { uploadId: preview.uploadId, directory });
+    const fileName = this.#import.fileName;
     this.#import = r.ok
-      ? { step: 'done', ...(this.#import.fileName && { fileName: this.#import.fileName }), result: r.value, progress: 1 }
-      : { step: 'error', error: r.error };
+      ? { step: 'done', ...(fileName && { fileName }), result: r.value, progress: 1 }
+      : r.error.key === 'contacts.importError.cancelled'
+        ? { step: 'cancelled', ...(fileName && { fileName }) }
+        : { step: 'error', error: r.error };
+  }
+
+  /** Cancel while the commit runs: main stops, rolls back, and the commit answers `cancelled` (nothing changed). */
+  stopImport(): void {
+    const id = this.#import.preview?.uploadId;
+    if (this.#import.step !== 'importing' || !id || this.#import.cancelling) return;
+    this.#import = { ...this.#import, cancelling: true };
+    void this.#client.invoke('contacts.importCancel', { uploadId: id });
   }
 
   cancelImport(): void {

@@ -9,7 +9,9 @@ export type ImportErrorCode =
   | 'wrong-delimiter'
   | 'unknown-format'
   | 'formula'
-  | 'unreadable';
+  | 'unreadable'
+  /** The user cancelled; the transaction was rolled back. */
+  | 'cancelled';
 
 export class ImportError extends Error {
   override readonly name = 'ImportError';

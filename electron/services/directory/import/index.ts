@@ -5,10 +5,10 @@
 import type { ContactStore } from '../../../storage/contact-store';
 import { toCsv } from '../../../storage/csv';
 import type { Contact, ContactInput, PhoneType } from '../../../storage/types';
-import { detectDelimiter, parseCsv } from './csv-parse';
+import { CsvReader, detectDelimiter } from './csv-parse';
 import { decodeText, type TextEncodingName } from './decode';
 import { ImportError } from './errors';
-import { detectLayout, EXPORT_COLUMNS, mapRecord, type CsvFormat } from './outlook-csv';
+import { detectLayout, EXPORT_COLUMNS, mapRecord, type CsvFormat, type CsvLayout, type RowResult } from './outlook-csv';
 import { looksLikeVCard, parseVCards } from './vcard';
 
 export { ImportError, type ImportErrorCode } from './errors';
@@ -35,44 +35,110 @@ export interface ImportProgress {
 }
 export type ProgressCallback = (p: ImportProgress) => void;
 
-/** Parses a CSV or vCard file. Throws ImportError when the file as a whole is unusable. */
-export function parseContactsFile(buf: Buffer, onProgress?: ProgressCallback): ParsedFile {
-  const { text, encoding } = decodeText(buf);
-  if (looksLikeVCard(text)) {
-    const cards = parseVCards(text);
-    onProgress?.({ phase: 'parse', done: cards.length, total: cards.length });
-    return split('vcard', encoding, cards.map((c) => ({ row: c.row, result: c.result })));
+/** Rows mapped between two progress reports / cancellation checks / yields to the event loop. */
+export const PARSE_BATCH = 2000;
+
+/**
+ * The parse as steps: `step()` maps up to PARSE_BATCH rows and says whether more remain, so the same code runs
+ * synchronously (preview, CLI) or in batches that let an abort arrive (importContacts with a signal).
+ */
+class FileParse {
+  readonly contacts: { row: number; contact: ContactInput }[] = [];
+  readonly skipped: SkippedRow[] = [];
+  format: ImportFormat = 'vcard';
+  readonly encoding: TextEncodingName;
+  #reader: CsvReader | undefined;
+  #layout: CsvLayout | undefined;
+  #vcards: ReturnType<typeof parseVCards> | undefined;
+
+  constructor(buf: Buffer) {
+    const { text, encoding } = decodeText(buf);
+    this.encoding = encoding;
+    if (looksLikeVCard(text)) {
+      this.#vcards = parseVCards(text);
+      return;
+    }
+    const delimiter = detectDelimiter(text);
+    if (!delimiter) {
+      const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
+      throw firstLine.length > 0 && /[|:^~]/.test(firstLine)
+        ? new ImportError('wrong-delimiter', 'The columns are not separated by commas, semicolons or tabs. Save the file as "CSV (comma delimited)" and try again.', 1)
+        : new ImportError('unknown-format', 'This is neither a CSV file with a header line nor a vCard file.', 1);
+    }
+    this.#reader = new CsvReader(text, delimiter);
+    const header = this.#reader.next();
+    if (!header) throw new ImportError('empty', 'The file has no header line.');
+    this.#layout = detectLayout(header.cells);
+    this.format = this.#layout.format;
   }
-  const delimiter = detectDelimiter(text);
-  if (!delimiter) {
-    const firstLine = text.split(/\r?\n/, 1)[0] ?? '';
-    throw firstLine.length > 0 && /[|:^~]/.test(firstLine)
-      ? new ImportError('wrong-delimiter', 'The columns are not separated by commas, semicolons or tabs. Save the file as "CSV (comma delimited)" and try again.', 1)
-      : new ImportError('unknown-format', 'This is neither a CSV file with a header line nor a vCard file.', 1);
+
+  #add(row: number, result: RowResult): void {
+    if (result.ok) this.contacts.push({ row, contact: result.contact });
+    else this.skipped.push({ row, reason: result.reason });
   }
-  const records = parseCsv(text, delimiter);
-  const [header, ...rows] = records;
-  if (!header) throw new ImportError('empty', 'The file has no header line.');
-  const layout = detectLayout(header.cells);
-  const results = rows.map((rec, i) => {
-    if (onProgress && (i % 5000 === 0 || i === rows.length - 1)) onProgress({ phase: 'parse', done: i + 1, total: rows.length });
-    return { row: rec.row, result: mapRecord(layout, rec) };
-  });
-  return split(layout.format, encoding, results);
+
+  /** Maps the next batch; false when the file is done. */
+  step(): boolean {
+    if (this.#vcards) {
+      for (const c of this.#vcards) this.#add(c.row, c.result);
+      this.#vcards = undefined;
+      return false;
+    }
+    const reader = this.#reader!;
+    const layout = this.#layout!;
+    for (let k = 0; k < PARSE_BATCH; k++) {
+      const rec = reader.next();
+      if (!rec) return false;
+      this.#add(rec.row, mapRecord(layout, rec));
+    }
+    return true;
+  }
+
+  /** Parse progress: characters read for CSV (rows are unknown until the end), cards for vCard. */
+  progress(): ImportProgress {
+    const r = this.#reader;
+    if (!r) {
+      const n = this.contacts.length + this.skipped.length;
+      return { phase: 'parse', done: n, total: n };
+    }
+    return { phase: 'parse', done: r.position, total: r.length };
+  }
+
+  result(): ParsedFile {
+    return { format: this.format, encoding: this.encoding, contacts: this.contacts, skipped: this.skipped };
+  }
 }
 
-function split(
-  format: ImportFormat,
-  encoding: TextEncodingName,
-  results: readonly { row: number; result: { ok: true; contact: ContactInput } | { ok: false; reason: string } }[],
-): ParsedFile {
-  const contacts: { row: number; contact: ContactInput }[] = [];
-  const skipped: SkippedRow[] = [];
-  for (const r of results) {
-    if (r.result.ok) contacts.push({ row: r.row, contact: r.result.contact });
-    else skipped.push({ row: r.row, reason: r.result.reason });
+/** Parses a CSV or vCard file. Throws ImportError when the file as a whole is unusable. */
+export function parseContactsFile(buf: Buffer, onProgress?: ProgressCallback): ParsedFile {
+  const p = new FileParse(buf);
+  while (p.step()) onProgress?.(p.progress());
+  onProgress?.(p.progress());
+  return p.result();
+}
+
+/** The refusal when the user cancels: nothing was written. */
+export function importCancelled(): ImportError {
+  return new ImportError('cancelled', 'The import was cancelled: nothing was imported and your contacts are unchanged.');
+}
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The same parse in batches, yielding to the event loop between them (so an abort message or a SIP packet is not
+ * kept waiting behind a whole file) and checking `signal` each time.
+ */
+export async function parseContactsFileAsync(buf: Buffer, opts: { onProgress?: ProgressCallback; signal?: AbortSignal } = {}): Promise<ParsedFile> {
+  if (opts.signal?.aborted) throw importCancelled();
+  const p = new FileParse(buf);
+  for (;;) {
+    const more = p.step();
+    opts.onProgress?.(p.progress());
+    if (!more) break;
+    await yieldToLoop();
+    if (opts.signal?.aborted) throw importCancelled();
   }
-  return { format, encoding, contacts, skipped };
+  return p.result();
 }
 
 export interface ImportPreview {
@@ -86,7 +152,15 @@ export interface ImportPreview {
 
 /** Parses without touching any database: what the import dialog shows before the user confirms. */
 export function previewImport(buf: Buffer, limit = 20): ImportPreview {
-  const parsed = parseContactsFile(buf);
+  return previewOf(parseContactsFile(buf), limit);
+}
+
+/** The same preview parsed in batches that yield to the event loop (a 50,000-row file on the loop that carries SIP). */
+export async function previewImportAsync(buf: Buffer, limit = 20, signal?: AbortSignal): Promise<ImportPreview> {
+  return previewOf(await parseContactsFileAsync(buf, signal ? { signal } : {}), limit);
+}
+
+function previewOf(parsed: ParsedFile, limit: number): ImportPreview {
   return {
     format: parsed.format,
     encoding: parsed.encoding,
@@ -114,24 +188,39 @@ class DryRunRollback extends Error {
   }
 }
 
+export interface ImportOptions {
+  readonly onProgress?: ProgressCallback;
+  readonly dryRun?: boolean;
+  /**
+   * Cancels the import: checked between parse batches and every write batch; an aborted import throws
+   * ImportError `cancelled` and the transaction is rolled back (nothing written).
+   */
+  readonly signal?: AbortSignal;
+}
+
 /**
  * Imports a file into a directory in ONE transaction. Re-importing updates contacts with the same source id or the
  * same name and a shared number/e-mail instead of duplicating them. `dryRun` runs the same writes and rolls back,
- * so the counts are exact and the database is unchanged.
+ * so the counts are exact and the database is unchanged. An aborted `signal` rolls back and throws `cancelled`.
  */
-export async function importContacts(
-  store: ContactStore,
-  directoryId: number,
-  buf: Buffer,
-  opts: { onProgress?: ProgressCallback; dryRun?: boolean } = {},
-): Promise<ImportReport> {
-  const parsed = parseContactsFile(buf, opts.onProgress);
+export async function importContacts(store: ContactStore, directoryId: number, buf: Buffer, opts: ImportOptions = {}): Promise<ImportReport> {
+  const { signal } = opts;
+  const parsed = await parseContactsFileAsync(buf, { ...(opts.onProgress && { onProgress: opts.onProgress }), ...(signal && { signal }) });
   const inputs = parsed.contacts.map((c) => c.contact);
-  const write = (tx: Parameters<Parameters<typeof store.db.transaction>[0]>[0]) =>
-    store.upsertMany(tx, directoryId, inputs, {
+  const write = async (tx: Parameters<Parameters<typeof store.db.transaction>[0]>[0]) => {
+    if (signal?.aborted) throw importCancelled();
+    const r = await store.upsertMany(tx, directoryId, inputs, {
       dedupe: true,
-      onProgress: (done, total) => opts.onProgress?.({ phase: 'write', done, total }),
+      onProgress: (done, total) => {
+        // Thrown inside the transaction: it is rolled back.
+        if (signal?.aborted) throw importCancelled();
+        opts.onProgress?.({ phase: 'write', done, total });
+      },
     });
+    // Aborted after the last progress report: still nothing committed.
+    if (signal?.aborted) throw importCancelled();
+    return r;
+  };
   let counts: { inserted: number; updated: number };
   if (opts.dryRun) {
     try {
@@ -145,7 +234,8 @@ export async function importContacts(
       counts = err.counts;
     }
   } else {
-    counts = await store.db.transaction(write);
+    const r = await store.db.transaction(write);
+    counts = { inserted: r.inserted, updated: r.updated };
   }
   return { format: parsed.format, encoding: parsed.encoding, ...counts, skipped: parsed.skipped, contacts: inputs, dryRun: opts.dryRun === true };
 }

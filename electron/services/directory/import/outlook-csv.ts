@@ -110,14 +110,17 @@ export function mapRecord(layout: CsvLayout, rec: CsvRecord): RowResult {
     const rawCell = rec.cells[i] ?? '';
     if (!field || rawCell === '') continue;
     // Leading blanks are trimmed below: " =1+1" or a tab before "=" would otherwise slip in as "=1+1".
-    if (isFormula(rawCell.trimStart())) {
+    // (Fast path: a cell whose first character is a letter or digit can be neither a formula nor neutralised.)
+    const c0 = rawCell.charCodeAt(0);
+    const plain = (c0 >= 48 && c0 <= 57) || (c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122);
+    if (!plain && isFormula(rawCell.trimStart())) {
       throw new ImportError(
         'formula',
         `Row ${rec.row} contains a spreadsheet formula (${JSON.stringify(rawCell.slice(0, 40))}). Formulas are not imported, to protect whoever opens the data later. Remove them and try again.`,
         rec.row,
       );
     }
-    const cell = unneutralise(rawCell).trim();
+    const cell = plain ? rawCell.trim() : unneutralise(rawCell).trim();
     if (cell === '') continue;
     switch (field) {
       case 'first': first = cell; break;

@@ -1,6 +1,7 @@
 // Bundles the main-process side (Electron main, preload, web host, CLI) with esbuild.
-// npm packages stay external (native modules, sip.js ESM loaded through require(esm) on Node ≥ 20.19/Electron).
+// npm packages stay external (native modules), except sip.js: bundled by sipjs-grammar-cache.mjs (issue 14).
 import { build } from 'esbuild';
+import { sipJsGrammarCache } from './sipjs-grammar-cache.mjs';
 
 const common = {
   bundle: true,
@@ -10,9 +11,14 @@ const common = {
   packages: 'external',
   sourcemap: true,
   logLevel: 'warning',
+  // issue 14: sip.js is bundled, its grammar's bytecode table built once (not at every header parse).
+  plugins: [sipJsGrammarCache],
 };
 await Promise.all([
   build({ ...common, entryPoints: { 'web-host/cli': 'electron/web-host/cli.ts', cli: 'electron/cli/main.ts' }, outdir: 'dist' }),
+  // The storage worker that owns the contacts database (worker_threads): dist/directory-worker.js, found by both hosts
+  // (dist/web-host/cli.js, dist/electron/main.js — inside app.asar in the packaged app) relative to their bundle.
+  build({ ...common, entryPoints: { 'directory-worker': 'electron/services/directory/worker/directory-worker.ts' }, outdir: 'dist' }),
   build({ ...common, entryPoints: { main: 'electron/main/main.ts' }, outdir: 'dist/electron', external: ['electron'] }),
   // The preload runs sandboxed: it may only require 'electron', so everything else is bundled in.
   build({ ...common, packages: undefined, external: ['electron'], entryPoints: { preload: 'electron/preload/preload.ts' }, outdir: 'dist/electron' }),

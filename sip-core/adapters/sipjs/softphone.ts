@@ -61,9 +61,9 @@ import { offerLooksWebRtc } from './media-sdh';
 import { redactSipMessage, scrubSecret } from './redact';
 import { DEFAULT_MEDIA_TIMEOUT_MS, SipJsCallAdapter } from './sipjs-call';
 import { ConnectionTransport, type ConnectionTransportOptions } from './sipjs-transport';
-import { PresenceSubscriptions } from './subscriptions';
+import { PresenceSubscriptions, type PresenceStats } from './subscriptions';
 import { authorizeReplaces, networkHeadersTrusted, requestOrigin, type TrustPolicy } from './trust';
-import type { MailboxWatch, Watch } from '../../api/presence';
+import type { MailboxWatch, Watch, WatchOptions } from '../../api/presence';
 import type { MediaSession } from '../../api/media';
 
 const DEFAULT_EXPIRES = 300;
@@ -273,13 +273,16 @@ class SipJsSoftphone implements Softphone {
       logger: this.#logger,
       domain,
       aor: `sip:${options.account.user}@${domain}`,
+      // XCAP (resource lists) authenticates with the SIP credentials.
+      credentials: { user: options.account.authUser ?? options.account.user, password: options.account.password },
       ...options.presence,
+      ...((options.presence?.list ?? options.account.presenceList) && { list: options.presence?.list ?? options.account.presenceList }),
     });
   }
 
-  /** Watch a colleague's line (RFC 4235 dialog event package). */
-  watch(extension: string): Watch {
-    return this.#presence.watch(extension);
+  /** Watch a colleague's line (RFC 4235 dialog event package; RFC 4662 list when configured and `listed`). */
+  watch(extension: string, options?: WatchOptions): Watch {
+    return this.#presence.watch(extension, options);
   }
 
   /** Our own voicemail box (RFC 3842 message-summary). */
@@ -287,7 +290,7 @@ class SipJsSoftphone implements Softphone {
     return this.#presence.watchMailbox();
   }
 
-  presenceStats(): { watched: number; active: number; queued: number } {
+  presenceStats(): PresenceStats {
     return this.#presence.stats();
   }
 
@@ -644,6 +647,7 @@ class SipJsSoftphone implements Softphone {
         onNotify: (notification: Notification) => this.#onUnsolicitedNotify(notification),
       },
     });
+    skipTrying(ua);
     this.#ua = ua;
     this.#registerer = this.#newRegisterer(ua);
     this.#transport = ua.transport as unknown as ConnectionTransport;
@@ -1012,6 +1016,22 @@ class SipJsSoftphone implements Softphone {
       }
     }
   }
+}
+
+/**
+ * Issue 14 (INVITE → 180 latency): SIP.js sends 100 Trying to every INVITE before handing it over, so our 180 left
+ * one response later. #onInvite answers every INVITE at once (180 Ringing, or a final response), and RFC 3261
+ * §17.2.1 needs no 100 then ("unless it knows that the TU will generate a provisional or final response within
+ * 200 ms"); a retransmitted INVITE meanwhile is absorbed by the server transaction. A proxy sends its own 100.
+ */
+export function skipTrying(ua: UserAgent): void {
+  const core = ua.userAgentCore as unknown as { delegate?: { onInvite?: (request: { trying(): void }) => void } };
+  const onInvite = core.delegate?.onInvite;
+  if (!core.delegate || !onInvite) return;
+  core.delegate.onInvite = (request) => {
+    request.trying = () => undefined;
+    onInvite(request);
+  };
 }
 
 function connectionDetail(e: SipConnectionError): string {

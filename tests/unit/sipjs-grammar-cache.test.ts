@@ -1,0 +1,93 @@
+/**
+ * Issue 14: the build bundles sip.js with its PEG grammar's bytecode table built once (scripts/sipjs-grammar-cache.mjs)
+ * instead of at every header parse. The patched grammar must parse exactly as the original, call after call (the table
+ * is shared between calls), and the patch must refuse a grammar.js whose shape it does not know.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.join(__dirname, '..', '..');
+const PATCH = path.join(ROOT, 'scripts/sipjs-grammar-cache.mjs');
+const SIPJS_LIB = path.join(ROOT, 'node_modules/sip.js/lib');
+
+/** Runs an ES module script in a plain node (sip.js is ESM; the patch module is .mjs). */
+function runModule(code: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipjs-grammar-'));
+  const file = path.join(dir, 'check.mjs');
+  fs.writeFileSync(file, code);
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (r.status !== 0) throw new Error(`node exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+describe('sip.js grammar with its bytecode table built once', () => {
+  it('parses requests and responses exactly as the original, also on repeated calls', () => {
+    const out = runModule(`
+      import fs from 'node:fs';
+      import os from 'node:os';
+      import path from 'node:path';
+      import { pathToFileURL } from 'node:url';
+      import { cacheGrammarTables } from ${JSON.stringify(pathToFileUrl(PATCH))};
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'sipjs-copy-'));
+      fs.cpSync(${JSON.stringify(SIPJS_LIB)}, path.join(copy, 'lib'), { recursive: true });
+      fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ type: 'module' }));
+      const g = path.join(copy, 'lib/grammar/pegjs/dist/grammar.js');
+      fs.writeFileSync(g, cacheGrammarTables(fs.readFileSync(g, 'utf8')));
+      const original = (await import(pathToFileURL(${JSON.stringify(SIPJS_LIB)} + '/core/messages/parser.js').href)).Parser;
+      const patched = (await import(pathToFileURL(path.join(copy, 'lib/core/messages/parser.js')).href)).Parser;
+      const logger = { warn() {}, error() {}, log() {}, debug() {} };
+      const msgs = [
+        ['INVITE sip:1001@127.0.0.1:5090;transport=udp SIP/2.0',
+         'Record-Route: <sip:127.0.0.1;lr;ftag=21419b1;did=db4.374>',
+         'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK0a1b.1234567.0',
+         'Via: SIP/2.0/UDP 127.0.0.1:5177;rport=5177;branch=z9hG4bK-rb-21419-1',
+         'From: "Hélène \\\\"RB1\\\\"" <sip:rb1@bench.invalid>;tag=21419b1',
+         'To: <sip:1001@127.0.0.1>', 'Call-ID: 1-21419@127.0.0.1', 'CSeq: 1 INVITE',
+         'Contact: <sip:rb1@127.0.0.1:5177>;expires=60', 'P-Asserted-Identity: "Bob" <sip:+33123456789@pbx.example;user=phone>',
+         'Max-Forwards: 69', 'Content-Type: application/sdp', 'Content-Length: 0', '', ''].join('\\r\\n'),
+        ['SIP/2.0 200 OK', 'Via: SIP/2.0/UDP 127.0.0.1:5090;rport=5090;branch=z9hG4bK123',
+         'From: <sip:1001@127.0.0.1>;tag=abc', 'To: <sip:1001@127.0.0.1>;tag=def', 'Call-ID: reg-1', 'CSeq: 2 REGISTER',
+         'Contact: <sip:1001@127.0.0.1:5090>;expires=600, <sip:1001@10.0.0.9:5062;transport=tcp>;expires=30',
+         'Content-Length: 0', '', ''].join('\\r\\n'),
+        ['NOTIFY sip:1001@127.0.0.1:5090 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKn1',
+         'From: <sip:1002@127.0.0.1>;tag=n1', 'To: <sip:1001@127.0.0.1>;tag=n2', 'Call-ID: sub-1', 'CSeq: 7 NOTIFY',
+         'Event: dialog', 'Subscription-State: active;expires=3600', 'Content-Length: 0', '', ''].join('\\r\\n'),
+      ];
+      const view = (m) => m && JSON.stringify({
+        method: m.method, status: m.statusCode, ruri: m.ruri && String(m.ruri), from: String(m.from?.uri), fromName: m.from?.displayName,
+        fromTag: m.fromTag, to: String(m.to?.uri), toTag: m.toTag, callId: m.callId, cseq: m.cseq, branch: m.via?.branch,
+        contact: m.getHeaders('contact').length && String(m.parseHeader('contact')),
+        pai: m.hasHeader('p-asserted-identity') ? String(m.parseHeader('p-asserted-identity')?.uri) : undefined,
+        sub: m.hasHeader('subscription-state') ? m.parseHeader('subscription-state') : undefined,
+      });
+      let same = 0;
+      for (let round = 0; round < 3; round++) {
+        for (const text of msgs) {
+          const a = view(original.parseMessage(text, logger));
+          const b = view(patched.parseMessage(text, logger));
+          if (!a || a !== b) { console.log('DIFF', a, b); process.exit(1); }
+          same++;
+        }
+      }
+      console.log('same', same);
+      fs.rmSync(copy, { recursive: true, force: true });
+    `);
+    expect(out.trim()).toBe('same 9');
+  });
+
+  it('refuses a grammar.js it does not recognise (the build fails instead of shipping an unpatched parser)', () => {
+    const out = runModule(`
+      import { cacheGrammarTables } from ${JSON.stringify(pathToFileUrl(PATCH))};
+      try { cacheGrammarTables('function peg$parse(input, options) {}'); console.log('accepted'); }
+      catch (e) { console.log(String(e.message).includes('expected shape') ? 'refused' : 'other'); }
+    `);
+    expect(out.trim()).toBe('refused');
+  });
+});
+
+function pathToFileUrl(p: string): string {
+  return `file://${p}`;
+}

@@ -95,6 +95,11 @@ export const AccountInputSchema = z.strictObject({
   tlsCa: z.string().max(TLS_CA_MAX_CHARS).refine(isPemCertificates, 'must be one or more PEM certificates (-----BEGIN CERTIFICATE----- …)').optional(),
   /** TLS/WSS: the company CA as an absolute path to a PEM file, read when the account is set up. */
   tlsCaFile: z.string().min(2).max(4096).refine(isAbsolutePath, 'must be an absolute path').optional(),
+  // issue 14: BLF at scale (RFC 4662 resource lists, sip-core/api/presence.ts ResourceListOptions)
+  /** The busy-lamp list URI the PBX offers (Asterisk `resource_list`), e.g. `sip:blf-1001@pbx`; a bare name takes the domain. */
+  blfListUri: z.string().min(1).max(256).regex(/^(?:sips?:)?[A-Za-z0-9._~!$&'()*+,;=:@%-]+$/, 'must be a SIP URI or a list name').optional(),
+  /** XCAP root (Kamailio rls + xcap_server): the console publishes its favorites there as its resource list. */
+  xcapRoot: z.string().min(8).max(512).regex(/^https?:\/\/[^\s<>"'\\]+$/, 'must be an http(s) URL').optional(),
 });
 export type AccountInput = z.input<typeof AccountInputSchema>;
 

@@ -241,6 +241,10 @@ export function accountConfigFromInput(id: string, input: AccountInput, onTlsCaP
     ...(a.mediaTimeoutSeconds !== undefined && { mediaTimeoutSeconds: a.mediaTimeoutSeconds }),
     ...(a.mediaAddress !== undefined && { mediaAddress: a.mediaAddress }),
     ...(a.trustRelayedHeaders !== undefined && { trustRelayedHeaders: a.trustRelayedHeaders }),
+    // issue 14: RFC 4662 resource list for the busy lamps
+    ...((a.blfListUri !== undefined || a.xcapRoot !== undefined) && {
+      presenceList: { ...(a.blfListUri !== undefined && { uri: a.blfListUri }), ...(a.xcapRoot !== undefined && { xcapRoot: a.xcapRoot }) },
+    }),
   };
 }
 

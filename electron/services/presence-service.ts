@@ -377,7 +377,8 @@ export class PresenceService implements ConsoleExtension {
   #watch(e: FavoriteEntry, notify: (v: FavoriteView) => void = this.#opts.onFavorite): void {
     const sp = this.#softphone;
     if (!sp?.watch || e.watch) return;
-    const w = sp.watch(e.extension);
+    // Favorites make the console's resource list (RFC 4662, when the account has one); on-demand lamps do not.
+    const w = sp.watch(e.extension, { listed: this.#favorites.get(e.extension) === e });
     e.watch = w;
     e.off = w.onDidChange((s) => this.#update(e, s, true, notify));
     this.#update(e, w.status(), true, notify);

@@ -1,4 +1,6 @@
 /** SIP account as sip-core needs it. Plain data: no SIP.js, no Electron. */
+import type { ResourceListOptions } from './presence';
+
 export type SipTransportKind = 'udp' | 'tcp' | 'tls' | 'ws' | 'wss';
 export type MediaMode = 'auto' | 'webrtc' | 'rtp';
 /** Effective media mode once `auto` is resolved (see resolveMediaMode). */
@@ -62,6 +64,8 @@ export interface SipAccountConfig {
    * a PBX that is a back-to-back user agent, such as Asterisk). See adapters/sipjs/trust.ts.
    */
   readonly trustRelayedHeaders?: boolean;
+  /** RFC 4662 resource list for the busy lamps (see presence.ts ResourceListOptions); absent: one SUBSCRIBE each. */
+  readonly presenceList?: ResourceListOptions;
 }
 
 /** `auto` ⇒ WebRTC on WS/WSS accounts, RTP bridge on UDP/TCP/TLS. */

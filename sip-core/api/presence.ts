@@ -55,9 +55,37 @@ export interface MailboxWatch {
   dispose(): void;
 }
 
+/**
+ * RFC 4662 resource list for the busy lamps: one SUBSCRIBE for all listed extensions instead of one each.
+ * - Asterisk (`type=resource_list` in pjsip.conf, `event=dialog`) or any server with a list the admin configured:
+ *   set `uri` to that list (e.g. `sip:receptionist-blf@pbx`). Extensions the list does not carry are watched one by one.
+ * - Kamailio/OpenSIPS with an XCAP server: set `xcapRoot` (e.g. `http://pbx:8080/xcap-root`); the console publishes its
+ *   listed watches (the favorites) as an rls-services document (RFC 4826) under its own XUI, with the SIP digest
+ *   credentials, and subscribes to `uri` (default `sip:<user>-blf@<domain>`).
+ * When the server has no list (489, 404, 403, 420, 421, a NOTIFY that is not an RLMI multipart, no NOTIFY, an XCAP
+ * error), every extension is watched by its own SUBSCRIBE (paced, see `subscribeWindow`) and the list is tried again
+ * after a while.
+ */
+export interface ResourceListOptions {
+  readonly uri?: string;
+  readonly xcapRoot?: string;
+}
+
+export interface WatchOptions {
+  /** Part of the resource list the console publishes (favorites); on-demand lamps are not. */
+  readonly listed?: boolean;
+}
+
 export interface PresenceOptions {
   /** Requested subscription duration (s, default 600). */
   readonly expires?: number;
-  /** Start at most this many SUBSCRIBEs per second (default 200), so hundreds of favorites don't flood the PBX. */
+  /** Start at most this many SUBSCRIBEs per second (default 1000), so hundreds of favorites don't flood the PBX. */
   readonly subscribeRate?: number;
+  /**
+   * At most this many SUBSCRIBEs awaiting their first NOTIFY at once (default 32). Halved on a 503 or a timeout, grown
+   * back by one per success: the pace follows what the server accepts.
+   */
+  readonly subscribeWindow?: number;
+  /** Resource-list subscription (RFC 4662); absent: one SUBSCRIBE per extension. */
+  readonly list?: ResourceListOptions;
 }

@@ -1,7 +1,7 @@
 import type { SipAccountConfig } from './account';
 import type { CallSnapshot } from './call';
 import type { MediaSessionFactory } from './media';
-import type { MailboxWatch, PresenceOptions, Watch } from './presence';
+import type { MailboxWatch, PresenceOptions, Watch, WatchOptions } from './presence';
 import type { RegistrationState } from './registration-state';
 
 export type Disposable = () => void;
@@ -150,7 +150,7 @@ export interface Softphone {
    * Busy-lamp field: watch a colleague's extension (RFC 4235). Subscriptions follow the connection (re-subscribe on
    * reconnect, refresh, stale on failure). Optional so that test doubles need not implement presence.
    */
-  watch?(extension: string): Watch;
+  watch?(extension: string, options?: WatchOptions): Watch;
   /** Our own mailbox (RFC 3842 message-summary). */
   watchMailbox?(): MailboxWatch;
 }

@@ -92,7 +92,7 @@ function dialogEntry(attrs: Record<string, string>, inner: string): DialogEntry 
 }
 
 /** Namespace prefix of the root and dialog elements; inner elements take INNER_PREFIX (as before: digits first too). */
-const ROOT_PREFIX = '(?:[A-Za-z_][\\w.-]{0,32}:)?';
+export const ROOT_PREFIX = '(?:[A-Za-z_][\\w.-]{0,32}:)?';
 const INNER_PREFIX = '(?:[\\w.-]{1,32}:)?';
 
 interface OpenTag {
@@ -113,7 +113,7 @@ interface OpenTag {
  * regex (no `[^>]` run) and each one's `>` from a single forward-only pointer. Positions passed to next() must not
  * go back.
  */
-class TagScanner {
+export class TagScanner {
   readonly #text: string;
   readonly #re: RegExp;
   readonly #maxAttrs: number;
@@ -234,7 +234,7 @@ function clean(s: string, max: number): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, '').trim().slice(0, max);
 }
 
-function attributes(text: string): Record<string, string> {
+export function attributes(text: string): Record<string, string> {
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   const re = /([A-Za-z_][\w.:-]{0,64})\s*=\s*(?:"([^"]{0,1024})"|'([^']{0,1024})')/g;
   let m: RegExpExecArray | null;

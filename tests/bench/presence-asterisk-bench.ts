@@ -1,0 +1,121 @@
+/**
+ * BLF at scale through Asterisk's RFC 4662 resource_list (issue 14): the console's softphone registers as 2001 on the
+ * Asterisk bed over TCP and subscribes once to the admin's 500-resource list `blf500-2001` (pjsip.conf: 2002–2005 +
+ * 3000–3495, the latter one pattern hint in extensions.conf). Asterisk answers with the whole list's state in one
+ * NOTIFY (~200 kB multipart/related, hence TCP: it fits no UDP datagram). Prints
+ *   `bench blf.subscribe500_asterisk <ms> ms`  time from the 500 watches' creation until every one has a first state;
+ *   `bench blf.change_via_asterisk_list.median <ms> ms`  sipp 2002 calls sipp phone 2003 → the 2003 watch rings/busy.
+ * Robust: retries a failed sample (printed), every wait has a timeout, sipp processes are cleaned up.
+ * Run under the bed lock: flock /tmp/rc-e2e.lock npx tsx tests/bench/presence-asterisk-bench.ts
+ */
+import { createSoftphone } from '../../sip-core';
+import type { MediaSessionFactory } from '../../sip-core/api/media';
+import type { Watch } from '../../sip-core/api/presence';
+import type { Softphone } from '../../sip-core/api/softphone';
+import { cleanup, dialOut, phone as sippPhone } from '../testbed/asterisk/phones';
+import { waitFor } from '../testbed/baresip';
+
+const extsOf = (n: number): string[] => ['2002', '2003', '2004', '2005', ...Array.from({ length: n - 4 }, (_, i) => String(3000 + i))];
+const noMedia: MediaSessionFactory = { create: () => { throw new Error('no media'); } };
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+let retries = 0;
+
+interface PresenceStatsView {
+  list: string;
+  viaList: number;
+}
+
+async function start(list: string): Promise<Softphone> {
+  const phone = createSoftphone({
+    account: { id: 'bench-ast', server: '127.0.0.1', port: 5070, transport: 'tcp', user: '2001', password: 'secret', domain: '127.0.0.1', media: 'rtp', registerExpires: 120 },
+    media: noMedia,
+    presence: { expires: 600, list: { uri: list } },
+  });
+  await phone.start();
+  await waitFor('2001 registered over TCP', async () => phone.registration().state === 'registered', 15_000);
+  return phone;
+}
+
+async function subscribeAll(phone: Softphone, exts: string[]): Promise<{ ms: number; watches: Watch[] }> {
+  const t0 = performance.now();
+  const watches = exts.map((e) => phone.watch!(e, { listed: true }));
+  await waitFor(`all ${exts.length} with a first state`, async () => watches.every((w) => w.status().state !== 'unknown'), 60_000, 2);
+  return { ms: performance.now() - t0, watches };
+}
+
+/** sipp 2002 calls the sipp phone 2003 (answers, hangs up after 800 ms): dial → the 2003 watch rings or is busy. */
+async function stateChange(w: Watch, samples: number): Promise<number[]> {
+  const lat: number[] = [];
+  const callee = await sippPhone('2003', 'answer');
+  try {
+    for (let i = 0; i < samples; i++) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await waitFor('2003 idle', async () => w.status().state === 'idle', 15_000, 10);
+          const seen = new Promise<void>((resolve) => {
+            const off = w.onDidChange((s) => {
+              if (s.state === 'busy' || s.state === 'ringing') {
+                off();
+                resolve();
+              }
+            });
+          });
+          const t0 = performance.now();
+          const caller = await dialOut('2002', '2003', { holdMs: 800 });
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([seen, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error('2003 never rang')), 15_000)))]);
+          clearTimeout(timer);
+          lat.push(performance.now() - t0);
+          await Promise.race([caller.sipp.done, new Promise((r) => setTimeout(r, 10_000))]);
+          await caller.sipp.kill();
+          break;
+        } catch (e) {
+          retries++;
+          console.log(`  sample ${i + 1} failed (${(e as Error).message}), retrying`);
+          if (attempt >= 2) throw e;
+        }
+      }
+    }
+  } finally {
+    await callee.stop();
+  }
+  return lat;
+}
+
+/** One run: subscribe to `list` (n resources), time the first states, then `samples` state changes. */
+async function run(list: string, n: number, samples: number): Promise<{ ms: number; list: string; lat: number[] }> {
+  const exts = extsOf(n);
+  const phone = await start(list);
+  try {
+    const r = await subscribeAll(phone, exts);
+    const st = (phone as unknown as { presenceStats(): PresenceStatsView }).presenceStats();
+    const states = new Map<string, number>();
+    for (const w of r.watches) states.set(w.status().state, (states.get(w.status().state) ?? 0) + 1);
+    console.log(`Asterisk resource_list ${list} over TCP: list ${st.list}, ${st.viaList} of ${n} lamps from the list`);
+    console.log(`  all ${n} with a first state in ${r.ms.toFixed(0)} ms (${[...states].map(([k, v]) => `${k} ${v}`).join(', ')})`);
+    const lat = await stateChange(r.watches[1]!, samples);
+    console.log(`  state change (sipp 2002 dials 2003 → watch rings${st.list === 'active' ? ', via the list' : ', own SUBSCRIBE'}) over ${lat.length} calls: median ${median(lat).toFixed(0)} ms, max ${Math.max(...lat).toFixed(0)} ms`);
+    for (const w of r.watches) w.dispose();
+    return { ms: r.ms, list: st.list, lat };
+  } finally {
+    await phone.stop();
+    await cleanup();
+  }
+}
+
+async function main(): Promise<void> {
+  const big = await run('blf500-2001', 500, 3);
+  if (big.list !== 'active') console.log('  (Asterisk could not send the 500-resource NOTIFY: "too large to send", PJSIP_MAX_PKT_LEN; figure above is the paced fallback)');
+  const small = await run('blf100-2001', 100, 5);
+  console.log(`bench blf.subscribe500_asterisk ${big.ms.toFixed(0)} ms`);
+  console.log(`bench blf.subscribe100_asterisk_list ${small.ms.toFixed(0)} ms`);
+  if (small.list === 'active') console.log(`bench blf.change_via_asterisk_list.median ${median(small.lat).toFixed(0)} ms`);
+  console.log(`presence-asterisk bench retries: ${retries}`);
+  process.exit(0);
+}
+
+main().catch(async (e: unknown) => {
+  console.error(e);
+  await cleanup();
+  process.exit(1);
+});

@@ -1003,6 +1003,14 @@ export const en = {
   // Accessibility (issue 16 §2): the live region for a ringing call, the search combobox's selected result
   'a11y.incomingCall': "Incoming call from {caller} on line {line}",
   'a11y.selectedContact': "Selected result: {name}",
+  // issue 14: import progress
+  'contacts.importPhaseUpload': "Sending the file… {percent}%",
+  'contacts.importPhaseParse': "Reading the file… {percent}%",
+  'contacts.importPhaseWrite': "Saving contacts: {done} of {total}",
+  'contacts.importStop': "Cancel import",
+  'contacts.importCancelling': "Cancelling…",
+  'contacts.importCancelled': "Import cancelled, nothing changed.",
+  'contacts.importError.cancelled': "The import was cancelled: nothing was imported and your contacts are unchanged.",
 } as const;
 
 export type MessageKey = keyof typeof en;

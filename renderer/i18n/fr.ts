@@ -1004,4 +1004,12 @@ export const fr: Dictionary = {
   // Accessibilité (issue 16 §2) : la région live d'un appel qui sonne, le résultat choisi de la recherche
   'a11y.incomingCall': "Appel entrant de {caller} sur la ligne {line}",
   'a11y.selectedContact': "Résultat choisi : {name}",
+  // issue 14: import progress
+  'contacts.importPhaseUpload': "Envoi du fichier… {percent} %",
+  'contacts.importPhaseParse': "Lecture du fichier… {percent} %",
+  'contacts.importPhaseWrite': "Enregistrement des contacts : {done} sur {total}",
+  'contacts.importStop': "Annuler l’importation",
+  'contacts.importCancelling': "Annulation…",
+  'contacts.importCancelled': "Importation annulée, rien n’a changé.",
+  'contacts.importError.cancelled': "L’importation a été annulée : rien n’a été importé et vos contacts sont inchangés.",
 };

@@ -1004,4 +1004,12 @@ export const nl: Dictionary = {
   // Toegankelijkheid (issue 16 §2): de live-regio voor een rinkelende oproep, het gekozen zoekresultaat
   'a11y.incomingCall': "Inkomende oproep van {caller} op lijn {line}",
   'a11y.selectedContact': "Gekozen resultaat: {name}",
+  // issue 14: import progress
+  'contacts.importPhaseUpload': "Bestand verzenden… {percent} %",
+  'contacts.importPhaseParse': "Bestand lezen… {percent} %",
+  'contacts.importPhaseWrite': "Contacten opslaan: {done} van {total}",
+  'contacts.importStop': "Import annuleren",
+  'contacts.importCancelling': "Annuleren…",
+  'contacts.importCancelled': "Import geannuleerd, er is niets gewijzigd.",
+  'contacts.importError.cancelled': "De import is geannuleerd: er is niets geïmporteerd en uw contacten zijn ongewijzigd.",
 };

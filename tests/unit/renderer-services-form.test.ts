@@ -21,10 +21,10 @@ import {
   screenedMessage,
   servicesFieldOf,
   servicesFormFrom,
-  servicesPatchFrom,
   servicesServerProblem,
   type ServicesForm,
 } from '../../renderer/lib/state/services-form';
+import { servicesPatchFrom } from '../../renderer/lib/state/services-patch'; // issue 14: split from services-form
 
 const view = (extra: Partial<ServicesView> = {}, settings: Partial<CallServices> = {}): ServicesView => ({
   settings: { ...DEFAULT_CALL_SERVICES, ...settings },

@@ -21,7 +21,7 @@ import type {
   Snapshot,
 } from '../../../electron/contract';
 
-import { errorKey } from '../../i18n';
+import { errorKey } from '../../i18n/core';
 import { MissedCallsState } from './missed-calls.svelte';
 import { PresenceState } from './presence.svelte';
 import { QueuesState } from './queues.svelte';

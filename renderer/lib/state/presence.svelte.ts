@@ -5,6 +5,7 @@
 import type { CallView, ConsoleClient, FavoriteView, MwiView } from '../../../electron/contract';
 import { contactExtension, type ContactPhonesLike } from '../../../electron/contract';
 import { VisibleRows } from './visible-rows';
+import { applyLamps, FrameBatch, type FrameScheduler } from './presence-batch';
 
 export type FavoriteAction = 'dial' | 'pickup' | 'transfer' | 'consult';
 
@@ -23,24 +24,55 @@ export function transferableCall(calls: readonly CallView[]): CallView | undefin
   return held.length === 1 ? held[0] : undefined;
 }
 
+/** The browser's: the next animation frame; a hidden page (no frames) still applies within a second. */
+const animationFrameScheduler: FrameScheduler = (flush) => {
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    cancelAnimationFrame(frame);
+    flush();
+  };
+  const frame = requestAnimationFrame(run);
+  // Background tabs get no frames: the lamps must still be right when the window comes back.
+  const timer = setTimeout(run, 1000);
+  return () => {
+    done = true;
+    cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
+};
+
 export class PresenceState {
-  #favorites = $state<FavoriteView[]>([]);
+  // issue 14: raw state (whole arrays replaced, never mutated: no deep proxy of 500 favorites) and an index by extension.
+  #favorites = $state.raw<readonly FavoriteView[]>([]);
+  #byExtension = $derived(new Map(this.#favorites.map((f) => [f.extension, f])));
   #mwi = $state<MwiView | undefined>(undefined);
   #available = $state(false);
   // issue 13 item 2: lamps of directory rows on screen, watched on demand (presence.watch / presence.lamp).
-  #lamps = $state<Record<string, FavoriteView>>({});
+  #lamps = $state.raw<Record<string, FavoriteView>>({});
   readonly #client: ConsoleClient;
   readonly #rows: VisibleRows;
+  // issue 14: lamp events applied once per animation frame (coalesced per extension, last state wins).
+  readonly #changed: FrameBatch<FavoriteView>;
+  readonly #lampEvents: FrameBatch<FavoriteView>;
 
-  constructor(client: ConsoleClient) {
+  constructor(client: ConsoleClient, schedule: FrameScheduler = animationFrameScheduler) {
     this.#client = client;
     this.#rows = new VisibleRows((extensions) => {
       void client.invoke('presence.watch', { extensions: [...extensions] });
     });
-    client.on('presence.lamp', (f) => {
-      this.#lamps = { ...this.#lamps, [f.extension]: f };
+    this.#changed = new FrameBatch(schedule, (updates) => {
+      this.#favorites = applyLamps(this.#favorites, updates);
     });
+    this.#lampEvents = new FrameBatch(schedule, (updates) => {
+      this.#lamps = { ...this.#lamps, ...Object.fromEntries(updates) };
+    });
+    client.on('presence.lamp', (f) => this.#lampEvents.push(f));
     client.on('snapshot', (s) => {
+      // The full list with the current states supersedes the events that arrived before it.
+      this.#changed.clear();
       this.#available = s.favorites !== undefined;
       this.#favorites = [...(s.favorites ?? [])];
       this.#mwi = s.mwi;
@@ -48,13 +80,11 @@ export class PresenceState {
       this.#rows.resend();
     });
     client.on('favorites.changed', ({ favorites }) => {
+      this.#changed.clear();
       this.#available = true;
       this.#favorites = [...favorites];
     });
-    client.on('presence.changed', (f) => {
-      const i = this.#favorites.findIndex((x) => x.extension === f.extension);
-      if (i >= 0) this.#favorites = this.#favorites.map((x, j) => (j === i ? f : x));
-    });
+    client.on('presence.changed', (f) => this.#changed.push(f));
     client.on('mwi.changed', (m) => {
       this.#mwi = m;
     });
@@ -72,11 +102,11 @@ export class PresenceState {
 
   /** The lamp of an extension: its favorite's, else the on-demand one (undefined: not known yet). */
   lamp(extension: string): FavoriteView | undefined {
-    return this.#favorites.find((f) => f.extension === extension) ?? this.#lamps[extension];
+    return this.#byExtension.get(extension) ?? this.#lamps[extension];
   }
 
   isFavorite(extension: string): boolean {
-    return this.#favorites.some((f) => f.extension === extension);
+    return this.#byExtension.has(extension);
   }
 
   /** A contact is a favorite when its extension is monitored (one notion of favorite: contact-extension.ts). */

@@ -1,6 +1,6 @@
 /** Pure helpers of the Queued calls pane (tested in tests/unit/renderer-queues.test.ts). */
 import type { Language, QueueSummaryView, QueueView, QueuesView } from '../../../electron/contract';
-import { pluralCategory } from '../../i18n';
+import { pluralCategory } from '../../i18n/core';
 
 /** A wait as m:ss (minutes keep counting past an hour: a queue wait that long is the point). */
 export function formatWait(ms: number): string {

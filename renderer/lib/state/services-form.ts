@@ -5,17 +5,14 @@
  *
  * Also the plain-words helpers the tab, the info pane, the dial field and the message area share: where each service
  * is carried out, the apply state, the numbers that may be presented, and the `call.screened.*` message variants.
- * Pure: unit-tested in tests/unit/renderer-services-form.test.ts.
+ * Pure: unit-tested in tests/unit/renderer-services-form.test.ts. The form → patch check with the contract's schema is in
+ * services-patch.ts (issue 14: only the Settings dialog, loaded on demand, needs it).
  */
 import {
-  CallServicesPatchSchema,
-  LOCKABLE_SERVICES,
   VOICEMAIL_TARGET,
   type CallServices,
-  type CallServicesPatch,
   type DndScope,
   type ForwardRule,
-  type LockableService,
   type RefusalAction,
   type ScreenPopTrigger,
   type ScreenPopWindow,
@@ -172,7 +169,7 @@ export function servicesFieldOf(path: readonly PropertyKey[] | string): Services
   }
 }
 
-const FIELD_PROBLEM: Record<ServicesField, string> = {
+export const FIELD_PROBLEM: Record<ServicesField, string> = {
   forwardAlways: 'services.error.number',
   forwardBusy: 'services.error.number',
   forwardNoAnswer: 'services.error.number',
@@ -221,55 +218,6 @@ export function screenPopTemplateProblem(template: string): string | undefined {
   if (url.username !== '' || url.password !== '') return 'credentials';
   if (url.hostname === '') return 'invalid-url';
   return undefined;
-}
-
-export type ServicesPatchResult = { ok: true; patch: CallServicesPatch } | { ok: false; errors: ServicesFieldErrors };
-
-/**
- * The form as a `services.update` patch: the services that differ from `current` and are not in `locked`, or the
- * problems by field. An empty patch means nothing changed.
- */
-export function servicesPatchFrom(form: ServicesForm, current: CallServices, locked: readonly LockableService[] = []): ServicesPatchResult {
-  const next = servicesFromForm(form);
-  const errors: ServicesFieldErrors = {};
-  const put = (field: ServicesField, problem: FieldProblem): void => {
-    if (!errors[field]) errors[field] = problem;
-  };
-  const patch: Record<string, unknown> = {};
-  for (const key of LOCKABLE_SERVICES) {
-    if (locked.includes(key) || sameValue(next[key], current[key])) continue;
-    patch[key] = next[key];
-  }
-
-  // What main refuses beyond the schema (call-services.ts #merge): an active rule needs somewhere to go.
-  for (const rule of FORWARD_RULES) {
-    if (rule in patch && next[rule].enabled && next[rule].target === '') put(rule, { key: 'services.error.forwardTarget' });
-  }
-  if ('followMe' in patch && next.followMe.enabled && next.followMe.number === '') put('followMe', { key: 'services.error.followMeNumber' });
-  if ('screenPop' in patch) {
-    for (const field of ['incomingUrl', 'outgoingUrl'] as const) {
-      const code = screenPopTemplateProblem(next.screenPop[field]);
-      if (code) put(field, { key: `screenPop.error.${code}` });
-    }
-  }
-
-  const parsed = CallServicesPatchSchema.safeParse(patch);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const field = servicesFieldOf(issue.path);
-      if (!field) continue;
-      const [list, index] = issue.path;
-      if ((list === 'priorityCallers' || list === 'blacklist') && typeof index === 'number') {
-        const value = next[list][index];
-        put(field, value === undefined ? { key: 'services.error.listTooLong' } : { key: 'services.error.list', params: { value } });
-      } else {
-        put(field, { key: FIELD_PROBLEM[field] });
-      }
-    }
-    // An issue on no field of ours (cannot happen with the form's choices): still not sent.
-    if (Object.keys(errors).length === 0) put('forwardAlways', { key: 'services.error.number' });
-  }
-  return Object.keys(errors).length > 0 ? { ok: false, errors } : { ok: true, patch: patch as CallServicesPatch };
 }
 
 /** Main's refusal of a `services.update` (a bad-request message) on the field it names, in words. */

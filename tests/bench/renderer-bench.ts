@@ -1,0 +1,222 @@
+/**
+ * Renderer speed (issue 14), numbers printed, no pass/fail: `npx tsx tests/bench/renderer-bench.ts` (needs
+ * `npm run build`; part 2 needs the Kamailio bed on 127.0.0.1:5060).
+ *
+ * 1. `renderer.first_paint`: the web host (dist/web-host/cli.js) with one account whose server never answers (the
+ *    console shows its panes without a registration) serves the built renderer to Debian Chromium; each sample is a
+ *    fresh browser context (nothing cached), and the page itself reports, from navigation start:
+ *      first contentful paint   (PerformanceObserver 'paint')
+ *      usable                   the phone pane is in the DOM and painted (rAF, then a MessageChannel task)
+ *    plus the JavaScript the page loaded before it was usable (decoded bytes of the script resources).
+ * 2. `blf.render500`: a console as 1001 on the Kamailio bed with 500 favorites (1002–1004 + 497 unused numbers, which
+ *    get a NOTIFY too) shown on the favorites board; once main has a state for all 500, the page is reloaded and the
+ *    page reports navigation start → the frame in which all 500 lamps are in the DOM with a state other than
+ *    `unknown` (checked once per animation frame).
+ *
+ * Knobs: BENCH_RENDERER_SAMPLES (15), BENCH_RENDERER_DIRS (`label=dir,label=dir`: compare renderer builds in the same
+ * run against the same main, e.g. `before=/tmp/old-build,after=dist/renderer`; default the current dist/renderer),
+ * BENCH_RENDERER_PARTS (`paint,blf`).
+ * Prints a human summary and `bench <key> <value> <unit>` lines (the first directory's figures carry the plain keys,
+ * the others' keys are suffixed with `.<label>`).
+ */
+import dgram from 'node:dgram';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { chromium, type Browser, type Page } from '@playwright/test';
+import { startConsole, type RunningConsole, ROOT } from '../e2e/console';
+
+const SAMPLES = Number(process.env.BENCH_RENDERER_SAMPLES ?? 15);
+const N = 500;
+const PARTS = new Set((process.env.BENCH_RENDERER_PARTS ?? 'paint,blf').split(',').map((s) => s.trim()));
+const DIRS: { label: string; dir: string }[] = (process.env.BENCH_RENDERER_DIRS ?? `current=${join(ROOT, 'dist/renderer')}`)
+  .split(',')
+  .filter((s) => s.includes('='))
+  .map((s) => {
+    const [label, dir] = s.split('=') as [string, string];
+    return { label: label.trim(), dir: dir.trim() };
+  });
+
+// A string: tests/bench is type-checked without the DOM library. Runs before the renderer's own scripts.
+const INIT_SCRIPT = `(() => {
+  const rec = { fcp: 0, usable: 0, lamps: 0, want: 0 };
+  globalThis.__rcBench = rec;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.name === 'first-contentful-paint' && !rec.fcp) rec.fcp = e.startTime;
+    }).observe({ type: 'paint', buffered: true });
+  } catch {}
+  const channel = new MessageChannel();
+  const after = [];
+  channel.port1.onmessage = () => { const f = after.shift(); if (f) f(); };
+  const painted = (fn) => requestAnimationFrame(() => { after.push(fn); channel.port2.postMessage(0); });
+  const want = Number(sessionStorage.getItem('rcBenchLamps') || 0);
+  rec.want = want;
+  const tick = () => {
+    if (!rec.usable && document.querySelector('section.pane.phone')) {
+      rec.usable = -1;
+      painted(() => { rec.usable = performance.now(); });
+    }
+    if (want > 0 && !rec.lamps && document.querySelectorAll('[data-favorite]:not([data-state="unknown"])').length >= want) {
+      rec.lamps = performance.now();
+    }
+    if (rec.usable <= 0 || (want > 0 && !rec.lamps)) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();`;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const pct = (values: number[], p: number): number => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const f1 = (x: number): string => x.toFixed(1);
+
+/** Polls `expression` in the page (not waitForFunction: the console's CSP forbids its eval). */
+async function waitInPage<T>(page: Page, expression: string, what: string, timeoutMs: number, everyMs = 50): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = (await page.evaluate(expression)) as T;
+    if (v) return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Runs `sample` up to 3 times; returns its value and how many retries it took. */
+async function withRetry<T>(what: string, sample: () => Promise<T>): Promise<{ value: T; retries: number }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return { value: await sample(), retries: attempt };
+    } catch (e) {
+      if (attempt >= 2) throw e;
+      process.stderr.write(`${what}: retrying after ${(e as Error).message}\n`);
+    }
+  }
+}
+
+interface Paint {
+  fcp: number;
+  usable: number;
+  scriptKiB: number;
+}
+
+async function firstPaint(browser: Browser, dir: string): Promise<{ samples: Paint[]; retries: number }> {
+  // A SIP "server" that never answers: the account exists, the panes show, nothing registers.
+  const sip = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sip.bind(0, '127.0.0.1', r));
+  let app: RunningConsole | undefined;
+  try {
+    app = await startConsole({ port: sip.address().port, media: 'rtp' }, {}, ['--renderer-dir', dir]);
+    const samples: Paint[] = [];
+    let retries = 0;
+    // One warm-up load (the host's first files from disk, Chromium's first compile), not counted.
+    for (let i = 0; i <= SAMPLES; i++) {
+      const r = await withRetry('first paint', async () => {
+        const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+        try {
+          const page = await context.newPage();
+          await page.addInitScript(INIT_SCRIPT);
+          await page.goto(app!.url);
+          await waitInPage(page, '__rcBench.usable > 0 && __rcBench.fcp > 0', 'the phone pane', 20_000, 20);
+          return JSON.parse(
+            (await page.evaluate(`JSON.stringify({
+              fcp: __rcBench.fcp,
+              usable: __rcBench.usable,
+              scriptKiB: performance.getEntriesByType('resource').filter((e) => e.initiatorType === 'script' || /\\.js(\\?|$)/.test(e.name))
+                .filter((e) => e.responseEnd <= __rcBench.usable).reduce((a, e) => a + (e.decodedBodySize || 0), 0) / 1024,
+            })`)) as string,
+          ) as Paint;
+        } finally {
+          await context.close();
+        }
+      });
+      retries += r.retries;
+      if (i > 0) samples.push(r.value);
+    }
+    return { samples, retries };
+  } finally {
+    await app?.stop();
+    sip.close();
+  }
+}
+
+async function blfRender(browser: Browser, dir: string): Promise<{ samples: number[]; retries: number; settleMs: number }> {
+  const exts = ['1002', '1003', '1004', ...Array.from({ length: N - 3 }, (_, i) => String(30000 + i))];
+  const app = await startConsole(
+    { user: '1001', media: 'rtp' },
+    { favorites: exts.map((extension) => ({ extension })), preferences: { language: 'en', favoritesBoard: true } },
+    ['--renderer-dir', dir],
+  );
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(INIT_SCRIPT);
+    // The page's check wants N lamps from the first load on (sessionStorage survives reloads of the tab).
+    await page.goto(`${app.url}`);
+    await page.evaluate(`sessionStorage.setItem('rcBenchLamps', '${N}')`);
+    const t0 = performance.now();
+    // Main subscribes to the 500 at start: wait until it has a state for every one (the page shows them all).
+    await page.reload();
+    await waitInPage(page, `document.querySelectorAll('[data-favorite]:not([data-state="unknown"])').length >= ${N}`, 'main to know all 500 favorites', 120_000, 100);
+    const settleMs = performance.now() - t0;
+    await sleep(500);
+    const samples: number[] = [];
+    let retries = 0;
+    for (let i = 0; i < SAMPLES; i++) {
+      const r = await withRetry('blf render', async () => {
+        await page.reload();
+        return waitInPage<number>(page, '__rcBench.lamps', 'all 500 lamps after reload', 20_000, 20);
+      });
+      retries += r.retries;
+      samples.push(r.value);
+      await sleep(200);
+    }
+    return { samples, retries, settleMs };
+  } finally {
+    await context.close();
+    await app.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const bench = (key: string, label: string, first: boolean, value: string, unit: string): void =>
+    void process.stdout.write(`bench ${key}${first ? '' : `.${label}`} ${value} ${unit}\n`);
+  try {
+    for (const [index, { label, dir }] of DIRS.entries()) {
+      const first = index === 0;
+      if (PARTS.has('paint')) {
+        const { samples, retries } = await firstPaint(browser, dir);
+        const fcp = samples.map((s) => s.fcp);
+        const usable = samples.map((s) => s.usable);
+        process.stdout.write(
+          `renderer-bench [${label}] first paint over ${samples.length} cold loads (${retries} retries), ${f1(pct(samples.map((s) => s.scriptKiB), 50))} KiB of script before usable:\n` +
+            `  navigation → first contentful paint  p50 ${f1(pct(fcp, 50))} ms  p95 ${f1(pct(fcp, 95))} ms\n` +
+            `  navigation → phone pane painted       p50 ${f1(pct(usable, 50))} ms  p95 ${f1(pct(usable, 95))} ms\n`,
+        );
+        bench('renderer.first_paint', label, first, f1(pct(fcp, 50)), 'ms');
+        bench('renderer.usable', label, first, f1(pct(usable, 50)), 'ms');
+        bench('renderer.script_at_start', label, first, f1(pct(samples.map((s) => s.scriptKiB), 50)), 'KiB');
+      }
+      if (PARTS.has('blf')) {
+        const { samples, retries, settleMs } = await blfRender(browser, dir);
+        process.stdout.write(
+          `renderer-bench [${label}] ${N} favorites: main knew all after ${(settleMs / 1000).toFixed(1)} s; page reload → all ${N} lamps shown over ${samples.length} reloads (${retries} retries):\n` +
+            `  p50 ${f1(pct(samples, 50))} ms  p95 ${f1(pct(samples, 95))} ms  max ${f1(Math.max(...samples))} ms\n`,
+        );
+        bench('blf.render500', label, first, f1(pct(samples, 50)), 'ms');
+        bench('blf.render500.p95', label, first, f1(pct(samples, 95)), 'ms');
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -3,6 +3,8 @@
  * arguments to the running console (`second-instance`, with them as additionalData) and exits at once — it never
  * loads console-app.ts, so it opens no database, reads no settings and registers nothing to the PBX.
  */
+// issue 14 (rss.main): first, before any other module loads.
+import '../services/young-generation-at-load';
 import { app } from 'electron';
 import { defaultDataDir } from '../services/data-dir';
 import { handOverData, launchFromProcess } from './launch-args';

@@ -5,8 +5,11 @@
  * `--data-dir DIR`; `--in-memory` keeps nothing (tests, benchmarks).
  * Exit codes: 0 normal stop, 2 bad arguments or provisioning file, 1 startup failure.
  */
+// issue 14 (rss.main): first, before any other module loads.
+import '../services/young-generation-at-load';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 import { createConsoleService } from '../services/composition';
 import { defaultDataDir } from '../services/data-dir';
 import { ContactsService } from '../services/contacts-service';
@@ -90,7 +93,30 @@ export function parseWebCliArgs(argv: readonly string[], defaults: { rendererDir
   return out;
 }
 
-/** The web host's extra token-protected GET routes: /diagnostics, and /headset with a scripted headset. */
+/**
+ * The process's memory for the rss.main bench and support (issue 14): `process.memoryUsage()` in bytes. `?gc=1`
+ * collects garbage first when the host runs with `node --expose-gc` (the bench does; the product never does).
+ */
+export function memoryReport(collect: boolean): Record<string, number> {
+  if (collect) (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  const space = (name: string) => getHeapSpaceStatistics().find((s) => s.space_name === name)?.physical_space_size ?? 0;
+  return {
+    rss: m.rss,
+    heapTotal: m.heapTotal,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+    // Where the V8 heap's pages are (committed bytes): the young generation grows under load and is kept.
+    newSpace: space('new_space'),
+    oldSpace: space('old_space'),
+    codeSpace: space('code_space'),
+    largeObjects: space('large_object_space') + space('code_large_object_space'),
+    malloced: getHeapStatistics().malloced_memory,
+  };
+}
+
+/** The web host's extra token-protected GET routes: /diagnostics, /memory, and /headset with a scripted headset. */
 export function webHostRoutes(deps: {
   logFile?: string;
   secrets: () => string[];
@@ -106,6 +132,11 @@ export function webHostRoutes(deps: {
         'cache-control': 'no-store',
       });
       res.end(body);
+      return true;
+    }
+    if (url.pathname === '/memory') {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(memoryReport(url.searchParams.get('gc') === '1')));
       return true;
     }
     return deps.scripted?.handle(url, req, res) ?? false;
@@ -142,6 +173,8 @@ async function main(): Promise<void> {
   // Contacts and call history: contacts.sqlite in the data directory; with --in-memory, in memory (tests).
   const contacts = new ContactsService({
     dbPath: args.dataDir ? join(args.dataDir, 'contacts.sqlite') : ':memory:',
+    // issue 14: the database lives in the storage worker (dist/directory-worker.js), off this loop.
+    storageWorker: true,
     config: provisioning?.directories,
     logger,
   });

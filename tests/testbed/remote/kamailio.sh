@@ -26,6 +26,7 @@ start_k() {
     n=$((n+1)); [ $n -gt 3 ] && { echo "kamailio $W did not stay up (see $LOGS/kamailio-$W.log)" >&2; exit 1; }
     python3 $R/gencfg.py $TB/kamailio.cfg $D/kamailio.cfg --bed $D --addr $ADDR --other $(kother $W) \
       --logs $LOGS/sipdump-$W --tls-cfg $RUN/tls.cfg
+    bash $TB/rlsdb.sh $D
     $NS kamailio -f $D/kamailio.cfg -Y $D -P $D/kamailio.main.pid -DD -E -w $D >> $LOGS/kamailio-$W.log 2>&1 &
     echo $! > $RUN/$W/kamailio.pid
     wait_udp $ADDR:5060 kamailio-$W || true

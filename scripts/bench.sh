@@ -11,11 +11,16 @@ bash tests/testbed/start.sh || exit 1
 # The remote bed (PBX in network namespaces, tests/testbed/remote/) for the network benchmarks: ours to stop if we start it.
 remote_was_up() { ip netns list 2>/dev/null | grep -q "^rc-pbx"; }
 if remote_was_up; then keep_remote=1; else keep_remote=0; fi
+# The Asterisk bed for the resource-list bench (tests/bench/presence-asterisk-bench.ts): ours to stop if we start it.
+ast_was_up() { [ -f tests/testbed/asterisk/asterisk.pid ] && kill -0 "$(cat tests/testbed/asterisk/asterisk.pid)" 2>/dev/null; }
+if ast_was_up; then keep_ast=1; else keep_ast=0; fi
 cleanup() {
   [ $keep_bed = 1 ] || bash tests/testbed/stop.sh
+  [ $keep_ast = 1 ] || bash tests/testbed/asterisk/stop.sh >/dev/null 2>&1
   [ $keep_remote = 1 ] || bash tests/testbed/remote/stop.sh >/dev/null 2>&1
 }
 trap cleanup EXIT
+bash tests/testbed/asterisk/start.sh || exit 1
 rc=0
 # `BENCH_ONLY=presence,sip npm run bench` runs only those files.
 lines=$(mktemp)

@@ -6,7 +6,7 @@ usage: astconf.py CONF_DIR OUT_DIR --addr IP --name NAME --rtp MIN-MAX --sip-por
   - asterisk.conf: [directories](!) -> [directories] (Asterisk does not read a template section); astetcdir,
     astdbdir, astkeydir, astspooldir, astrundir, astlogdir, astcachedir -> "<dir>-NAME"
     (own control socket, pid, astdb, voicemail spool and logs; modules, sounds and MOH stay shared, read-only)
-  - pjsip.conf: UDP transport 127.0.0.1:5070 -> IP:PORT, a TCP transport IP:PORT added, WS transport bound to IP,
+  - pjsip.conf: UDP and TCP transports 127.0.0.1:5070 -> IP:PORT, WS transport bound to IP,
     media_address -> IP, DTLS certificate/key -> /var/lib/asterisk-NAME/dtls/
   - http.conf (SIP over WebSocket, /ws), manager.conf (AMI): bindaddr -> IP; AMI permit -> NET/MASK
   - rtp.conf: rtpstart/rtpend -> MIN/MAX; ICE: only IP is offered as a candidate (ice_deny 0/0, ice_permit IP/32)
@@ -41,10 +41,8 @@ for d in ("astetcdir => /etc/asterisk", "astdbdir => /var/lib/asterisk", "astkey
           "astcachedir => /var/cache/asterisk"):
     sub("asterisk.conf", d + "\n", f"{d}-{a.name}\n")
 
-sub("pjsip.conf", "bind = 127.0.0.1:5070\n",
-    f"bind = {a.addr}:{a.sip_port}\n\n"
-    f"; remote copy only (remote/astconf.py): SIP over TCP on the same address and port\n"
-    f"[transport-tcp]\ntype = transport\nprotocol = tcp\nbind = {a.addr}:{a.sip_port}\n")
+# The UDP and TCP transports (the loopback bed has both on 127.0.0.1:5070 since issue 14).
+sub("pjsip.conf", "bind = 127.0.0.1:5070\n", f"bind = {a.addr}:{a.sip_port}\n", 2)
 sub("pjsip.conf", "bind = 127.0.0.1\n", f"bind = {a.addr}\n")
 sub("pjsip.conf", "media_address = 127.0.0.1\n", f"media_address = {a.addr}\n")
 sub("pjsip.conf", "/var/lib/asterisk/keys/", f"/var/lib/asterisk-{a.name}/dtls/", 2)

@@ -10,7 +10,8 @@
  * from its own code (`--js-flags` works there only on Electron's command line); the growth factor, though, is read at
  * every growth decision, so setting it to 1 at start-up works in both hosts. Node puts V8's flags back to the
  * command line's when it creates a worker thread (the storage worker: measured, new space at 32 MiB again), so the flag
- * is set again after each worker is created (`process.on('worker')`, synchronous with `new Worker`). An explicit
+ * is set again after each worker is created (`process.on('worker')`, synchronous with `new Worker`) and once it runs
+(its 'online' event: the worker's isolate is created on its own thread, later). An explicit
  * young-generation flag on the command line (an operator's or a benchmark's choice) wins: nothing is changed then.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -26,7 +27,13 @@ export interface YoungGenerationHooks {
 
 const nodeHooks: YoungGenerationHooks = {
   setFlags: setFlagsFromString,
-  onWorker: (listener) => process.on('worker', listener),
+  // Again once the worker runs: its isolate is created on its own thread, after the 'worker' event, and that is where
+  // the flags were put back (the 'worker' event alone lost that race in about one run of three).
+  onWorker: (listener) =>
+    process.on('worker', (worker: import('node:worker_threads').Worker) => {
+      listener();
+      worker.once('online', listener);
+    }),
 };
 
 /**

@@ -13,6 +13,37 @@ export function fold(text: string): string {
     .trim();
 }
 
+/**
+ * fold() through a memo of words (an import folds 50,000 names whose words — first names, surnames — repeat). fold
+ * maps each character on its own except whitespace, which it collapses, so the words between ASCII spaces folded one
+ * by one and the non-empty results joined with one space give exactly fold(text). (Its one context rule, Greek final
+ * sigma in toLowerCase, looks through case-ignorable characters to the nearest cased one; an ASCII space is neither,
+ * and NFD never reorders across it.)
+ */
+export class FoldMemo {
+  readonly #words = new Map<string, string>();
+
+  fold(text: string): string {
+    let out = '';
+    let start = 0;
+    for (;;) {
+      const end = text.indexOf(' ', start);
+      const word = end < 0 ? text.slice(start) : text.slice(start, end);
+      if (word !== '') {
+        let f = this.#words.get(word);
+        if (f === undefined) {
+          if (this.#words.size >= 20_000) this.#words.clear();
+          f = fold(word);
+          this.#words.set(word, f);
+        }
+        if (f !== '') out = out === '' ? f : `${out} ${f}`;
+      }
+      if (end < 0) return out;
+      start = end + 1;
+    }
+  }
+}
+
 /** The words of a folded text, as FTS5's unicode61 tokenizer would see them. */
 export function words(text: string): string[] {
   return fold(text)

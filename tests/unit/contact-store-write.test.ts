@@ -137,6 +137,55 @@ describe('ContactStore write path matches the previous implementation', () => {
   });
 });
 
+describe('ContactStore bulk first import (secondary indexes built once at the end)', () => {
+  const schema = (db: Database): Promise<unknown> => db.all("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name");
+
+  it('stores the same rows as the previous implementation and leaves the same indexes', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const oldDb = await openDb();
+    const newDb = await openDb();
+    const before = await schema(newDb);
+    const oldStore = new ReferenceContactStore(oldDb, { defaultCountry: 'FR' });
+    const newStore = new ContactStore(newDb, { defaultCountry: 'FR' });
+    const rows = generate(6000);
+    const dirOld = (await oldStore.ensureDirectory('outlook', 'Outlook')).id;
+    const dirNew = (await newStore.ensureDirectory('outlook', 'Outlook')).id;
+    const r1o = await oldDb.transaction((tx) => oldStore.upsertMany(tx, dirOld, rows, { dedupe: true }));
+    const ddl: string[] = [];
+    const r1n = await newDb.transaction((tx) =>
+      newStore.upsertMany({ ...tx, exec: (sql) => (ddl.push(sql), tx.exec(sql)) }, dirNew, rows, { dedupe: true }));
+    expect(ddl.filter((sql) => sql.startsWith('DROP INDEX'))).toHaveLength(4);
+    expect(r1n).toEqual(r1o);
+    expect(await dump(newDb)).toEqual(await dump(oldDb));
+    expect(await schema(newDb)).toEqual(before);
+    // The numbers are found through their indexes again.
+    const plan = await newDb.all<{ detail: string }>('EXPLAIN QUERY PLAN SELECT contact_id FROM phones WHERE national_digits = ? OR e164 = ? OR digits_rev GLOB ?', ['0123', '+33', '3*']);
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/phones_national[\s\S]*phones_e164[\s\S]*phones_rev/);
+    jest.restoreAllMocks();
+    await oldDb.close();
+    await newDb.close();
+  });
+
+  it('a bulk import that fails half-way changes nothing, indexes included', async () => {
+    const db = await openDb();
+    const store = new ContactStore(db, { defaultCountry: 'FR' });
+    const dir = (await store.ensureDirectory('outlook', 'Outlook')).id;
+    const before = await schema(db);
+    const stop = new Error('stop');
+    const onProgress = (done: number): void => {
+      if (done === 3000) throw stop;
+    };
+    const ddl: string[] = [];
+    await expect(db.transaction((tx) =>
+      store.upsertMany({ ...tx, exec: (sql) => (ddl.push(sql), tx.exec(sql)) }, dir, generate(6000), { dedupe: true, onProgress }))).rejects.toBe(stop);
+    expect(ddl.filter((sql) => sql.startsWith('DROP INDEX'))).toHaveLength(4);
+    expect(await schema(db)).toEqual(before);
+    expect(await store.count()).toBe(0);
+    expect(await db.get('SELECT count(*) AS n FROM phones')).toEqual({ n: 0 });
+    await db.close();
+  });
+});
+
 describe('PhoneFormsMemo', () => {
   it('gives the full parse for every formatting of numbers of several countries, in any order', () => {
     const variants = (raw: string): string[] => {

@@ -37,6 +37,14 @@ module.exports = {
       to: { path: 'node_modules/node-hid/' },
     },
     {
+      name: 'only-ldap-source-imports-ldapts',
+      comment:
+        'issue 14: the LDAP client is loaded by ldap-source.ts alone, on first use (a full sync: in the storage worker); the console names LDAP failures through ldap-failure.ts',
+      severity: 'error',
+      from: { pathNot: `${P}electron/services/directory/ldap-source\\.ts$` },
+      to: { path: 'node_modules/ldapts/' },
+    },
+    {
       name: 'contract-is-pure',
       comment: 'electron/contract is pure TS: no node, no electron, no other project folder (zod only)',
       severity: 'error',
@@ -78,7 +86,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(dist|tests/testbed/asterisk/root)/' },
+    // Our build output, not a package's own dist/ (ldapts resolves to node_modules/ldapts/dist/: the rule must see it).
+    exclude: { path: '^(tests/lint-samples/)?(dist|tests/testbed/asterisk/root)/' },
     tsPreCompilationDeps: true,
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'], extensions: ['.ts', '.js', '.mjs', '.cjs', '.svelte', '.json'] },
   },

@@ -14,13 +14,18 @@ if remote_was_up; then keep_remote=1; else keep_remote=0; fi
 # The Asterisk bed for the resource-list bench (tests/bench/presence-asterisk-bench.ts): ours to stop if we start it.
 ast_was_up() { [ -f tests/testbed/asterisk/asterisk.pid ] && kill -0 "$(cat tests/testbed/asterisk/asterisk.pid)" 2>/dev/null; }
 if ast_was_up; then keep_ast=1; else keep_ast=0; fi
+# The LDAP bed (slapd, 1,200 people) for the company refresh bench (tests/bench/ldap-bench.ts): ours to stop if we start it.
+ldap_was_up() { [ -f tests/testbed/ldap/run/slapd.pid ] && kill -0 "$(cat tests/testbed/ldap/run/slapd.pid)" 2>/dev/null; }
+if ldap_was_up; then keep_ldap=1; else keep_ldap=0; fi
 cleanup() {
   [ $keep_bed = 1 ] || bash tests/testbed/stop.sh
   [ $keep_ast = 1 ] || bash tests/testbed/asterisk/stop.sh >/dev/null 2>&1
+  [ $keep_ldap = 1 ] || bash tests/testbed/ldap/stop.sh >/dev/null 2>&1
   [ $keep_remote = 1 ] || bash tests/testbed/remote/stop.sh >/dev/null 2>&1
 }
 trap cleanup EXIT
 bash tests/testbed/asterisk/start.sh || exit 1
+bash tests/testbed/ldap/start.sh || exit 1
 rc=0
 # `BENCH_ONLY=presence,sip npm run bench` runs only those files.
 lines=$(mktemp)

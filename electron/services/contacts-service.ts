@@ -38,7 +38,8 @@ import { CompanyShrinkError, DirectoryService, type DirectoryApi } from './direc
 import { DirectoryClient } from './directory/worker/directory-client';
 import { ImportError, previewImportAsync } from './directory/import';
 import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
-import { LdapCompanySource, LdapError } from './directory/ldap-source';
+import { LdapCompanySource } from './directory/ldap-source';
+import { LdapError } from './directory/ldap-failure';
 import type { ErasablePart } from './data-erasure';
 import type { CompanyDirectorySource } from './directory/company-source';
 import { loadProvisioningFile, type Provisioning } from './provisioning';
@@ -206,6 +207,8 @@ export class ContactsService implements ConsoleExtension {
     refused?: boolean;
   } = {};
   #timer: NodeJS.Timeout | undefined;
+  /** Cancels a running company refresh when the console stops (quitting does not wait for a slow LDAP server). */
+  readonly #stopping = new AbortController();
   #stopped = false;
   #diskFullReportedAt = 0;
   /** Timeline and quality samples of live and just-ended calls (the history detail window). */
@@ -368,6 +371,7 @@ export class ContactsService implements ConsoleExtension {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
+    this.#stopping.abort();
     await this.#sync.running?.catch(() => undefined);
     await this.favoritesMirrored();
     await this.#company?.close().catch(() => undefined);
@@ -506,7 +510,11 @@ export class ContactsService implements ConsoleExtension {
     const run = (async () => {
       try {
         const svc = await this.#db();
-        const r = await svc.syncCompany(source, { minRatio: this.#config.ldap?.minRefreshRatio ?? 0.5, force: options.force === true });
+        const r = await svc.syncCompany(source, {
+          minRatio: this.#config.ldap?.minRefreshRatio ?? 0.5,
+          force: options.force === true,
+          signal: this.#stopping.signal,
+        });
         this.#sync.lastSyncAt = Date.now();
         delete this.#sync.lastError;
         delete this.#sync.lastErrorAt;

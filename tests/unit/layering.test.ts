@@ -49,6 +49,9 @@ describe('layering lint rule', () => {
   it('catches sip.js imported outside sip-core/adapters/sipjs', () => {
     expect(rules('sip-core/api/bad-imports-sipjs.ts')).toContain('only-sipjs-adapter-imports-sipjs');
   });
+  it('catches ldapts imported outside the LDAP adapter (issue 14: the console must not load it to sync)', () => {
+    expect(rules('electron/services/directory/bad-imports-ldapts.ts')).toContain('only-ldap-source-imports-ldapts');
+  });
   it('catches the renderer importing node and services', () => {
     expect(rules('renderer/bad-imports-node.ts')).toEqual(
       expect.arrayContaining(['renderer-no-node', 'renderer-sees-only-the-contract']),

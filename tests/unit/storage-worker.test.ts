@@ -13,7 +13,10 @@ import { DirectoryClient } from '../../electron/services/directory/worker/direct
 import { isCorruption, isDiskFull, SqliteError, StorageError } from '../../electron/storage/db';
 import { fromWire, toWire } from '../../electron/services/directory/worker/errors';
 import { SchemaTooNewError } from '../../electron/storage/migrate';
-import { ContactsService } from '../../electron/services/contacts-service';
+import { companyErrorKey, ContactsService } from '../../electron/services/contacts-service';
+import { LdapConfigSchema } from '../../electron/services/directory/directory-config';
+import { LdapError } from '../../electron/services/directory/ldap-failure';
+import { LdapCompanySource } from '../../electron/services/directory/ldap-source';
 import { storageWorkerFile } from './helpers/storage-worker';
 
 let dir: string;
@@ -182,6 +185,41 @@ describe('storage worker: the directory service in its own thread', () => {
     expect(notADb).toMatchObject({ code: 'open-failed' });
     expect(isCorruption(notADb)).toBe(true);
     expect(isDiskFull(cross(Object.assign(new Error('no space'), { code: 'ENOSPC' })))).toBe(true);
+  });
+
+  it('a company refresh from LDAP runs in the worker; its failure crosses as LdapError with the reason she is told', async () => {
+    const client = await DirectoryClient.open({ dbPath: join(dir, 'c.sqlite'), defaultCountry: 'FR', workerFile });
+    // Nothing listens on port 1: a real refused connection, made by the worker's LDAP client.
+    const down = new LdapCompanySource(LdapConfigSchema.parse({ url: 'ldap://127.0.0.1:1', base: 'dc=example,dc=com', timeoutMs: 2000 }));
+    const progress: unknown[] = [];
+    const err = await client.syncCompany(down, { onProgress: (p) => progress.push(p) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LdapError);
+    expect(err).toMatchObject({ reason: 'unreachable', message: expect.stringMatching(/ldap:\/\/127\.0\.0\.1:1\) could not be read: the server cannot be reached/) });
+    // Raised in the worker (its stack says so), not on this thread.
+    expect((err as Error).stack).toContain('[storage worker]');
+    expect(companyErrorKey(err, down.label)).toEqual({ key: 'contacts.companyError.unreachable', params: { source: 'LDAP ldap://127.0.0.1:1' } });
+    expect(progress).toEqual([]);
+    await client.close();
+    // Every reason survives the structured clone.
+    for (const reason of ['credentials', 'base', 'access', 'unreachable', 'not-found', 'timeout', 'tls', 'other'] as const) {
+      const back = fromWire(structuredClone(toWire(new LdapError('The company directory could not be read', reason))));
+      expect(back).toBeInstanceOf(LdapError);
+      expect(back).toMatchObject({ name: 'LdapError', reason, message: 'The company directory could not be read' });
+    }
+  });
+
+  it('a company copy written in the worker reports its progress, and a cancelled one keeps the copy', async () => {
+    const client = await DirectoryClient.open({ dbPath: join(dir, 'c.sqlite'), defaultCountry: 'FR', workerFile });
+    const people = (n: number) => Array.from({ length: n }, (_, i) => ({ sourceId: `u${i}`, name: `Colleague ${i}`, phones: [{ type: 'extension' as const, number: String(2000 + i) }] }));
+    const progress: unknown[] = [];
+    expect(await client.replaceCompany(people(30), { onProgress: (p) => progress.push(p) })).toEqual({ inserted: 30, updated: 0, removed: 0 });
+    expect(progress.at(-1)).toEqual({ phase: 'write', done: 30, total: 30 });
+    const abort = new AbortController();
+    abort.abort();
+    await expect(client.replaceCompany(people(40), { signal: abort.signal })).rejects.toMatchObject({ code: 'aborted' });
+    const company = (await client.listDirectories()).find((d) => d.kind === 'company')!;
+    expect(await client.countContacts(company.id)).toBe(30);
+    await client.close();
   });
 
   it('a worker that dies is reported and fails every waiting and later call instead of hanging', async () => {

@@ -68,12 +68,43 @@ export class CompanyShrinkError extends StorageError {
   }
 }
 
+/** How far a company refresh is: entries fetched so far (the total is unknown until the last page), then written. */
+export type CompanySyncProgress =
+  | { readonly phase: 'fetch'; readonly done: number }
+  | { readonly phase: 'write'; readonly done: number; readonly total: number };
+
+/** Entries fetched between two `fetch` progress reports (one LDAP page). */
+export const COMPANY_FETCH_PROGRESS_EVERY = 500;
+
 export interface CompanySyncOptions {
   readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: CompanySyncProgress) => void;
   /** See companyShrinkRefused (default 0.5). */
   readonly minRatio?: number;
   /** Apply the result whatever its size (the administrator knows the directory shrank). */
   readonly force?: boolean;
+}
+
+const companySyncCancelled = (): StorageError => new StorageError('The company directory refresh was cancelled: the local copy was kept', 'aborted');
+
+/**
+ * Every entry of a company source, progress reported per page; a cancel (between pages) keeps nothing. Runs where
+ * the source's network reads and decoding should run: in the storage worker for the console (issue 14).
+ */
+export async function fetchCompany(source: CompanyDirectorySource, options: Pick<CompanySyncOptions, 'signal' | 'onProgress'> = {}): Promise<ContactInput[]> {
+  const { signal, onProgress } = options;
+  const entries: ContactInput[] = [];
+  for await (const e of source.fetchAll(signal ? { signal } : {})) {
+    entries.push(e);
+    if (entries.length % COMPANY_FETCH_PROGRESS_EVERY === 0) {
+      if (signal?.aborted) break;
+      onProgress?.({ phase: 'fetch', done: entries.length });
+    }
+  }
+  // Reported before the last check: a listener that cancels on it is obeyed before anything is written.
+  if (!signal?.aborted && (entries.length === 0 || entries.length % COMPANY_FETCH_PROGRESS_EVERY !== 0)) onProgress?.({ phase: 'fetch', done: entries.length });
+  if (signal?.aborted) throw companySyncCancelled();
+  return entries;
 }
 
 async function guard<T>(fn: () => Promise<T>): Promise<Result<T>> {
@@ -209,20 +240,33 @@ export class DirectoryService {
    * cancelled fetch, or a result that would empty or gut the copy (companyShrinkRefused), changes nothing.
    */
   async syncCompany(source: CompanyDirectorySource, options: CompanySyncOptions = {}): Promise<{ inserted: number; updated: number; removed: number }> {
-    const { signal } = options;
-    const entries: ContactInput[] = [];
-    for await (const e of source.fetchAll(signal ? { signal } : {})) entries.push(e);
-    if (signal?.aborted) throw new StorageError('The company directory refresh was cancelled: the local copy was kept', 'aborted');
+    const entries = await fetchCompany(source, options);
     return this.replaceCompany(entries, options);
   }
 
-  /** The write half of syncCompany: the fetched entries replace the copy (what the storage worker runs). */
-  async replaceCompany(entries: readonly ContactInput[], options: Pick<CompanySyncOptions, 'minRatio' | 'force'> = {}): Promise<{ inserted: number; updated: number; removed: number }> {
+  /**
+   * The write half of syncCompany: the fetched entries replace the copy (one transaction, written in batches). A
+   * `signal` aborted between batches rolls it back (StorageError `aborted`).
+   */
+  async replaceCompany(
+    entries: readonly ContactInput[],
+    options: Pick<CompanySyncOptions, 'minRatio' | 'force' | 'signal' | 'onProgress'> = {},
+  ): Promise<{ inserted: number; updated: number; removed: number }> {
+    const { signal, onProgress } = options;
     const dir = await this.contacts.ensureDirectory('company', 'Company');
     return this.db.transaction(async (tx) => {
       const cached = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM contacts WHERE directory_id = ?', [dir.id]))?.n ?? 0;
       if (!options.force && companyShrinkRefused(entries.length, cached, options.minRatio ?? 0.5)) throw new CompanyShrinkError(entries.length, cached);
-      const r = await this.contacts.upsertMany(tx, dir.id, entries, { dedupe: true });
+      const r = await this.contacts.upsertMany(tx, dir.id, entries, {
+        dedupe: true,
+        ...((signal || onProgress) && {
+          onProgress: (done: number, total: number) => {
+            if (signal?.aborted) throw companySyncCancelled();
+            onProgress?.({ phase: 'write', done, total });
+          },
+        }),
+      });
+      if (signal?.aborted) throw companySyncCancelled();
       const keep = new Set(r.ids);
       const existing = await tx.all<{ id: number }>('SELECT id FROM contacts WHERE directory_id = ?', [dir.id]);
       const gone = existing.map((x) => x.id).filter((id) => !keep.has(id));

@@ -2,62 +2,27 @@
  * Company directory from LDAP (ldapts): the adapter maps entries to our ContactInput here and nowhere else
  * (STYLE.md §7). Supports ldap://, ldaps:// and StartTLS, a bind DN, paged searches, and a live search whose
  * user-typed text is escaped per RFC 4515 §3 so `*)(` is a value, never filter syntax.
+ *
+ * Issue 14: ldapts is loaded on first use, not with this module. In the console a full sync runs in the storage
+ * worker (`workerSpec` → worker/directory-worker.ts builds this source there), so the main process constructs the
+ * source and names its failures but never loads ldapts nor decodes an entry on its loop.
  */
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, type Entry } from 'ldapts';
+import type { Client, Entry } from 'ldapts';
 import type { ContactInput, PhoneInput } from '../../storage/types';
-import type { CompanyDirectorySource, CompanyDirectorySourceOptions } from './company-source';
+import type { CompanyDirectorySource, CompanyDirectorySourceOptions, CompanySourceSpec } from './company-source';
 import type { LdapConfig } from './directory-config';
+import { classifyLdapFailure, LdapError } from './ldap-failure';
+
+export { classifyLdapFailure, LdapError, type LdapFailureReason } from './ldap-failure';
+
+/** The page size of a full sync: also how often it reports progress and reads a cancel. */
+export const LDAP_PAGE_SIZE = 500;
 
 /** RFC 4515 §3: `*`, `(`, `)`, `\` and NUL become `\2a`, `\28`, `\29`, `\5c`, `\00` inside an assertion value. */
 export function escapeFilterValue(value: string): string {
   return value.replace(/[*()\\\u0000]/g, (c) => `\\${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-/** Why the company directory could not be read, for the receptionist (`contacts.companyError.<reason>`). */
-export type LdapFailureReason = 'credentials' | 'base' | 'access' | 'unreachable' | 'not-found' | 'timeout' | 'tls' | 'other';
-
-/** LDAP result codes (RFC 4511 §4.1.9) and socket errors in words a receptionist can pass on to IT. */
-export function classifyLdapFailure(e: unknown): { reason: LdapFailureReason; text: string } {
-  const err = e as { code?: unknown; message?: string; name?: string };
-  switch (err.code) {
-    case 49:
-      return { reason: 'credentials', text: 'the bind DN or password was refused (invalid credentials)' };
-    case 32:
-      return { reason: 'base', text: 'the search base does not exist on the server' };
-    case 50:
-      return { reason: 'access', text: 'the account is not allowed to read the directory' };
-    case 'ECONNREFUSED':
-    case 'ECONNRESET':
-    case 'EHOSTUNREACH':
-    case 'ENETUNREACH':
-      return { reason: 'unreachable', text: `the server cannot be reached (${err.code})` };
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return { reason: 'not-found', text: 'the server name could not be found' };
-    case 'ETIMEDOUT':
-      return { reason: 'timeout', text: 'the server did not answer in time' };
-    default: {
-      const message = (err.message ?? String(e)).trim() || 'unknown error';
-      // ldapts wraps some socket errors in its own messages; a timeout is named in them.
-      if (/timeout|timed out/i.test(message) || err.name === 'TimeoutError') return { reason: 'timeout', text: message };
-      if (/ECONNREFUSED|ECONNRESET|EHOSTUNREACH/.test(message)) return { reason: 'unreachable', text: message };
-      if (/certificate|self.signed|TLS|SSL/i.test(message)) return { reason: 'tls', text: message };
-      return { reason: 'other', text: message };
-    }
-  }
-}
-
-export class LdapError extends Error {
-  override readonly name = 'LdapError';
-  constructor(
-    message: string,
-    /** What the receptionist is told (`contacts.companyError.<reason>`). */
-    readonly reason: LdapFailureReason = 'other',
-  ) {
-    super(message);
-  }
 }
 
 const first = (v: Entry[string] | undefined): string => {
@@ -69,8 +34,10 @@ const all = (v: Entry[string] | undefined): string[] =>
 
 export class LdapCompanySource implements CompanyDirectorySource {
   readonly label: string;
+  readonly workerSpec: CompanySourceSpec;
   constructor(readonly config: LdapConfig) {
     this.label = `LDAP ${config.url}`;
+    this.workerSpec = { kind: 'ldap', config };
   }
 
   #tls(): ConnectionOptions {
@@ -82,7 +49,9 @@ export class LdapCompanySource implements CompanyDirectorySource {
     };
   }
 
-  async #withClient<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+  /** Connected, upgraded and bound; every failure (here and later) is told through #failure. */
+  async #connect(): Promise<Client> {
+    const { Client } = await import('ldapts');
     const client = new Client({
       url: this.config.url,
       timeout: this.config.timeoutMs,
@@ -92,10 +61,25 @@ export class LdapCompanySource implements CompanyDirectorySource {
     try {
       if (this.config.startTLS) await client.startTLS(this.#tls());
       if (this.config.bindDN) await client.bind(this.config.bindDN, this.config.bindPassword ?? '');
+      return client;
+    } catch (e) {
+      await client.unbind().catch(() => undefined);
+      throw this.#failure(e);
+    }
+  }
+
+  #failure(e: unknown): LdapError {
+    if (e instanceof LdapError) return e;
+    const { reason, text } = classifyLdapFailure(e);
+    return new LdapError(`The company directory (${this.config.url}) could not be read: ${text}`, reason);
+  }
+
+  async #withClient<T>(fn: (c: Client) => Promise<T>): Promise<T> {
+    const client = await this.#connect();
+    try {
       return await fn(client);
     } catch (e) {
-      const { reason, text } = classifyLdapFailure(e);
-      throw new LdapError(`The company directory (${this.config.url}) could not be read: ${text}`, reason);
+      throw this.#failure(e);
     } finally {
       await client.unbind().catch(() => undefined);
     }
@@ -128,23 +112,26 @@ export class LdapCompanySource implements CompanyDirectorySource {
     };
   }
 
+  /** Page by page: each page is decoded and yielded before the next is asked for; a cancel is read between pages. */
   async *fetchAll(options: CompanyDirectorySourceOptions = {}): AsyncIterable<ContactInput> {
-    const entries = await this.#withClient(async (client) => {
-      const out: Entry[] = [];
+    const client = await this.#connect();
+    try {
       const pages = client.searchPaginated(this.config.base, {
         scope: this.config.scope,
         filter: this.config.filter,
         attributes: this.#attributes(),
         sizeLimit: this.config.sizeLimit,
-        paged: { pageSize: 500 },
+        paged: { pageSize: LDAP_PAGE_SIZE },
       });
       for await (const page of pages) {
-        if (options.signal?.aborted) break;
-        out.push(...page.searchEntries);
+        if (options.signal?.aborted) return;
+        for (const e of page.searchEntries) yield this.toContact(e);
       }
-      return out;
-    });
-    for (const e of entries) yield this.toContact(e);
+    } catch (e) {
+      throw this.#failure(e);
+    } finally {
+      await client.unbind().catch(() => undefined);
+    }
   }
 
   /** The filter of a live search for what the receptionist typed (escaped), within the configured filter. */
@@ -155,7 +142,10 @@ export class LdapCompanySource implements CompanyDirectorySource {
     return `(&${this.config.filter}(|${terms.join('')}))`;
   }
 
-  /** Live server-side search (the local copy answers normally; this is for a directory too big to copy). */
+  /**
+   * Live server-side search (the local copy answers normally; this is for a directory too big to copy). It runs on
+   * the caller's thread, unlike a full sync: at most `limit` (50) entries to decode, a fraction of a frame.
+   */
   async search(text: string, limit = 50): Promise<ContactInput[]> {
     if (text.trim() === '') return [];
     return this.#withClient(async (client) => {

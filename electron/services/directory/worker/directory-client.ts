@@ -1,9 +1,10 @@
 /**
  * The console's side of the storage worker (directory-worker.ts): the directory service's methods (DirectoryApi), each
  * one message round trip to the thread that owns the database. Errors come back as the same classes with the same
- * codes (ImportError, StorageError, CompanyShrinkError…); an import's progress arrives as messages and its `signal`
- * cancels it through a shared flag the worker reads between batches (rolled back: nothing written). A worker that
- * dies is logged and every waiting and later call fails with StorageError `worker-stopped`, never hangs.
+ * codes (ImportError, StorageError, CompanyShrinkError, LdapError…); the progress of an import or a company refresh
+ * arrives as messages and its `signal` cancels it through a shared flag the worker reads between batches (rolled
+ * back: nothing written). A worker that dies is logged and every waiting and later call fails with StorageError
+ * `worker-stopped`, never hangs.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,9 +14,9 @@ import { StorageError } from '../../../storage/db';
 import type { PreparedDatabaseErasure } from '../../../storage/erase';
 import type { SetAside } from '../../../storage/open-database';
 import type { ContactInput } from '../../../storage/types';
-import type { CompanySyncOptions, DirectoryApi, Result } from '../directory-service';
+import { fetchCompany, type CompanySyncOptions, type CompanySyncProgress, type DirectoryApi, type Result } from '../directory-service';
 import type { CompanyDirectorySource } from '../company-source';
-import type { ImportOptions, ImportReport, ProgressCallback } from '../import';
+import type { ImportOptions, ImportProgress, ImportReport, ProgressCallback } from '../import';
 import { fromWire } from './errors';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
 
@@ -35,10 +36,12 @@ export function defaultWorkerFile(): string {
   return candidates.find((f) => existsSync(f)) ?? candidates[1]!;
 }
 
+type WorkerProgress = ImportProgress | CompanySyncProgress;
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
-  onProgress?: ProgressCallback | undefined;
+  onProgress?: ((progress: WorkerProgress) => void) | undefined;
   /** An import's cancel flag (close() raises it: quitting does not wait for a 50,000-row import to finish). */
   cancel?: Int32Array | undefined;
 }
@@ -116,7 +119,7 @@ export class DirectoryClient implements DirectoryApi {
       try {
         p?.onProgress?.(m.progress);
       } catch (err) {
-        this.#logger?.error(`storage worker: an import progress listener failed: ${String(err)}`);
+        this.#logger?.error(`storage worker: a progress listener failed: ${String(err)}`);
       }
     }
   }
@@ -133,7 +136,11 @@ export class DirectoryClient implements DirectoryApi {
     this.#pending.clear();
   }
 
-  #call<T>(method: string, args: readonly unknown[], extra: { onProgress?: ProgressCallback | undefined; signal?: AbortSignal | undefined } = {}): Promise<T> {
+  #call<T, P extends WorkerProgress = ImportProgress>(
+    method: string,
+    args: readonly unknown[],
+    extra: { onProgress?: ((progress: P) => void) | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<T> {
     if (this.#stopped) return Promise.reject(this.#stopped);
     if (this.#closing) return Promise.reject(new StorageError('The contacts database is closed', 'closed'));
     const country = this.#country();
@@ -152,7 +159,9 @@ export class DirectoryClient implements DirectoryApi {
       else signal?.addEventListener('abort', () => Atomics.store(f, 0, 1), { once: true });
     }
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress: extra.onProgress, cancel: flag });
+      // The worker sends the progress type of the operation it was asked for (P).
+      const onProgress = extra.onProgress as ((progress: WorkerProgress) => void) | undefined;
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, onProgress, cancel: flag });
       const msg: ToWorker = { type: 'call', id, method, args, ...(extra.onProgress && { progress: true }), ...(cancel && { cancel }) };
       this.#worker.postMessage(msg);
     });
@@ -175,7 +184,6 @@ export class DirectoryClient implements DirectoryApi {
   readonly setFavorite = this.#op('setFavorite');
   readonly previewImportFile = this.#op('previewImportFile');
   readonly exportFile = this.#op('exportFile');
-  readonly replaceCompany = this.#op('replaceCompany');
   readonly addHistory = this.#op('addHistory');
   readonly queryHistory = this.#op('queryHistory');
   readonly deleteHistory = this.#op('deleteHistory');
@@ -218,13 +226,32 @@ export class DirectoryClient implements DirectoryApi {
     });
   }
 
-  /** The directory is fetched here (network I/O), the copy replaced in the worker (one transaction). */
+  /**
+   * Issue 14: a source the worker can rebuild (`workerSpec`: LDAP) is fetched, decoded and written there, with
+   * progress and cancel (close() cancels it too); this loop only waits for the result. Any other source (tests'
+   * fakes) is fetched here and written there.
+   */
   async syncCompany(source: CompanyDirectorySource, options: CompanySyncOptions = {}): Promise<{ inserted: number; updated: number; removed: number }> {
-    const { signal } = options;
-    const entries: ContactInput[] = [];
-    for await (const e of source.fetchAll(signal ? { signal } : {})) entries.push(e);
-    if (signal?.aborted) throw new StorageError('The company directory refresh was cancelled: the local copy was kept', 'aborted');
-    return this.replaceCompany(entries, { ...(options.minRatio !== undefined && { minRatio: options.minRatio }), ...(options.force !== undefined && { force: options.force }) });
+    const { signal, onProgress } = options;
+    const plain = { ...(options.minRatio !== undefined && { minRatio: options.minRatio }), ...(options.force !== undefined && { force: options.force }) };
+    if (source.workerSpec) {
+      return this.#call<{ inserted: number; updated: number; removed: number }, CompanySyncProgress>('syncCompany', [source.workerSpec, plain], {
+        onProgress: onProgress ?? (() => undefined),
+        signal,
+      });
+    }
+    const entries = await fetchCompany(source, { ...(signal && { signal }), ...(onProgress && { onProgress }) });
+    return this.replaceCompany(entries, { ...plain, ...(signal && { signal }), ...(onProgress && { onProgress }) });
+  }
+
+  /** The copy replaced in the worker (one transaction); `signal` and `onProgress` cross as a shared flag and messages. */
+  replaceCompany(entries: readonly ContactInput[], options: Pick<CompanySyncOptions, 'minRatio' | 'force' | 'signal' | 'onProgress'> = {}): Promise<{ inserted: number; updated: number; removed: number }> {
+    const plain = { ...(options.minRatio !== undefined && { minRatio: options.minRatio }), ...(options.force !== undefined && { force: options.force }) };
+    return this.#call<{ inserted: number; updated: number; removed: number }, CompanySyncProgress>('replaceCompany', [entries, plain], {
+      // Always with a cancel flag, as an import: close() rolls it back rather than wait.
+      onProgress: options.onProgress ?? (() => undefined),
+      signal: options.signal,
+    });
   }
 
   async prepareErasure(): Promise<PreparedDatabaseErasure> {

@@ -1,21 +1,24 @@
 /**
  * The storage worker (a node:worker_threads thread): it owns the contacts database and runs the directory service's
- * operations, so no SQLite statement, import parse or export runs on the main process's loop (the one that carries
- * SIP and the RTP bridge). Bundled as dist/directory-worker.js (scripts/build-node.mjs); the console talks to it
+ * operations, so no SQLite statement, import parse, export or company directory fetch (LDAP) runs on the main
+ * process's loop (the one that carries SIP and the RTP bridge). Bundled as dist/directory-worker.js (scripts/build-node.mjs); the console talks to it
  * through DirectoryClient (directory-client.ts), one message per operation.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
 import type { PreparedDatabaseErasure } from '../../../storage/erase';
-import { DirectoryService } from '../directory-service';
+import type { ContactInput } from '../../../storage/types';
+import type { CompanySourceSpec } from '../company-source';
+import { DirectoryService, type CompanySyncOptions } from '../directory-service';
 import type { ImportOptions, ImportReport } from '../import';
+import { LdapCompanySource } from '../ldap-source';
 import { toWire } from './errors';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
 
 /** The operations a `call` may name (the rest of DirectoryService is not reachable from a message). */
 const METHODS = new Set([
   'search', 'lookupNumber', 'listDirectories', 'ensureDirectory', 'listContacts', 'getContact', 'createContact', 'updateContact',
-  'deleteContact', 'setFavorite', 'previewImportFile', 'exportFile', 'replaceCompany', 'addHistory', 'queryHistory', 'deleteHistory',
+  'deleteContact', 'setFavorite', 'previewImportFile', 'exportFile', 'addHistory', 'queryHistory', 'deleteHistory',
   'exportHistoryCsv', 'countContacts', 'getDirectory', 'speedDials', 'setSpeedDialPosition', 'hydrate', 'listFavorites', 'getHistory',
   'saveHistoryDetails', 'historyDetails', 'exportContactsCsv', 'takeStarred', 'clearStarred', 'mirrorFavorites', 'scrub', 'sqliteVersion',
 ]);
@@ -58,6 +61,36 @@ async function run(svc: DirectoryService, reader: DirectoryService | undefined, 
     if (m.method === 'importBuffer') return slim(await svc.importBuffer(args[0] as Uint8Array, args[1] as number, opts));
     const r = await svc.importFile(args[0] as string, args[1] as number, opts);
     return r.ok ? { ok: true, value: slim(r.value) } : r;
+  }
+  if (m.method === 'syncCompany' || m.method === 'replaceCompany') {
+    const options = args[1] as Pick<CompanySyncOptions, 'minRatio' | 'force'>;
+    const controller = new AbortController();
+    const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
+    const check = (): void => {
+      if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
+    };
+    check();
+    // While a sync waits for the server this thread is idle: a cancel is seen within 50 ms, not only at the next page.
+    const poll = flag ? setInterval(check, 50) : undefined;
+    const opts: CompanySyncOptions = {
+      ...options,
+      signal: controller.signal,
+      onProgress: (progress) => {
+        check();
+        if (m.progress) post({ type: 'progress', id: m.id, progress });
+      },
+    };
+    try {
+      if (m.method === 'replaceCompany') return await svc.replaceCompany(args[0] as ContactInput[], opts);
+      // Issue 14: the whole refresh runs here — LDAP connection, paged search, BER decoding, mapping to ContactInput,
+      // then the write (batches, one transaction) — so none of it holds the main loop. Same result and errors
+      // (LdapError with its reason, CompanyShrinkError, `aborted`) as DirectoryService.syncCompany in process.
+      const spec = args[0] as CompanySourceSpec;
+      if (spec.kind !== 'ldap') throw new Error(`The storage worker cannot read a company directory of kind ${String(spec.kind)}`);
+      return await svc.syncCompany(new LdapCompanySource(spec.config), opts);
+    } finally {
+      clearInterval(poll);
+    }
   }
   if (m.method === 'prepareErasure') {
     if (erasure) throw new Error('An erasure is already prepared');

@@ -1,9 +1,11 @@
 /**
  * The messages between the console and the storage worker (directory-worker.ts), which owns the contacts database.
- * One operation of the directory service is one `call` and one `result`; an import also sends `progress`.
+ * One operation of the directory service is one `call` and one `result`; an import or a company sync also sends
+ * `progress`.
  */
 import type { SetAside } from '../../../storage/open-database';
 import type { ImportProgress } from '../import';
+import type { CompanySyncProgress } from '../directory-service';
 
 export interface WorkerInit {
   readonly dbPath: string;
@@ -20,6 +22,8 @@ export interface WireError {
   readonly found?: number;
   readonly cached?: number;
   readonly supported?: number;
+  /** LdapError: why the company directory could not be read. */
+  readonly reason?: string;
   readonly stack?: string;
 }
 
@@ -29,9 +33,12 @@ export type ToWorker =
       readonly id: number;
       readonly method: string;
       readonly args: readonly unknown[];
-      /** Imports: send progress messages. */
+      /** Imports and company syncs: send progress messages. */
       readonly progress?: boolean;
-      /** Imports: a 4-byte flag the console sets to cancel; read between batches, even while the worker is busy. */
+      /**
+       * Imports and company syncs: a 4-byte flag the console sets to cancel; read between batches, even while the
+       * worker is busy.
+       */
       readonly cancel?: SharedArrayBuffer;
     }
   | { readonly type: 'country'; readonly value: string }
@@ -42,5 +49,5 @@ export type FromWorker =
   | { readonly type: 'open-failed'; readonly error: WireError }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError }
-  | { readonly type: 'progress'; readonly id: number; readonly progress: ImportProgress }
+  | { readonly type: 'progress'; readonly id: number; readonly progress: ImportProgress | CompanySyncProgress }
   | { readonly type: 'closed' };

@@ -1,0 +1,2 @@
+import { Client } from 'ldapts';
+export const client = Client;

@@ -40,6 +40,19 @@ function isAbsolutePath(p: string): boolean {
   return /^\//.test(p) || /^[A-Za-z]:[\\/]/.test(p) || /^\\\\[^\\]/.test(p);
 }
 
+// issue 14: one list name or URI, optionally with one numbered range `{a..b}`; several separated by commas.
+const BLF_LIST_ITEM = String.raw`(?:sips?:)?(?:[A-Za-z0-9._~!$&'()*+;=:@%-]|\{\d{1,3}\.\.\d{1,3}\})+`;
+const BLF_LIST_SETTING = new RegExp(`^${BLF_LIST_ITEM}(?:\\s*,\\s*${BLF_LIST_ITEM})*$`);
+/** How many lists a `blfListUri` setting names once its ranges are expanded. */
+function blfListCount(v: string): number {
+  let n = 0;
+  for (const item of v.split(',')) {
+    const m = /\{(\d{1,3})\.\.(\d{1,3})\}/.exec(item);
+    n += m ? Math.abs(Number(m[2]) - Number(m[1])) + 1 : 1;
+  }
+  return n;
+}
+
 /** An account as entered in setup or in a provisioning file (the password is write-only). */
 export const AccountInputSchema = z.strictObject({
   server: z.string().min(1).max(253).regex(hostPattern, 'must be a host name or IP address'),
@@ -96,8 +109,18 @@ export const AccountInputSchema = z.strictObject({
   /** TLS/WSS: the company CA as an absolute path to a PEM file, read when the account is set up. */
   tlsCaFile: z.string().min(2).max(4096).refine(isAbsolutePath, 'must be an absolute path').optional(),
   // issue 14: BLF at scale (RFC 4662 resource lists, sip-core/api/presence.ts ResourceListOptions)
-  /** The busy-lamp list URI the PBX offers (Asterisk `resource_list`), e.g. `sip:blf-1001@pbx`; a bare name takes the domain. */
-  blfListUri: z.string().min(1).max(256).regex(/^(?:sips?:)?[A-Za-z0-9._~!$&'()*+,;=:@%-]+$/, 'must be a SIP URI or a list name').optional(),
+  /**
+   * The busy-lamp list URI(s) the PBX offers (Asterisk `resource_list`), e.g. `sip:blf-1001@pbx`; a bare name takes the
+   * domain. Several lists (each ≤ ~100 colleagues: Asterisk cannot send a larger first NOTIFY): comma-separated, or a
+   * numbered pattern `blf-1001-{1..5}`; at most 20 (sip-core/presence/list-uris.ts).
+   */
+  blfListUri: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(BLF_LIST_SETTING, 'must be a SIP URI or a list name (several: comma-separated, or a pattern like blf-{1..5})')
+    .refine((v) => blfListCount(v) <= 20, 'names more than 20 lists')
+    .optional(),
   /** XCAP root (Kamailio rls + xcap_server): the console publishes its favorites there as its resource list. */
   xcapRoot: z.string().min(8).max(512).regex(/^https?:\/\/[^\s<>"'\\]+$/, 'must be an http(s) URL').optional(),
 });

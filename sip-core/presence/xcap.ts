@@ -29,14 +29,28 @@ function xmlEscape(s: string): string {
   return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** One service of an rls-services document: the list URI and the resource URIs it carries. */
+export interface RlsService {
+  readonly uri: string;
+  readonly resources: readonly string[];
+}
+
 /** The rls-services document: one service (the list URI) with an inline list of resource URIs, dialog package. */
 export function rlsServicesDocument(serviceUri: string, resourceUris: readonly string[]): string {
-  const entries = resourceUris.map((u) => `<rl:entry uri="${xmlEscape(u)}"/>`).join('\n');
+  return rlsServicesDocumentOf([{ uri: serviceUri, resources: resourceUris }]);
+}
+
+/** Several services in one document (RFC 4826 §4.2: `<rls-services>` holds any number of `<service>`). */
+export function rlsServicesDocumentOf(services: readonly RlsService[]): string {
+  const service = (s: RlsService): string => {
+    const entries = s.resources.map((u) => `<rl:entry uri="${xmlEscape(u)}"/>`).join('\n');
+    return `<service uri="${xmlEscape(s.uri)}">\n<list>\n${entries}\n</list>\n<packages><package>dialog</package></packages>\n</service>\n`;
+  };
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     '<rls-services xmlns="urn:ietf:params:xml:ns:rls-services" xmlns:rl="urn:ietf:params:xml:ns:resource-lists">\n' +
-    `<service uri="${xmlEscape(serviceUri)}">\n<list>\n${entries}\n</list>\n` +
-    '<packages><package>dialog</package></packages>\n</service>\n</rls-services>\n'
+    services.map(service).join('') +
+    '</rls-services>\n'
   );
 }
 

@@ -15,6 +15,8 @@ jest.setTimeout(90_000);
 interface Stats {
   list: string;
   viaList: number;
+  lists: number;
+  listsActive: number;
 }
 const stats = (p: Softphone) => (p as unknown as { presenceStats(): Stats }).presenceStats();
 
@@ -91,3 +93,36 @@ test('Asterisk resource_list (pjsip.conf [blf-2001]): one list subscription carr
   expect(stats(phone)).toMatchObject({ list: 'active', viaList: 4 });
   for (const w of watches) expect(['idle', 'offline']).toContain(w.status().state);
 });
+
+test('Kamailio rls, 150 favorites: the console publishes two lists of 75 in one XCAP document and subscribes to both', async () => {
+  const phone = await phoneWith({ transport: 'tcp' }, { xcapRoot: 'http://127.0.0.1:8080/xcap-root' });
+  const exts = ['1002', '1003', '1004', ...Array.from({ length: 147 }, (_, i) => String(32000 + i))];
+  watches.push(...exts.map((e) => phone.watch!(e, { listed: true })));
+  for (const w of watches) await waitState(w, (s) => s.state !== 'unknown', 'a first state', 30_000);
+  expect(stats(phone)).toMatchObject({ list: 'active', lists: 2, listsActive: 2 });
+  // Every lamp but those the rls left without a state (then watched on their own) comes from a list.
+  expect(stats(phone).viaList).toBeGreaterThanOrEqual(exts.length - 4);
+  for (const w of watches.slice(0, 3)) expect(w.status().state).toBe('idle');
+});
+
+test('Asterisk, 500 colleagues over five resource_lists of 100 (blf500-2001-{1..5}): every lamp from a list', async () => {
+  const phone = await phoneWith({ user: '2001', port: 5070, server: '127.0.0.1', domain: '127.0.0.1', transport: 'tcp' }, { uri: 'blf500-2001-{1..5}' });
+  const exts = ['2002', '2003', '2004', '2005', ...Array.from({ length: 496 }, (_, i) => String(3000 + i))];
+  watches.push(...exts.map((e) => phone.watch!(e, { listed: true })));
+  for (const w of watches) await waitState(w, (s) => s.state !== 'unknown', 'a first state', 30_000);
+  expect(stats(phone)).toMatchObject({ list: 'active', lists: 5, listsActive: 5, viaList: 500 });
+  for (const w of watches) expect(['idle', 'offline']).toContain(w.status().state);
+});
+
+test('Asterisk: one list of the five missing (blf500-2001-{1..6}: no list 6): the others deliver, that one falls back alone', async () => {
+  const phone = await phoneWith({ user: '2001', port: 5070, server: '127.0.0.1', domain: '127.0.0.1', transport: 'tcp' }, { uri: 'blf500-2001-{1..6}, blf-2001' });
+  // 2011 is in no list: held while a list starts, then a SUBSCRIBE of its own.
+  const exts = ['2002', '2003', '3100', '3499', '2011'];
+  watches.push(...exts.map((e) => phone.watch!(e, { listed: true })));
+  for (const w of watches) await waitState(w, (s) => s.state !== 'unknown', 'a first state', 30_000);
+  const st = stats(phone);
+  expect(st).toMatchObject({ list: 'active', lists: 7, listsActive: 6 });
+  // 2002/2003 (lists 1 and blf-2001), 3100 (list 2), 3499 (no list: the bed's lists stop at 3495) and 2011 own.
+  expect(st.viaList).toBe(3);
+});
+

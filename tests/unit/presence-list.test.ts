@@ -62,7 +62,7 @@ async function start(handler: (req: SipRequest, p: ScriptedSipPeer) => void, pre
   await until('registered', () => phone!.registration().state === 'registered');
   return phone;
 }
-const stats = (p: Softphone) => (p as unknown as { presenceStats(): { list: string; viaList: number; inFlight: number; window: number } }).presenceStats();
+const stats = (p: Softphone) => (p as unknown as { presenceStats(): { list: string; viaList: number; inFlight: number; window: number; lists: number; listsActive: number } }).presenceStats();
 const states = (ws: Watch[]) => Object.fromEntries(ws.map((w) => [w.extension, w.status().state])) as Record<string, PresenceState>;
 const subscribesTo = (user: string) => peer.requests.filter((r) => r.method === 'SUBSCRIBE' && r.uri.startsWith(`sip:${user}@`));
 /** SUBSCRIBEs within the dialog `first` created (refreshes, un-SUBSCRIBE): sent to the notifier's Contact. */
@@ -196,4 +196,95 @@ test('list resources: terminated/noresource is offline, a later full state witho
   await until('1004 on its own SUBSCRIBE (ringing there)', () => ws[1]!.status().state === 'ringing');
   expect(subscribesTo('1004')).toHaveLength(1);
   expect(subscribesTo('1002')).toHaveLength(0);
+});
+
+test('several lists (`blf-{1..3}`): each falls back on its own — list 2 refused (489), list 3 silent; their colleagues get their own SUBSCRIBE', async () => {
+  const lists = ['sip:blf-1@127.0.0.1', 'sip:blf-2@127.0.0.1', 'sip:blf-3@127.0.0.1'];
+  let list1: SipRequest | undefined;
+  const p = await start((req, peer) => {
+    if (req.method !== 'SUBSCRIBE') return peer.reply(req, 200, 'OK');
+    if (req.uri === lists[0]) {
+      peer.reply(req, 200, 'OK', ['Expires: 600', 'Require: eventlist']);
+      if (req.header('to')?.includes('tag=')) return;
+      list1 = req;
+      const a = listBody(1, true, [{ ext: '1002', body: dialogInfo('1002', 1) }, { ext: '1003', body: dialogInfo('1003', 1) }]);
+      peer.notify(req, 'active;expires=600', a.body, a.contentType);
+      return;
+    }
+    if (req.uri === lists[1]) return peer.reply(req, 489, 'Bad Event');
+    if (req.uri === lists[2]) return; // no answer at all: that list's first-NOTIFY deadline ends it
+    peer.reply(req, 200, 'OK', ['Expires: 600']);
+    peer.notify(req, 'active;expires=600');
+  }, { list: { uri: 'blf-{1..3}' } });
+  const ws = ['1002', '1003', '1004'].map((e) => p.watch!(e, { listed: true }));
+  await until('1002 and 1003 from list 1', () => ws[0]!.status().state === 'idle' && ws[1]!.status().state === 'idle');
+  expect(subscribesTo('blf-2')).toHaveLength(1);
+  expect(stats(p)).toMatchObject({ lists: 3, listsActive: 1, viaList: 2 });
+  // 1004 is held while list 3 is still starting (it may carry 1004), then subscribed on its own.
+  await until('1004 idle on its own SUBSCRIBE', () => ws[2]!.status().state === 'idle', 10_000);
+  expect(subscribesTo('1004')).toHaveLength(1);
+  expect(subscribesTo('1002')).toHaveLength(0);
+  expect(subscribesTo('1003')).toHaveLength(0);
+  expect(stats(p)).toMatchObject({ list: 'active', lists: 3, listsActive: 1, viaList: 2 });
+  // List 1 keeps delivering while the others are in fallback.
+  const ring = listBody(2, false, [{ ext: '1003', body: dialogInfo('1003', 2, early) }]);
+  peer.notify(list1!, 'active;expires=600', ring.body, ring.contentType);
+  await until('1003 ringing via list 1', () => ws[1]!.status().state === 'ringing');
+});
+
+test('several lists: a colleague carried by two lists stays on the lists when one of them fails', async () => {
+  const lists = ['sip:blf-a@127.0.0.1', 'sip:blf-b@127.0.0.1'];
+  const subs: Record<string, SipRequest> = {};
+  await start((req, peer) => {
+    if (req.method !== 'SUBSCRIBE') return peer.reply(req, 200, 'OK');
+    const which = lists.indexOf(req.uri);
+    if (which >= 0) {
+      peer.reply(req, 200, 'OK', ['Expires: 600', 'Require: eventlist']);
+      subs[req.uri] = req;
+      const a = listBody(1, true, which === 0 ? [{ ext: '1002', body: dialogInfo('1002', 1) }, { ext: '1003', body: dialogInfo('1003', 1) }] : [{ ext: '1003', body: dialogInfo('1003', 1) }]);
+      peer.notify(req, 'active;expires=600', a.body, a.contentType);
+      return;
+    }
+    peer.reply(req, 200, 'OK', ['Expires: 600']);
+    peer.notify(req, 'active;expires=600');
+  }, { list: { uri: 'blf-a, sip:blf-b@127.0.0.1' } });
+  const ws = ['1002', '1003'].map((e) => phone!.watch!(e, { listed: true }));
+  await until('both from the lists', () => stats(phone!).listsActive === 2 && ws.every((w) => w.status().state === 'idle'));
+  // List a ends for good (noresource): 1002 needs a SUBSCRIBE of its own, 1003 stays with list b.
+  peer.notify(subs[lists[0]!]!, 'terminated;reason=noresource');
+  await until('1002 on its own SUBSCRIBE', () => subscribesTo('1002').length === 1);
+  await until('1002 idle again', () => ws[0]!.status().state === 'idle');
+  expect(subscribesTo('1003')).toHaveLength(0);
+  expect(stats(phone!)).toMatchObject({ lists: 2, listsActive: 1, viaList: 1 });
+});
+
+test('digest: after the first challenge, further SUBSCRIBEs carry the credentials at once (no 401 each), and a 403 to them falls back to challenges', async () => {
+  let refuseReused = false;
+  const challenged = new Set<string>();
+  await start((req, peer) => {
+    if (req.method !== 'SUBSCRIBE') return peer.reply(req, 200, 'OK');
+    const auth = req.header('authorization');
+    if (!auth) {
+      challenged.add(req.uri);
+      return peer.reply(req, 401, 'Unauthorized', ['WWW-Authenticate: Digest realm="127.0.0.1", nonce="n0nce", qop="auth"']);
+    }
+    expect(auth).toMatch(/username="1001", realm="127.0.0.1", nonce="n0nce"/);
+    // Once told to, refuse credentials the peer did not just ask for (a server that wants one challenge each).
+    if (refuseReused && !challenged.has(req.uri)) return peer.reply(req, 403, 'Forbidden');
+    peer.reply(req, 200, 'OK', ['Expires: 600']);
+    peer.notify(req, 'active;expires=600');
+  }, { subscribeWindow: 1 });
+  const first = phone!.watch!('1002');
+  await until('1002 idle', () => first.status().state === 'idle');
+  const ws = ['1003', '1004', '1005'].map((e) => phone!.watch!(e));
+  await until('all idle', () => ws.every((w) => w.status().state === 'idle'));
+  for (const e of ['1003', '1004', '1005']) {
+    expect(subscribesTo(e)).toHaveLength(1);
+    expect(subscribesTo(e)[0]!.header('authorization')).toMatch(/^Digest /);
+  }
+  refuseReused = true;
+  const late = phone!.watch!('1006');
+  await until('1006 idle after a challenge of its own', () => late.status().state === 'idle');
+  // Reused credentials refused (403), again without (401), then with the answer to that challenge.
+  expect(subscribesTo('1006').map((r) => !!r.header('authorization'))).toEqual([true, false, true]);
 });

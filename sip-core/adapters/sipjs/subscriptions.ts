@@ -27,13 +27,16 @@ import type { Disposable, SipLogger } from '../../api/softphone';
 import { DialogInfoTracker, parseDialogInfo, userOf } from '../../presence/dialog-info';
 import { parseMessageSummary } from '../../presence/message-summary';
 import type { ListNotify, ResourceUpdate } from '../../presence/rlmi';
-import { rlsServicesDocument, rlsServicesUrl, xcapPut, type XcapCredentials } from '../../presence/xcap';
+import { LIST_MAX_RESOURCES, listUris, MAX_LISTS, numberedListUri, splitEvenly } from '../../presence/list-uris';
+import { rlsServicesDocumentOf, rlsServicesUrl, xcapPut, type XcapCredentials } from '../../presence/xcap';
 import { dialTargetToUri } from './dial-target';
 import { ListSubscription, retryAfter } from './list-subscription';
 
 const DEFAULT_EXPIRES = 600;
 const DEFAULT_RATE = 1000;
 const DEFAULT_WINDOW = 32;
+/** See PreemptiveDigest. */
+const PREEMPTIVE_DIGEST = true;
 const MIN_WINDOW = 4;
 /** Pump tick (ms): SUBSCRIBEs go out in small batches, never one burst. */
 const PUMP_MS = 10;
@@ -73,6 +76,55 @@ interface Attempt {
   done: boolean;
   /** Counted in the pacing window until its first NOTIFY or its failure. */
   inFlight: boolean;
+  /** Sent with credentials computed from an earlier challenge (preemptive digest). */
+  readonly preauthorized: boolean;
+}
+
+/**
+ * Preemptive digest for SUBSCRIBEs (RFC 3261 §22.3: credentials may be reused for further requests of the same
+ * realm; RFC 7616 §3.4.5: a nonce is reused with a growing nonce count, as phones do). Without it each of 500
+ * SUBSCRIBEs is challenged (401) and sent again: twice the transactions for the PBX (Kamailio challenges every
+ * out-of-dialog request). The last challenge a SUBSCRIBE received is kept per UA; a stale or refused nonce is
+ * answered by a new challenge, which SIP.js follows as before.
+ */
+class PreemptiveDigest {
+  #challenge: unknown;
+  #header: 'authorization' | 'proxy-authorization' = 'authorization';
+  #digest: Core.DigestAuthentication | undefined;
+  readonly #make: () => Core.DigestAuthentication | undefined;
+  /** A 403 to preemptive credentials: the server wants its own challenge each time. */
+  disabled = false;
+
+  constructor(readonly ua: UserAgent) {
+    const conf = ua.userAgentCore.configuration as { authenticationFactory(): Core.DigestAuthentication | undefined };
+    const make = conf.authenticationFactory.bind(conf);
+    this.#make = make;
+    conf.authenticationFactory = () => {
+      const d = make();
+      if (!d) return d;
+      const authenticate = d.authenticate.bind(d);
+      d.authenticate = (request, challenge, body) => {
+        const ok = authenticate(request, challenge, body);
+        if (ok && request.method === 'SUBSCRIBE') {
+          this.#challenge = challenge;
+          this.#digest = undefined; // new nonce: count from 1 again
+          // SIP.js sets the header right after this returns: 401 → Authorization, 407 → Proxy-Authorization.
+          queueMicrotask(() => (this.#header = request.getHeader('proxy-authorization') ? 'proxy-authorization' : 'authorization'));
+        }
+        return ok;
+      };
+      return d;
+    };
+  }
+
+  /** Adds credentials from the last challenge; false when there is none yet. */
+  authorize(message: Core.OutgoingRequestMessage): boolean {
+    if (this.disabled || this.#challenge === undefined) return false;
+    this.#digest ??= this.#make();
+    if (!this.#digest?.authenticate(message, this.#challenge)) return false;
+    message.setHeader(this.#header, this.#digest.toString());
+    return true;
+  }
 }
 
 export interface PresenceSubscriptionsOptions extends PresenceOptions {
@@ -100,50 +152,91 @@ export interface PresenceStats {
   list: ListPhase;
   /** Extensions whose state comes from the list. */
   viaList: number;
+  /** Lists subscribed (the setting may name several, XCAP publishes one per LIST_MAX_RESOURCES), and those delivering. */
+  lists: number;
+  listsActive: number;
+}
+
+/** One RFC 4662 list of the account (the setting may name several): its own phase, failures and timers. */
+interface ListSlot {
+  readonly uri: string;
+  phase: ListPhase;
+  /** Bumped on every (re)start or stop of this list: stale callbacks check it. */
+  gen: number;
+  sub: ListSubscription | undefined;
+  failures: number;
+  /** First-NOTIFY deadline, transient retry or the retry after a fallback. */
+  timer: NodeJS.Timeout | undefined;
+  grace: NodeJS.Timeout | undefined;
+  /** Users (extensions) this list carried in its last full state, plus those named since. */
+  covered: Set<string>;
 }
 
 export class PresenceSubscriptions {
   readonly #opts: PresenceSubscriptionsOptions;
   readonly #entries = new Map<string, SubscriptionEntry>();
   #ua: UserAgent | undefined;
+  #preauth: PreemptiveDigest | undefined;
   readonly #queue = new Set<SubscriptionEntry>();
   #pumpTimer: NodeJS.Timeout | undefined;
   #inFlight = 0;
   #window: number;
   readonly #maxWindow: number;
-  // RFC 4662 list
-  #listPhase: ListPhase;
-  #list: ListSubscription | undefined;
-  /** Bumped on every list start/stop: stale async steps (XCAP PUT) check it. */
-  #listGen = 0;
-  #listFailures = 0;
-  #listTimer: NodeJS.Timeout | undefined;
-  #graceTimer: NodeJS.Timeout | undefined;
+  // RFC 4662 lists (one or several, each falling back on its own)
+  #slots: ListSlot[] = [];
+  /** Bumped on every start/stop of all lists: the XCAP step checks it. */
+  #listsGen = 0;
+  /** The XCAP document is being published: every list is starting. */
+  #xcapStarting = false;
+  /** The XCAP server refused the document: no list until the retry timer. */
+  #xcapFailed = false;
+  /** Retry of all lists after an XCAP failure. */
+  #listsTimer: NodeJS.Timeout | undefined;
   #xcapTimer: NodeJS.Timeout | undefined;
-  /** Listed dialog entries waiting for the list's first NOTIFY (not queued meanwhile). */
+  /** Listed dialog entries waiting for the lists' first NOTIFYs (not queued meanwhile). */
   readonly #held = new Set<SubscriptionEntry>();
-  /** Users (extensions) the list carried in its last full state, plus those named since. */
-  #covered = new Set<string>();
-  /** The listed set last published over XCAP (to skip identical PUTs). */
+  /** The services and listed set last published over XCAP (to skip identical PUTs). */
   #published = '';
-  /** The listed set changed while the list was starting: publish again once it is active. */
+  /** The listed set changed while a list was starting: publish again once none is. */
   #republish = false;
 
   constructor(options: PresenceSubscriptionsOptions) {
     this.#opts = options;
     this.#maxWindow = Math.max(1, Math.floor(options.subscribeWindow ?? DEFAULT_WINDOW));
     this.#window = this.#maxWindow;
-    this.#listPhase = 'off';
   }
 
-  /** The list URI: configured, or derived when only an XCAP root is given (`sip:<user>-blf@<domain>`). */
-  #listUri(): string | undefined {
+  #xcap(): boolean {
+    return !!this.#opts.list?.xcapRoot?.trim();
+  }
+
+  /** The configured list URIs; with only an XCAP root, the derived `sip:<user>-blf@<domain>`. */
+  #listUris(): string[] {
     const l = this.#opts.list;
-    if (!l) return undefined;
-    const uri = l.uri?.trim();
-    if (uri) return /^sips?:/i.test(uri) ? uri : `sip:${uri}@${this.#opts.domain}`;
-    if (l.xcapRoot?.trim()) return `sip:${userOf(this.#opts.aor)}-blf@${this.#opts.domain}`;
-    return undefined;
+    if (!l) return [];
+    const uris = listUris(l.uri?.trim(), this.#opts.domain);
+    if (uris.length) return uris;
+    return this.#xcap() ? [`sip:${userOf(this.#opts.aor)}-blf@${this.#opts.domain}`] : [];
+  }
+
+  /**
+   * XCAP: the services the console publishes. Several configured URIs are used as they are; one URI grows numbered
+   * siblings (`-2`, `-3`…) so that no list carries more than LIST_MAX_RESOURCES favorites.
+   */
+  #xcapServiceUris(): string[] {
+    const uris = this.#listUris();
+    if (uris.length !== 1) return uris;
+    const listed = this.#dialogEntries().filter((e) => e.listed).length;
+    const n = Math.min(MAX_LISTS, Math.max(1, Math.ceil(listed / LIST_MAX_RESOURCES)));
+    return Array.from({ length: n }, (_, i) => numberedListUri(uris[0]!, i + 1));
+  }
+
+  /** Where the lists stand together: starting while any is; else active while any delivers; else fallback or off. */
+  get #listPhase(): ListPhase {
+    if (this.#xcapStarting || this.#slots.some((s) => s.phase === 'starting')) return 'starting';
+    if (this.#slots.some((s) => s.phase === 'active')) return 'active';
+    if (this.#xcapFailed || this.#slots.some((s) => s.phase === 'fallback')) return 'fallback';
+    return 'off';
   }
 
   get expires(): number {
@@ -163,9 +256,10 @@ export class PresenceSubscriptions {
   attach(ua: UserAgent): void {
     if (this.#ua === ua) return;
     this.#ua = ua;
+    if (this.#preauth?.ua !== ua) this.#preauth = new PreemptiveDigest(ua);
     this.#inFlight = 0;
     // A list the server did not offer is tried again on a new registration (another server, or reconfigured).
-    if (this.#listUri() && this.#listPhase !== 'starting' && this.#wantsList()) this.#startList();
+    if (this.#listUris().length && this.#listPhase !== 'starting' && this.#wantsList()) this.#startLists();
     for (const e of this.#entries.values()) {
       e.drop();
       this.enqueue(e);
@@ -177,7 +271,7 @@ export class PresenceSubscriptions {
     this.#ua = undefined;
     this.#queue.clear();
     this.#inFlight = 0;
-    this.#stopList(false);
+    this.#stopLists(false);
     for (const e of this.#entries.values()) {
       e.drop();
       e.markStale();
@@ -190,8 +284,9 @@ export class PresenceSubscriptions {
     this.#pumpTimer = undefined;
     this.#queue.clear();
     const entries = [...this.#entries.values()];
-    const had = entries.some((e) => e.hadDialog) || this.#list !== undefined;
-    this.#stopList(true);
+    const had = entries.some((e) => e.hadDialog) || this.#slots.some((s) => s.sub !== undefined);
+    this.#ua = undefined; // nothing re-queued while the lists stop
+    this.#stopLists(true);
     clearTimeout(this.#xcapTimer);
     for (const e of entries) {
       e.drop(true);
@@ -207,8 +302,8 @@ export class PresenceSubscriptions {
     const isNew = !this.#entries.has(`dialog|${uri}`);
     const entry = this.#entry('dialog', uri);
     const w = entry.addWatch(extension, options.listed === true);
-    // First watch after registration: start the list (this entry and the rest of the burst wait for it).
-    if (this.#ua && this.#listPhase === 'off' && this.#listUri() && this.#wantsList()) this.#startList();
+    // First watch after registration: start the lists (this entry and the rest of the burst wait for them).
+    if (this.#ua && this.#listPhase === 'off' && this.#listUris().length && this.#wantsList()) this.#startLists();
     if (isNew) this.enqueue(entry);
     else if (options.listed) this.#listedChanged();
     return w;
@@ -216,7 +311,7 @@ export class PresenceSubscriptions {
 
   /** A list is worth setting up: something to publish (XCAP), or any lamp a configured list may carry. */
   #wantsList(): boolean {
-    const xcap = !!this.#opts.list?.xcapRoot?.trim();
+    const xcap = this.#xcap();
     for (const e of this.#entries.values()) if (e.event === 'dialog' && (!xcap || e.listed)) return true;
     return false;
   }
@@ -246,7 +341,17 @@ export class PresenceSubscriptions {
       if (e.fresh) active++;
       if (e.viaList) viaList++;
     }
-    return { watched: this.#entries.size, active, queued: this.#queue.size, inFlight: this.#inFlight, window: this.#window, list: this.#listPhase, viaList };
+    return {
+      watched: this.#entries.size,
+      active,
+      queued: this.#queue.size,
+      inFlight: this.#inFlight,
+      window: this.#window,
+      list: this.#listPhase,
+      viaList,
+      lists: this.#slots.length,
+      listsActive: this.#slots.filter((s) => s.phase === 'active').length,
+    };
   }
 
   #entry(event: EventKind, uri: string): SubscriptionEntry {
@@ -268,13 +373,14 @@ export class PresenceSubscriptions {
     if (!this.#ua) return;
     if (e.event === 'dialog') {
       if (e.viaList) return;
-      // Carried by the list already (an on-demand lamp of a listed colleague): no SUBSCRIBE of its own.
-      if (this.#listPhase === 'active' && this.#covered.has(e.user)) {
+      // Carried by a list already (an on-demand lamp of a listed colleague): no SUBSCRIBE of its own.
+      if (this.#coveredByActive(e.user)) {
         e.useList(true);
         return;
       }
-      // The list is being set up: listed extensions wait for its first NOTIFY (bounded by LIST_FIRST_NOTIFY_MS).
-      if (this.#listPhase === 'starting' && e.listed) {
+      // A list is being set up: listed extensions wait for the first NOTIFYs (bounded by LIST_FIRST_NOTIFY_MS).
+      if (e.listed && this.#listPhase === 'starting') {
+        this.#queue.delete(e);
         this.#held.add(e);
         return;
       }
@@ -284,6 +390,19 @@ export class PresenceSubscriptions {
   }
 
   // ───────────── pacing (one SUBSCRIBE per extension) ─────────────
+
+  /** Credentials from the last challenge on a new SUBSCRIBE (true when added). */
+  preauthorize(ua: UserAgent, message: Core.OutgoingRequestMessage): boolean {
+    return PREEMPTIVE_DIGEST && this.#preauth?.ua === ua ? this.#preauth.authorize(message) : false;
+  }
+
+  /** The server refused preemptive credentials (403): challenge every SUBSCRIBE again, as without them. */
+  preauthRefused(): void {
+    if (this.#preauth && !this.#preauth.disabled) {
+      this.#preauth.disabled = true;
+      this.logger.info('BLF: the server refused reused digest credentials; every SUBSCRIBE is challenged again');
+    }
+  }
 
   /** An attempt went out: it counts in the window until its first NOTIFY or its end. */
   beginFlight(): void {
@@ -321,104 +440,168 @@ export class PresenceSubscriptions {
     this.#pumpTimer = setTimeout(tick, 0);
   }
 
-  // ───────────── RFC 4662 resource list ─────────────
+  // ───────────── RFC 4662 resource lists ─────────────
 
   #dialogEntries(): SubscriptionEntry[] {
     return [...this.#entries.values()].filter((e) => e.event === 'dialog');
   }
 
-  #startList(): void {
-    const uri = this.#listUri();
+  /** Some delivering list (other than `except`) carries this user. */
+  #coveredByActive(user: string, except?: ListSlot): boolean {
+    return this.#slots.some((s) => s !== except && s.phase === 'active' && s.covered.has(user));
+  }
+
+  /** (Re)start every list: the configured ones, or (XCAP) the console's own after publishing the favorites. */
+  #startLists(): void {
+    if (!this.#ua) return;
+    this.#stopLists(false);
+    const gen = ++this.#listsGen;
+    if (!this.#xcap()) {
+      this.#slots = this.#listUris().map((uri) => this.#newSlot(uri));
+      for (const s of this.#slots) this.#startSlot(s, false);
+      return;
+    }
+    this.#xcapStarting = true;
+    // After the current burst of watches (favorites are watched in one loop), so the document has them all.
+    new Promise((r) => setTimeout(r, 0))
+      .then(() => {
+        if (gen !== this.#listsGen) return;
+        this.#slots = this.#xcapServiceUris().map((uri) => this.#newSlot(uri));
+        return this.#publishLists();
+      })
+      .then(() => {
+        if (gen !== this.#listsGen) return;
+        this.#xcapStarting = false;
+        for (const s of this.#slots) this.#startSlot(s, false);
+      })
+      .catch((e: unknown) => {
+        if (gen === this.#listsGen) this.#xcapUnavailable(`XCAP: ${e instanceof Error ? e.message : String(e)}`);
+      });
+  }
+
+  #newSlot(uri: string): ListSlot {
+    return { uri, phase: 'off', gen: 0, sub: undefined, failures: 0, timer: undefined, grace: undefined, covered: new Set() };
+  }
+
+  /** Subscribe to one list; `publish`: (XCAP) make sure the document is current first (a list retried on its own). */
+  #startSlot(slot: ListSlot, publish: boolean): void {
     const ua = this.#ua;
-    if (!uri || !ua) return;
-    this.#stopList(false);
-    const gen = ++this.#listGen;
-    this.#listPhase = 'starting';
-    clearTimeout(this.#listTimer);
-    this.#listTimer = setTimeout(() => {
-      if (gen === this.#listGen && this.#listPhase === 'starting') this.#listUnavailable(0, 'no list NOTIFY in time');
+    if (!ua) return;
+    this.#endSlot(slot, false);
+    const gen = ++slot.gen;
+    slot.phase = 'starting';
+    slot.timer = setTimeout(() => {
+      if (gen === slot.gen && slot.phase === 'starting') this.#slotUnavailable(slot, 0, 'no list NOTIFY in time');
     }, LIST_FIRST_NOTIFY_MS);
     const subscribe = (): void => {
-      if (gen !== this.#listGen || this.#ua !== ua) return;
-      const list = new ListSubscription(uri, this.expires, this.logger, {
+      if (gen !== slot.gen || this.#ua !== ua) return;
+      const list = new ListSubscription(slot.uri, this.expires, this.logger, {
         onList: (n) => {
-          if (gen === this.#listGen) this.#onList(n);
+          if (gen === slot.gen) this.#onList(slot, n);
         },
         onFailed: (unsupported, status, detail, retryAfterMs) => {
-          if (gen === this.#listGen) this.#onListFailed(unsupported, status, detail, retryAfterMs);
+          if (gen === slot.gen) this.#onListFailed(slot, unsupported, status, detail, retryAfterMs);
         },
       });
-      this.#list = list;
+      slot.sub = list;
       list.subscribe(ua);
     };
-    if (this.#opts.list?.xcapRoot?.trim()) {
-      // After the current burst of watches (favorites are watched in one loop), so the document has them all.
-      new Promise((r) => setTimeout(r, 0))
-        .then(() => (gen === this.#listGen ? this.#publishList(uri) : undefined))
+    if (publish && this.#xcap()) {
+      this.#publishLists()
         .then(subscribe)
         .catch((e: unknown) => {
-          if (gen === this.#listGen) this.#listUnavailable(0, `XCAP: ${e instanceof Error ? e.message : String(e)}`);
+          if (gen === slot.gen) this.#slotUnavailable(slot, 0, `XCAP: ${e instanceof Error ? e.message : String(e)}`);
         });
     } else subscribe();
   }
 
-  #stopList(unsubscribe: boolean): void {
-    this.#listGen++;
-    clearTimeout(this.#listTimer);
-    clearTimeout(this.#graceTimer);
-    this.#list?.dispose(unsubscribe);
-    this.#list = undefined;
-    if (this.#listPhase === 'starting' || this.#listPhase === 'active') this.#listPhase = 'off';
+  /**
+   * End one list's subscription and timers; its lamps leave the list unless another list has them (`requeue`: and are
+   * queued again, held while a list starts).
+   */
+  #endSlot(slot: ListSlot, unsubscribe: boolean, requeue = true): void {
+    slot.gen++;
+    clearTimeout(slot.timer);
+    clearTimeout(slot.grace);
+    slot.timer = slot.grace = undefined;
+    slot.sub?.dispose(unsubscribe);
+    slot.sub = undefined;
+    const covered = slot.covered;
+    slot.covered = new Set();
+    if (slot.phase === 'starting' || slot.phase === 'active') slot.phase = 'off';
+    for (const e of this.#dialogEntries()) if (e.viaList && covered.has(e.user) && !this.#coveredByActive(e.user)) {
+      e.useList(false);
+      if (requeue) this.enqueue(e);
+    }
+  }
+
+  #stopLists(unsubscribe: boolean): void {
+    this.#listsGen++;
+    this.#xcapStarting = false;
+    this.#xcapFailed = false;
+    clearTimeout(this.#listsTimer);
+    const slots = this.#slots;
+    this.#slots = [];
+    for (const s of slots) {
+      s.phase = 'off';
+      this.#endSlot(s, unsubscribe, false);
+    }
+    for (const e of this.#dialogEntries()) if (e.viaList) e.useList(false);
+    this.#releaseHeld();
+  }
+
+  /** Listed entries that waited for the lists: covered ones join their list, the others get their own SUBSCRIBE. */
+  #releaseHeld(): void {
+    if (this.#listPhase === 'starting') return;
     const held = [...this.#held];
     this.#held.clear();
-    for (const e of this.#dialogEntries()) if (e.viaList) e.useList(false);
     if (this.#ua) for (const e of held) this.enqueue(e);
   }
 
-  async #publishList(uri: string): Promise<void> {
+  /** One document with every service; the favorites split evenly over them in a stable (sorted) order. */
+  async #publishLists(): Promise<void> {
     const root = this.#opts.list?.xcapRoot?.trim();
     const creds = this.#opts.credentials;
     if (!root || !creds) throw new Error('no XCAP root or credentials');
+    const services = this.#slots.map((s) => s.uri);
     const listed = this.#dialogEntries().filter((e) => e.listed).map((e) => e.uri).sort();
-    const key = `${uri}\n${listed.join('\n')}`;
+    const key = `${services.join(' ')}\n${listed.join('\n')}`;
     if (key === this.#published) return;
-    await xcapPut(rlsServicesUrl(root, this.#opts.aor), 'application/rls-services+xml', rlsServicesDocument(uri, listed), creds);
+    const groups = splitEvenly(listed, services.length);
+    await xcapPut(rlsServicesUrl(root, this.#opts.aor), 'application/rls-services+xml', rlsServicesDocumentOf(services.map((uri, i) => ({ uri, resources: groups[i] ?? [] }))), creds);
     this.#published = key;
-    this.logger.info(`BLF list ${uri}: ${listed.length} extension(s) published over XCAP`);
+    this.logger.info(`BLF lists ${services.join(', ')}: ${listed.length} extension(s) published over XCAP`);
   }
 
-  /** Favorites added or removed: republish the list (XCAP), debounced; the server updates the subscription. */
+  /** Favorites added or removed: republish the lists (XCAP), debounced; the server updates the subscriptions. */
   listedChanged(): void {
     this.#listedChanged();
   }
 
   #listedChanged(): void {
-    if (!this.#opts.list?.xcapRoot?.trim()) return;
-    if (this.#listPhase === 'starting') {
+    if (!this.#xcap()) return;
+    const phase = this.#listPhase;
+    if (phase === 'starting') {
       this.#republish = true;
       return;
     }
-    if (this.#listPhase !== 'active') return;
+    if (phase !== 'active') return;
     clearTimeout(this.#xcapTimer);
     this.#xcapTimer = setTimeout(() => {
-      const uri = this.#listUri();
-      if (!uri || this.#listPhase !== 'active') return;
-      this.#publishList(uri).catch((e: unknown) => this.logger.warn(`BLF list: XCAP update failed (${e instanceof Error ? e.message : String(e)})`));
+      if (this.#listPhase !== 'active') return;
+      this.#publishLists().catch((e: unknown) => this.logger.warn(`BLF list: XCAP update failed (${e instanceof Error ? e.message : String(e)})`));
     }, XCAP_DEBOUNCE_MS);
     this.#xcapTimer.unref?.();
   }
 
-  #onList(n: ListNotify): void {
-    if (this.#listPhase !== 'active') {
-      this.#listPhase = 'active';
-      clearTimeout(this.#listTimer);
-      this.logger.info(`BLF list ${this.#listUri()}: active (${n.list.resources.length} resource(s) in the first NOTIFY)`);
-      if (this.#republish) {
-        this.#republish = false;
-        this.#listedChanged();
-      }
+  #onList(slot: ListSlot, n: ListNotify): void {
+    if (slot.phase !== 'active') {
+      slot.phase = 'active';
+      clearTimeout(slot.timer);
+      slot.timer = undefined;
+      this.logger.info(`BLF list ${slot.uri}: active (${n.list.resources.length} resource(s) in the first NOTIFY)`);
     }
-    this.#listFailures = 0;
+    slot.failures = 0;
     const byUser = new Map<string, SubscriptionEntry[]>();
     for (const e of this.#dialogEntries()) {
       const list = byUser.get(e.user);
@@ -427,14 +610,15 @@ export class PresenceSubscriptions {
     }
     if (n.list.fullState) {
       const covered = new Set(n.resources.map((r) => r.user));
-      this.#covered = covered;
-      // No longer in the list (the admin changed it): back to a SUBSCRIBE of their own.
-      for (const e of this.#dialogEntries()) if (e.viaList && !covered.has(e.user)) {
+      const before = slot.covered;
+      slot.covered = covered;
+      // No longer in the list (the admin changed it): back to a SUBSCRIBE of their own, unless another list has them.
+      for (const e of this.#dialogEntries()) if (e.viaList && before.has(e.user) && !covered.has(e.user) && !this.#coveredByActive(e.user)) {
         e.useList(false);
         this.enqueue(e);
       }
-    } else for (const r of n.resources) this.#covered.add(r.user);
-    this.#armGrace();
+    } else for (const r of n.resources) slot.covered.add(r.user);
+    this.#armGrace(slot);
     for (const r of n.resources) for (const e of byUser.get(r.user) ?? []) {
       if (!e.viaList) {
         this.#held.delete(e);
@@ -443,62 +627,78 @@ export class PresenceSubscriptions {
       } else if (n.list.fullState) e.resetList();
       e.applyListResource(r);
     }
-    // Listed extensions the list does not carry (a static Asterisk list without them): their own SUBSCRIBE.
-    if (n.list.fullState) {
-      const held = [...this.#held];
-      this.#held.clear();
-      for (const e of held) this.enqueue(e);
+    // Listed extensions no list carries (a static Asterisk list without them): their own SUBSCRIBE, once no list is
+    // still starting.
+    this.#releaseHeld();
+    if (this.#republish && this.#listPhase !== 'starting') {
+      this.#republish = false;
+      this.#listedChanged();
     }
   }
 
-  /** Extensions the list names but never gave a state: watched on their own rather than left dark. */
-  #armGrace(): void {
-    clearTimeout(this.#graceTimer);
-    const gen = this.#listGen;
-    this.#graceTimer = setTimeout(() => {
-      if (gen !== this.#listGen || this.#listPhase !== 'active') return;
-      const dark = this.#dialogEntries().filter((e) => e.viaList && e.status.state === 'unknown');
-      if (dark.length) this.logger.info(`BLF list: ${dark.length} resource(s) still without state after ${LIST_QUIET_MS} ms without NOTIFY, subscribed one by one`);
+  /** Extensions a list names but never gave a state: watched on their own rather than left dark. */
+  #armGrace(slot: ListSlot): void {
+    clearTimeout(slot.grace);
+    const gen = slot.gen;
+    slot.grace = setTimeout(() => {
+      if (gen !== slot.gen || slot.phase !== 'active') return;
+      const dark = this.#dialogEntries().filter((e) => e.viaList && e.status.state === 'unknown' && slot.covered.has(e.user));
+      if (dark.length) this.logger.info(`BLF list ${slot.uri}: ${dark.length} resource(s) still without state after ${LIST_QUIET_MS} ms without NOTIFY, subscribed one by one`);
       for (const e of dark) {
-        this.#covered.delete(e.user);
+        slot.covered.delete(e.user);
+        if (this.#coveredByActive(e.user)) continue;
         e.useList(false);
         this.enqueue(e);
       }
     }, LIST_QUIET_MS);
-    this.#graceTimer.unref?.();
+    slot.grace.unref?.();
   }
 
-  #onListFailed(unsupported: boolean, status: number, detail: string, retryAfterMs?: number): void {
-    this.#list = undefined;
-    const wasActive = this.#listPhase === 'active';
-    if (unsupported || !wasActive || ++this.#listFailures >= LIST_MAX_FAILURES) {
-      this.#listUnavailable(status, detail);
+  #onListFailed(slot: ListSlot, unsupported: boolean, status: number, detail: string, retryAfterMs?: number): void {
+    slot.sub = undefined;
+    const wasActive = slot.phase === 'active';
+    if (unsupported || !wasActive || ++slot.failures >= LIST_MAX_FAILURES) {
+      this.#slotUnavailable(slot, status, detail);
       return;
     }
     // Transient (refresh failed, terminated, expired): the lamps may be wrong until the list is back.
-    for (const e of this.#dialogEntries()) if (e.viaList) e.markStale();
-    this.#listPhase = 'starting';
-    const gen = this.#listGen;
-    clearTimeout(this.#listTimer);
-    this.#listTimer = setTimeout(() => {
-      if (gen === this.#listGen) this.#startList();
-    }, retryAfterMs ?? this.backoff(this.#listFailures));
+    for (const e of this.#dialogEntries()) if (e.viaList && slot.covered.has(e.user)) e.markStale();
+    slot.phase = 'starting';
+    const gen = ++slot.gen;
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => {
+      if (gen === slot.gen) this.#startSlot(slot, true);
+    }, retryAfterMs ?? this.backoff(slot.failures));
   }
 
-  /** No list here: every extension on its own SUBSCRIBE; the list is tried again later. */
-  #listUnavailable(status: number, detail: string): void {
-    const uri = this.#listUri();
-    this.logger.info(`BLF list ${uri}: unavailable (${`${status || ''} ${detail}`.trim()}), one SUBSCRIBE per extension`);
-    this.#stopList(true);
-    this.#listPhase = 'fallback';
-    this.#listFailures = 0;
+  /** This list is not offered here: its extensions on their own SUBSCRIBE; the list is tried again later. */
+  #slotUnavailable(slot: ListSlot, status: number, detail: string): void {
+    this.logger.info(`BLF list ${slot.uri}: unavailable (${`${status || ''} ${detail}`.trim()}), one SUBSCRIBE per extension`);
+    this.#endSlot(slot, true);
+    slot.phase = 'fallback';
+    slot.failures = 0;
+    this.#published = '';
+    this.#releaseHeld();
+    for (const e of this.#dialogEntries()) if (!e.hasAttempt) this.enqueue(e);
+    const gen = slot.gen;
+    slot.timer = setTimeout(() => {
+      if (gen === slot.gen && this.#ua) this.#startSlot(slot, true);
+    }, LIST_RETRY_MS);
+    slot.timer.unref?.();
+  }
+
+  /** The XCAP server refused the favorites: no list at all; every lamp on its own SUBSCRIBE, all retried later. */
+  #xcapUnavailable(detail: string): void {
+    this.logger.info(`BLF lists: unavailable (${detail}), one SUBSCRIBE per extension`);
+    this.#stopLists(true);
+    this.#xcapFailed = true;
     this.#published = '';
     for (const e of this.#dialogEntries()) if (!e.hasAttempt) this.enqueue(e);
-    const gen = this.#listGen;
-    this.#listTimer = setTimeout(() => {
-      if (gen === this.#listGen && this.#ua) this.#startList();
+    const gen = this.#listsGen;
+    this.#listsTimer = setTimeout(() => {
+      if (gen === this.#listsGen && this.#ua) this.#startLists();
     }, LIST_RETRY_MS);
-    this.#listTimer.unref?.();
+    this.#listsTimer.unref?.();
   }
 }
 
@@ -695,6 +895,7 @@ class SubscriptionEntry {
       `Contact: ${core.configuration.contact.toString()}`,
       'Allow: INVITE, ACK, CANCEL, BYE, NOTIFY, REFER, INFO, OPTIONS, UPDATE',
     ]);
+    const preauthorized = this.owner.preauthorize(ua, message);
     const tracker = new DialogInfoTracker();
     // eslint-disable-next-line prefer-const -- referenced by the delegate callbacks
     let attempt: Attempt;
@@ -712,7 +913,7 @@ class SubscriptionEntry {
         this.#failed(attempt, response.message.statusCode ?? 0, response.message.reasonPhrase ?? '', retryAfter(response.message)),
       onRedirect: (response) => this.#failed(attempt, response.message.statusCode ?? 0, 'redirect'),
     });
-    attempt = { request, tracker, done: false, inFlight: true };
+    attempt = { request, tracker, done: false, inFlight: true, preauthorized };
     this.owner.beginFlight();
     this.#attempt = attempt;
     this.#armFresh();
@@ -862,6 +1063,12 @@ class SubscriptionEntry {
     attempt.done = true;
     this.owner.logger.info(`Subscription ${this.event} ${this.uri} ended: ${status || ''} ${detail}`.replace(/\s+/g, ' '));
     this.#endAttempt(false);
+    if (status === 403 && attempt.preauthorized) {
+      // Maybe only our reused credentials were refused: once more with the server's own challenge.
+      this.owner.preauthRefused();
+      this.#retry(0);
+      return;
+    }
     const rejected = [403, 404, 405, 410, 480, 484, 485, 489, 501, 604].includes(status) || (status >= 600 && status < 700);
     if (rejected) {
       this.#set({ state: 'offline' });

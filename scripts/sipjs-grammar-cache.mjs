@@ -4,24 +4,72 @@
 // while it was rung showed that decoding costing about three times the parsing itself (~1-6 ms per INVITE on the
 // bench machine). This esbuild plugin bundles sip.js (instead of leaving it external) and builds that table once.
 // The table is only ever read (peg$parseRule indexes it), so sharing it between calls changes nothing else.
+//
+// Measured again with the bytecode table cached (issue 14, INVITE → 180): the rest of that per-call set-up — about 400
+// constants, among them ~150 regular expressions and ~100 action closures, rebuilt at every call — still cost about a
+// third of an INVITE's parse when the process had been idle for a while (the bench's case: one call every ~0.5 s).
+// So the parser's whole set-up (constants, actions, bytecode, helper functions) is made once per process, and each
+// call only resets the parse state: input, options, positions, failure bookkeeping. No action calls the parser
+// again (it is not re-entrant, as before: one parse runs to its end or throws before the next starts).
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 const SIPJS_ENTRY = fileURLToPath(new URL('../node_modules/sip.js/lib/index.js', import.meta.url));
-const TABLE = '    const peg$bytecode = [\n';
 
-/** The grammar's source with its bytecode table built once per process; throws if SIP.js changed shape. */
+/** peg$parse's opening and state block, exactly as SIP.js 0.21's grammar.js has them. */
+const HEAD = 'function peg$parse(input, options) {\n    options = options !== undefined ? options : {};\n    const peg$FAILED = {};\n    const peg$source = options.grammarSource;\n';
+const STATE = `    let peg$currPos = 0;
+    let peg$savedPos = 0;
+    const peg$posDetailsCache = [{ line: 1, column: 1 }];
+    let peg$maxFailPos = 0;
+    let peg$maxFailExpected = [];
+    let peg$silentFails = 0;
+    let peg$result;
+    if (options.startRule !== undefined) {
+        if (!(options.startRule in peg$startRuleIndices)) {
+            throw new Error("Can't start parsing from rule \\"" + options.startRule + "\\".");
+        }
+        peg$startRuleIndex = peg$startRuleIndices[options.startRule];
+    }
+`;
+const START_RULE = /\n    let peg\$startRuleIndex = (\d+);\n/;
+const DATA = '    options.data = {}; // Object to which header attributes will be assigned during parsing\n';
+const RUN = '    peg$result = peg$parseRule(peg$startRuleIndex);\n';
+const END = '\n}\nexport const parse = peg$parse;';
+
+/** The grammar's source with its parser set up once per process; throws if SIP.js changed shape. */
 export function cacheGrammarTables(src) {
-  const start = src.indexOf(TABLE);
-  const end = start < 0 ? -1 : src.indexOf('\n    ];\n', start);
-  if (start < 0 || end < 0 || src.indexOf(TABLE, start + 1) >= 0 || !src.includes('function peg$parse(input, options) {')) {
+  const at = (needle) => {
+    const i = src.indexOf(needle);
+    return i >= 0 && src.indexOf(needle, i + 1) < 0 ? i : -1;
+  };
+  const [h, s, d, r, e] = [at(HEAD), at(STATE), at(DATA), at(RUN), at(END)];
+  const start = START_RULE.exec(src);
+  if (!start || !(h >= 0 && h < start.index && start.index < s && s < d && d < r && r < e)) {
     throw new Error('sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape: update scripts/sipjs-grammar-cache.mjs');
   }
-  const body = src.slice(start + TABLE.length, end);
+  // Built once: start-rule indices, constants and actions, bytecode (they only read the state variables below).
+  const tables = src.slice(h + HEAD.length, s);
+  // text(), location(), peg$fail, peg$parseRule, list()…: function declarations over the same state.
+  const helpers = src.slice(s + STATE.length, d) + src.slice(d + DATA.length, r);
+  // Per call: the state reset as the original initialised it, then the start rule and the result or the error.
+  const reset = STATE.replace('    const peg$posDetailsCache', '    peg$posDetailsCache').replace(/    let (peg\$\w+)( = [^;]+)?;\n/g, (_, v, init) => `    ${v}${init ?? ' = undefined'};\n`);
   return (
-    src.slice(0, start).replace('function peg$parse(input, options) {', 'let peg$bytecodeOnce;\nfunction peg$parse(input, options) {') +
-    `    const peg$bytecode = (peg$bytecodeOnce ??= [\n${body}\n    ]);\n` +
-    src.slice(end + '\n    ];\n'.length)
+    src.slice(0, h) +
+    'let peg$parseOnce;\n' +
+    'function peg$parse(input, options) {\n    return (peg$parseOnce ??= peg$makeParse())(input, options);\n}\n' +
+    'function peg$makeParse() {\n    let input;\n    let options;\n    const peg$FAILED = {};\n    let peg$source;\n' +
+    tables +
+    '    let peg$currPos;\n    let peg$savedPos;\n    let peg$posDetailsCache;\n    let peg$maxFailPos;\n    let peg$maxFailExpected;\n    let peg$silentFails;\n    let peg$result;\n' +
+    helpers +
+    '    return function peg$parseOne(input1, options1) {\n' +
+    '    input = input1;\n    options = options1 !== undefined ? options1 : {};\n    peg$source = options.grammarSource;\n' +
+    `    peg$startRuleIndex = ${start[1]};\n` +
+    reset +
+    DATA +
+    src.slice(r, e) +
+    '\n    };' +
+    src.slice(e) // the closing brace, now peg$makeParse's, and the export
   );
 }
 

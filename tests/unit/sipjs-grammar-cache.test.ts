@@ -1,7 +1,8 @@
 /**
- * Issue 14: the build bundles sip.js with its PEG grammar's bytecode table built once (scripts/sipjs-grammar-cache.mjs)
- * instead of at every header parse. The patched grammar must parse exactly as the original, call after call (the table
- * is shared between calls), and the patch must refuse a grammar.js whose shape it does not know.
+ * Issue 14: the build bundles sip.js with its PEG grammar set up once (scripts/sipjs-grammar-cache.mjs: bytecode table,
+ * constants and actions) instead of at every header parse. The patched grammar must parse exactly as the original, call
+ * after call (everything but the parse state is shared between calls, also after a failed parse), and the patch must
+ * refuse a grammar.js whose shape it does not know.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -23,7 +24,7 @@ function runModule(code: string): string {
   return r.stdout;
 }
 
-describe('sip.js grammar with its bytecode table built once', () => {
+describe('sip.js grammar set up once', () => {
   it('parses requests and responses exactly as the original, also on repeated calls', () => {
     const out = runModule(`
       import fs from 'node:fs';
@@ -76,6 +77,48 @@ describe('sip.js grammar with its bytecode table built once', () => {
       fs.rmSync(copy, { recursive: true, force: true });
     `);
     expect(out.trim()).toBe('same 9');
+  });
+
+  it('gives every start rule the same result or failure as the original, failures and successes interleaved', () => {
+    const out = runModule(`
+      import fs from 'node:fs';
+      import os from 'node:os';
+      import path from 'node:path';
+      import { pathToFileURL } from 'node:url';
+      import { cacheGrammarTables } from ${JSON.stringify(pathToFileUrl(PATCH))};
+      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'sipjs-copy-'));
+      fs.cpSync(${JSON.stringify(SIPJS_LIB)}, path.join(copy, 'lib'), { recursive: true });
+      fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ type: 'module' }));
+      const g = path.join(copy, 'lib/grammar/pegjs/dist/grammar.js');
+      fs.writeFileSync(g, cacheGrammarTables(fs.readFileSync(g, 'utf8')));
+      const original = (await import(pathToFileURL(${JSON.stringify(SIPJS_LIB)} + '/grammar/grammar.js').href)).Grammar;
+      const patched = (await import(pathToFileURL(path.join(copy, 'lib/grammar/grammar.js')).href)).Grammar;
+      const rules = ['Contact', 'Name_Addr_Header', 'Record_Route', 'Request_Response', 'SIP_URI', 'Subscription_State', 'Supported',
+        'Require', 'Via', 'absoluteURI', 'Call_ID', 'Content_Disposition', 'Content_Length', 'Content_Type', 'CSeq', 'Event', 'From',
+        'host', 'Max_Forwards', 'Proxy_Authenticate', 'Refer_To', 'Replaces', 'Session_Expires', 'To', 'uuid', 'WWW_Authenticate', 'sipfrag'];
+      const inputs = ['INVITE sip:rc2d@ab12.invalid;alias=127.0.0.1~42436~1 SIP/2.0', 'SIP/2.0 180 Ringing', '<sip:127.0.0.1;lr;ftag=1b;did=db4.3>',
+        'SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK0a1b.12.0;rport', 'SIP/2.0/TCP [::1]:5061;received=10.0.0.1',
+        '"Hélène \\\\"RB\\\\"" <sip:rb12@bench.invalid>;tag=1b12', 'sip:1001@127.0.0.1;user=phone', '12-4242@127.0.0.1', '1 INVITE',
+        '<sip:rb@127.0.0.1:40000>;expires=60, "x" <sips:y@h.example;transport=tls>', '*', '69', 'multipart/mixed;boundary=abc',
+        'terminated;reason=timeout', 'timer, 100rel', 'Digest realm="asterisk",nonce="abc",algorithm=MD5,qop="auth"', 'dialog;id=1',
+        'abc@h;to-tag=1;from-tag=2;early-only', '1800;refresher=uac', 'a1b2c3d4-0000-4000-8000-000000000000', '', '<', 'sip:', '"open',
+        'sip:[::1', '<tel:+33123>;tag=x', 'foo bar baz', 'Bob <sip:bob@[2001:db8::1]:5060>', 'sip:a@b?subject=hi&priority=urgent'];
+      let same = 0, failed = 0;
+      for (let round = 0; round < 2; round++) {
+        for (const rule of rules) {
+          for (const text of inputs) {
+            const a = JSON.stringify(original.parse(text, rule));
+            const b = JSON.stringify(patched.parse(text, rule));
+            if (a !== b) { console.log('DIFF', rule, text, a, b); process.exit(1); }
+            if (a === '-1') failed++;
+            same++;
+          }
+        }
+      }
+      console.log(same, failed > 100 && failed < same - 100 ? 'mixed' : 'one-sided');
+      fs.rmSync(copy, { recursive: true, force: true });
+    `);
+    expect(out.trim()).toBe('1566 mixed');
   });
 
   it('refuses a grammar.js it does not recognise (the build fails instead of shipping an unpatched parser)', () => {

@@ -927,6 +927,13 @@ class SipJsSoftphone implements Softphone {
       invitation.reject({ statusCode: 480 }).catch(() => undefined);
       return;
     }
+    // RFC 3891: SIP.js matched the Replaces header to one of our dialogs (no match was already answered 481).
+    const replacee = invitation.replacee;
+    // 180 Ringing so the caller hears ringback (RFC 3261 §13.3.1.1), before anything else (issue 14: INVITE → 180
+    // latency). Nothing below changes it: caller ID, trust, auto-answer and the call object only concern what we show
+    // and do next, and they all run in this same tick, before any other message (a CANCEL) can be handled. A replacing
+    // INVITE is answered at once instead (below), or refused.
+    if (!replacee) invitation.progress().catch(() => undefined);
     const request = invitation.request;
     const origin = requestOrigin(request.getHeaders('via'));
     const policy = this.#trustPolicy();
@@ -937,8 +944,6 @@ class SipJsSoftphone implements Softphone {
     const raw = (trusted ? asserted : undefined) ?? from ?? { user: '', uri: '' };
     const mode =
       this.#account.media === 'auto' ? (offerLooksWebRtc(invitation.body) ? 'webrtc' : 'rtp') : this.#account.media;
-    // RFC 3891: SIP.js matched the Replaces header to one of our dialogs (no match was already answered 481).
-    const replacee = invitation.replacee;
     let replaced: SipJsCallAdapter | undefined;
     if (replacee) {
       // We end the replaced call ourselves (SIP.js would BYE it, which fails on an early dialog).
@@ -1004,9 +1009,6 @@ class SipJsSoftphone implements Softphone {
       });
       // The replacing INVITE takes over a call the receptionist already has: answer it at once (RFC 3891 §3).
       call.answer().catch((err: unknown) => this.#logger.warn(`Answering a replacing call failed: ${String(err)}`));
-    } else {
-      // 180 Ringing so the caller hears ringback (RFC 3261 §13.3.1.1).
-      invitation.progress().catch(() => undefined);
     }
     for (const l of [...this.#incomingListeners]) {
       try {

@@ -12,42 +12,12 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { ContactStore } from '../../electron/storage/contact-store';
 import { Database } from '../../electron/storage/db';
-import { HistoryStore, type CallType } from '../../electron/storage/history-store';
+import { HistoryStore } from '../../electron/storage/history-store';
 import { migrate } from '../../electron/storage/migrate';
-import type { ContactInput } from '../../electron/storage/types';
 import { importContacts } from '../../electron/services/directory/import';
 import { DirectorySearch } from '../../electron/services/directory/search';
 import { DirectoryClient } from '../../electron/services/directory/worker/directory-client';
-
-const FIRST = ['Hélène', 'Jean', 'Marie', 'Pierre', 'Zoë', 'François', 'Anaïs', 'Loïc', 'Émilie', 'Noël', 'John', 'Mary', 'Ali', 'Chloé', 'Bjørn', 'Søren',
-  'Camille', 'Léa', 'Hugo', 'Lucas', 'Inès', 'Jules', 'Louise', 'Arthur', 'Manon', 'Théo', 'Sarah', 'Nathan', 'Eva', 'Tom', 'Nina', 'Raphaël'];
-const LAST = ['Dupré', 'Lefèvre', 'Martin', 'Bernard', 'Château', 'Smith', 'Øberg', 'Núñez', 'Müller', 'Garçon', 'Petit', 'Durand', 'Leroy', 'Moreau'];
-// Realistic spread of surnames: ~8,000 distinct ones built from syllables (a real 100k directory has
-// thousands of distinct surnames, not 100,000 — which matters for FTS prefix queries).
-const SYL = ['ba', 'ché', 'dor', 'fè', 'gar', 'hu', 'jo', 'ker', 'la', 'mon', 'né', 'pas', 'ro', 'sal', 'tis', 'vé', 'wal', 'zo', 'ri', 'lu'];
-const surname = (i: number): string => (i % 9 === 0 ? LAST[i % LAST.length]! : (SYL[i % 20]! + SYL[(i >> 3) % 20]! + SYL[(i >> 6) % 20]!).replace(/^./, (c) => c.toUpperCase()));
-const COMPANY = ['Acme', 'Globex', 'Initech', 'Électricité Générale', 'Crème & Pâtisserie', 'Umbrella', 'Hooli', 'Stark'];
-
-let seed = 42;
-const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-const pick = <T>(a: readonly T[]): T => a[rnd(a.length)]!;
-const num = (i: number): string => `0${1 + (i % 5)} ${String(10 + (i % 90)).padStart(2, '0')} ${String(Math.floor(i / 90) % 100).padStart(2, '0')} ${String(i % 100).padStart(2, '0')} ${String(rnd(100)).padStart(2, '0')}`;
-
-function contact(i: number): ContactInput {
-  return {
-    firstName: pick(FIRST),
-    lastName: surname(i),
-    company: pick(COMPANY),
-    department: i % 3 === 0 ? 'Comptabilité' : 'Ventes',
-    favorite: i % 500 === 0,
-    phones: [
-      { type: 'work', number: num(i) },
-      ...(i % 2 === 0 ? [{ type: 'mobile' as const, number: `+33 6 ${String(i).padStart(8, '0').replace(/(..)(?=.)/g, '$1 ')}` }] : []),
-      ...(i % 10 === 0 ? [{ type: 'extension' as const, number: String(1000 + (i % 9000)) }] : []),
-    ],
-    emails: [`user${i}@example.com`],
-  };
-}
+import { benchContact, fillCallHistory, fillContacts, HISTORY_T0 } from './lib/directory-data';
 
 /** Prints the line and returns the p95 (ms, two decimals) for the machine-readable `bench <key> <value> <unit>` lines. */
 function stats(label: string, samples: number[]): string {
@@ -104,13 +74,7 @@ async function main(): Promise<void> {
     const personal = (await store.ensureDirectory('personal', 'Personal')).id;
     const company = (await store.ensureDirectory('company', 'Company')).id;
     const N = 100_000;
-    const [, fill] = await time(() =>
-      db.transaction(async (tx) => {
-        const all = Array.from({ length: N }, (_, i) => contact(i));
-        await store.upsertMany(tx, company, all.slice(0, N / 2), { dedupe: false });
-        await store.upsertMany(tx, personal, all.slice(N / 2), { dedupe: false });
-      }),
-    );
+    const [, fill] = await time(() => fillContacts(db, store, { company, personal }, N));
     console.log(`filled ${N} contacts in ${(fill / 1000).toFixed(2)} s`);
     const local = new DirectorySearch(store, 'FR');
     const client = await DirectoryClient.open({ dbPath: searchFile, defaultCountry: 'FR', workerFile: worker });
@@ -146,7 +110,7 @@ async function main(): Promise<void> {
     const header = '"Title","First Name","Middle Name","Last Name","Suffix","Company","Department","Job Title","Business Phone","Mobile Phone","E-mail Address","Notes"';
     const lines = [header];
     for (let i = 0; i < 50_000; i++) {
-      const c = contact(i);
+      const c = benchContact(i);
       lines.push([
         '', c.firstName, '', c.lastName, '', c.company, c.department, 'Staff', c.phones![0]!.number, c.phones![1]?.number ?? '', c.emails![0], i % 50 === 0 ? 'Line 1\r\nLine 2, "quoted"' : '',
       ].map((v) => `"${String(v).replace(/"/g, '""')}"`).join(','));
@@ -185,24 +149,8 @@ async function main(): Promise<void> {
     const hdb = await Database.open(historyFile);
     await migrate(hdb);
     const history = new HistoryStore(hdb, { defaultCountry: 'FR' });
-    const types: CallType[] = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up'];
-    const t0 = Date.UTC(2026, 0, 1);
-    const [, hfill] = await time(() =>
-      hdb.transaction(async (tx) => {
-        for (let i = 0; i < 100_000; i += 500) {
-          const vals: (string | number)[] = [];
-          for (let j = i; j < i + 500; j++) {
-            const n = `06${String(j % 40_000).padStart(8, '0')}`;
-            vals.push(j % 3 === 0 ? 'outgoing' : 'incoming', types[j % 6]!, n, n, n, `Caller ${j % 997}`, `caller ${j % 997}`, t0 + j * 60_000, 5000, 60_000);
-          }
-          await tx.run(
-            `INSERT INTO call_history (direction, type, remote_number, remote_digits, remote_national, remote_name,
-               remote_name_folded, started_at, ring_ms, talk_ms) VALUES ${Array.from({ length: 500 }, () => '(?,?,?,?,?,?,?,?,?,?)').join(',')}`,
-            vals,
-          );
-        }
-      }),
-    );
+    const t0 = HISTORY_T0;
+    const [, hfill] = await time(() => fillCallHistory(hdb, 100_000));
     console.log(`filled 100,000 history rows in ${(hfill / 1000).toFixed(2)} s`);
     const hclient = await DirectoryClient.open({ dbPath: historyFile, defaultCountry: 'FR', workerFile: worker });
     const hq = async (label: string, q: NonNullable<Parameters<HistoryStore['query']>[0]>): Promise<string> => {

@@ -21,33 +21,13 @@ import WebSocket from 'ws';
 import { ContactStore } from '../../electron/storage/contact-store';
 import { Database } from '../../electron/storage/db';
 import { migrate } from '../../electron/storage/migrate';
-import type { ContactInput } from '../../electron/storage/types';
 import { hangupAll, waitFor } from '../testbed/baresip';
+import { fillCallHistory, fillContacts } from './lib/directory-data';
 
 const ROOT = join(__dirname, '..', '..');
 const FAVORITES = 500;
 const ROWS = 100_000;
 const MiB = 1024 * 1024;
-
-const FIRST = ['Hélène', 'Jean', 'Marie', 'Pierre', 'Zoë', 'François', 'Anaïs', 'Loïc', 'Émilie', 'Noël', 'John', 'Mary', 'Camille', 'Léa', 'Hugo'];
-const SYL = ['ba', 'ché', 'dor', 'fè', 'gar', 'hu', 'jo', 'ker', 'la', 'mon', 'né', 'pas', 'ro', 'sal', 'tis', 'vé', 'wal', 'zo', 'ri', 'lu'];
-const COMPANY = ['Acme', 'Globex', 'Initech', 'Électricité Générale', 'Crème & Pâtisserie', 'Umbrella', 'Hooli', 'Stark'];
-const surname = (i: number): string => (SYL[i % 20]! + SYL[(i >> 3) % 20]! + SYL[(i >> 6) % 20]!).replace(/^./, (c) => c.toUpperCase());
-const two = (n: number): string => String(n % 100).padStart(2, '0');
-
-function contact(i: number): ContactInput {
-  return {
-    firstName: FIRST[i % FIRST.length]!,
-    lastName: surname(i),
-    company: COMPANY[(i >> 2) % COMPANY.length]!,
-    department: i % 3 === 0 ? 'Comptabilité' : 'Ventes',
-    phones: [
-      { type: 'work', number: `0${1 + (i % 5)} ${two(10 + (i % 90))} ${two(Math.floor(i / 90))} ${two(i)} ${two(i >> 7)}` },
-      ...(i % 2 === 0 ? [{ type: 'mobile' as const, number: `+33 6 ${String(i).padStart(8, '0').replace(/(..)(?=.)/g, '$1 ')}` }] : []),
-    ],
-    emails: [`user${i}@example.com`],
-  };
-}
 
 /** contacts.sqlite with ROWS contacts (half company, half personal) and ROWS call-history rows. */
 async function fillDatabase(file: string): Promise<void> {
@@ -57,27 +37,9 @@ async function fillDatabase(file: string): Promise<void> {
     const store = new ContactStore(db, { defaultCountry: 'FR' });
     const company = (await store.ensureDirectory('company', 'Company')).id;
     const personal = (await store.ensureDirectory('personal', 'Personal')).id;
-    await db.transaction(async (tx) => {
-      const all = Array.from({ length: ROWS }, (_, i) => contact(i));
-      await store.upsertMany(tx, company, all.slice(0, ROWS / 2), { dedupe: false });
-      await store.upsertMany(tx, personal, all.slice(ROWS / 2), { dedupe: false });
-    });
-    const types = ['missed', 'received', 'placed', 'rejected', 'transferred', 'picked-up'];
-    const t0 = Date.UTC(2026, 0, 1);
-    await db.transaction(async (tx) => {
-      for (let i = 0; i < ROWS; i += 500) {
-        const vals: (string | number)[] = [];
-        for (let j = i; j < i + 500; j++) {
-          const n = `06${String(j % 40_000).padStart(8, '0')}`;
-          vals.push(j % 3 === 0 ? 'outgoing' : 'incoming', types[j % 6]!, n, n, n, `Caller ${j % 997}`, `caller ${j % 997}`, t0 + j * 60_000, 5000, 60_000);
-        }
-        await tx.run(
-          `INSERT INTO call_history (direction, type, remote_number, remote_digits, remote_national, remote_name,
-             remote_name_folded, started_at, ring_ms, talk_ms) VALUES ${Array.from({ length: 500 }, () => '(?,?,?,?,?,?,?,?,?,?)').join(',')}`,
-          vals,
-        );
-      }
-    });
+    // The contacts bench's directory, without its favorites and extensions: the favorites here come from provisioning.
+    await fillContacts(db, store, { company, personal }, ROWS, { favorites: false, extensions: false });
+    await fillCallHistory(db, ROWS);
   } finally {
     await db.close();
   }

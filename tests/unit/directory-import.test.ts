@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import iconv from 'iconv-lite';
-import { ContactStore } from '../../electron/storage/contact-store';
-import { Database } from '../../electron/storage/db';
-import { migrate } from '../../electron/storage/migrate';
+import type { ContactStore } from '../../electron/storage/contact-store';
+import type { Database } from '../../electron/storage/db';
 import type { Contact } from '../../electron/storage/types';
 import {
   exportContactsCsv,
@@ -14,24 +13,13 @@ import {
   type ImportProgress,
 } from '../../electron/services/directory/import';
 import { DirectorySearch } from '../../electron/services/directory/search';
+import { dumpContacts, freshContactStore } from './helpers/contact-db';
 
 const fixture = (name: string): Buffer => fs.readFileSync(path.join(__dirname, '../fixtures/contacts', name));
 
 async function freshStore(): Promise<{ db: Database; store: ContactStore; personal: number }> {
-  const db = await Database.open(':memory:');
-  await migrate(db);
-  const store = new ContactStore(db, { defaultCountry: 'FR' });
-  return { db, store, personal: (await store.ensureDirectory('personal', 'Personal')).id };
-}
-
-/** Everything the user could see, to prove "unchanged" after a failed import. */
-async function dump(db: Database): Promise<unknown> {
-  return {
-    contacts: await db.all('SELECT * FROM contacts ORDER BY id'),
-    phones: await db.all('SELECT * FROM phones ORDER BY id'),
-    emails: await db.all('SELECT * FROM emails ORDER BY id'),
-    fts: await db.all('SELECT rowid, * FROM contacts_fts ORDER BY rowid'),
-  };
+  const { dir, ...rest } = await freshContactStore('personal', 'Personal');
+  return { ...rest, personal: dir };
 }
 
 describe('parsing Outlook and vCard exports', () => {
@@ -115,11 +103,11 @@ describe('importing into the database', () => {
   afterEach(() => db.close());
 
   it('preview shows the first rows and counts without writing anything', async () => {
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const preview = previewImport(fixture('outlook-fr-cp1252.csv'), 2);
     expect(preview).toMatchObject({ format: 'outlook-csv-fr', total: 4, valid: 3, skipped: [{ row: 4 }] });
     expect(preview.sample.map((c) => c.name)).toEqual(['Jean-François Lefèvre', 'Hélène Dupré']);
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
   });
 
   it('imports with progress reports, then finds the contacts by accent-free name and by number', async () => {
@@ -167,7 +155,7 @@ describe('importing into the database', () => {
 
   it('a failure half-way through writing rolls the whole import back', async () => {
     await importContacts(store, personal, fixture('outlook-en.csv'));
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const lines = ['"First Name","Last Name","Mobile Phone"'];
     for (let i = 0; i < 2500; i++) lines.push(`"Person${i}","Bulk","06 ${String(10000000 + i).replace(/(..)(?=.)/g, '$1 ')}"`);
     const big = Buffer.from(lines.join('\r\n'));
@@ -177,14 +165,14 @@ describe('importing into the database', () => {
       },
     }).catch((e: unknown) => e);
     expect((err as Error).message).toBe('disk full (simulated)');
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
   });
 
   it('a dry run reports exact counts and leaves the database unchanged', async () => {
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const r = await importContacts(store, personal, fixture('outlook-en.csv'), { dryRun: true });
     expect(r).toMatchObject({ inserted: 3, updated: 0, dryRun: true });
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
   });
 });
 
@@ -211,12 +199,12 @@ describe('hostile or broken files give a clear, typed error and change nothing',
     ['a CSV with a DDE payload', () => Buffer.from(`${header}"Bob","-cmd|' /C calc'!A0","0612"\r\n`), 'formula', /formula/],
   ];
   it.each(cases)('%s', async (_label, make, code, message) => {
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const err = await importContacts(store, personal, make()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).code).toBe(code);
     expect((err as ImportError).message).toMatch(message);
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
   });
 });
 

@@ -2,9 +2,6 @@
  * Issue 14: the contacts import reports progress per phase and can be cancelled (AbortSignal) between parse
  * batches and write batches; a cancelled import throws ImportError `cancelled` and writes nothing.
  */
-import { ContactStore } from '../../electron/storage/contact-store';
-import { Database } from '../../electron/storage/db';
-import { migrate } from '../../electron/storage/migrate';
 import {
   ImportError,
   importContacts,
@@ -15,22 +12,9 @@ import {
 } from '../../electron/services/directory/import';
 import { CsvReader, parseCsv } from '../../electron/services/directory/import/csv-parse';
 import { importProgressOf } from '../../renderer/lib/state/import-progress';
+import { dumpContacts, freshContactStore } from './helpers/contact-db';
 
-async function freshStore(): Promise<{ db: Database; store: ContactStore; dir: number }> {
-  const db = await Database.open(':memory:');
-  await migrate(db);
-  const store = new ContactStore(db, { defaultCountry: 'FR' });
-  return { db, store, dir: (await store.ensureDirectory('outlook', 'Outlook')).id };
-}
-
-async function dump(db: Database): Promise<unknown> {
-  return {
-    contacts: await db.all('SELECT * FROM contacts ORDER BY id'),
-    phones: await db.all('SELECT * FROM phones ORDER BY id'),
-    emails: await db.all('SELECT * FROM emails ORDER BY id'),
-    fts: await db.all('SELECT rowid, * FROM contacts_fts ORDER BY rowid'),
-  };
-}
+const freshStore = (): ReturnType<typeof freshContactStore> => freshContactStore('outlook', 'Outlook');
 
 /** An Outlook CSV of `n` rows (quoted cells, a multi-line note every 50 rows). */
 function outlookCsv(n: number, prefix = 'Person'): Buffer {
@@ -81,18 +65,18 @@ describe('import progress', () => {
 describe('import cancel', () => {
   it('an already aborted signal: cancelled before anything is read or written', async () => {
     const { db, store, dir } = await freshStore();
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const ac = new AbortController();
     ac.abort();
     await expectCancelled(importContacts(store, dir, outlookCsv(10), { signal: ac.signal }));
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
     await db.close();
   });
 
   it('aborted while parsing: stops between batches, nothing written, the existing contacts unchanged', async () => {
     const { db, store, dir } = await freshStore();
     await importContacts(store, dir, outlookCsv(300, 'Existing'));
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const ac = new AbortController();
     const seen: ImportProgress[] = [];
     const run = importContacts(store, dir, outlookCsv(4 * PARSE_BATCH), {
@@ -105,14 +89,14 @@ describe('import cancel', () => {
     await expectCancelled(run);
     expect(seen.every((p) => p.phase === 'parse')).toBe(true);
     expect(seen.length).toBe(1); // stopped at the first batch boundary, not at the end of the file
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
     await db.close();
   });
 
   it('aborted while writing: the transaction is rolled back, a re-import afterwards still works', async () => {
     const { db, store, dir } = await freshStore();
     await importContacts(store, dir, outlookCsv(300, 'Existing'));
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const ac = new AbortController();
     let writes = 0;
     const file = outlookCsv(5000);
@@ -125,7 +109,7 @@ describe('import cancel', () => {
       }),
     );
     expect(writes).toBe(1);
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
     // Not cancelled: everything goes in.
     const r = await importContacts(store, dir, file);
     expect(r).toMatchObject({ inserted: 5000, updated: 0 });
@@ -135,7 +119,7 @@ describe('import cancel', () => {
 
   it('a dry run can be cancelled too, and an abort after the last batch still commits nothing', async () => {
     const { db, store, dir } = await freshStore();
-    const before = await dump(db);
+    const before = await dumpContacts(db);
     const ac = new AbortController();
     await expectCancelled(
       importContacts(store, dir, outlookCsv(50), {
@@ -145,7 +129,7 @@ describe('import cancel', () => {
         },
       }),
     );
-    expect(await dump(db)).toEqual(before);
+    expect(await dumpContacts(db)).toEqual(before);
     await db.close();
   });
 });

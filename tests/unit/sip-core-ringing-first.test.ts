@@ -5,24 +5,11 @@
  */
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { createSoftphone } from '../../sip-core';
-import type { MediaSession, MediaSessionFactory } from '../../sip-core/api/media';
 import type { Softphone } from '../../sip-core/api/softphone';
+import { loopbackSoftphone, SDP } from './helpers/loopback-softphone';
 
 jest.setTimeout(20_000);
 
-const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
-const media: MediaSessionFactory = {
-  create(): MediaSession {
-    return {
-      createOffer: () => Promise.resolve(SDP),
-      createAnswer: () => Promise.resolve(SDP),
-      acceptAnswer: () => Promise.resolve(),
-      sendDtmf: () => Promise.resolve(false),
-      close: () => undefined,
-    };
-  },
-};
 const rand = (): string => randomBytes(6).toString('hex');
 const header = (text: string, name: string): string => new RegExp(`^${name}:\\s*(.*)$`, 'im').exec(text)?.[1]?.trim() ?? '';
 
@@ -67,22 +54,7 @@ async function start(): Promise<void> {
     registered();
   });
   await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-  phone = createSoftphone({
-    account: {
-      id: 'acc-ring',
-      server: '127.0.0.1',
-      port: socket.address().port,
-      transport: 'udp',
-      user: '1001',
-      password: 'secret',
-      domain: '127.0.0.1',
-      media: 'rtp',
-      keepAliveSeconds: 0,
-      mediaTimeoutSeconds: 0,
-    },
-    media,
-    outbound: false,
-  });
+  phone = loopbackSoftphone('acc-ring', socket.address().port);
   await phone.start();
   await isRegistered;
 }

@@ -6,10 +6,9 @@
  */
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { createSipConnection, createSoftphone } from '../../sip-core';
+import { createSipConnection } from '../../sip-core';
 import type { SipAccountConfig } from '../../sip-core/api/account';
 import type { CallSnapshot } from '../../sip-core/api/call';
-import type { MediaSession, MediaSessionFactory } from '../../sip-core/api/media';
 import type { Call, Softphone } from '../../sip-core/api/softphone';
 import {
   authorizeReplaces,
@@ -20,6 +19,7 @@ import {
   viaCount,
   type TrustPolicy,
 } from '../../sip-core/adapters/sipjs/trust';
+import { loopbackSoftphone, SDP } from './helpers/loopback-softphone';
 
 jest.setTimeout(20_000);
 
@@ -102,20 +102,6 @@ describe('where requests come from', () => {
 });
 
 // ── the softphone against a fake PBX ─────────────────────────────────────────────────────────────────────────
-
-const SDP = ['v=0', 'o=- 1 1 IN IP4 127.0.0.1', 's=-', 'c=IN IP4 127.0.0.1', 't=0 0', 'm=audio 40000 RTP/AVP 0', 'a=rtpmap:0 PCMU/8000', 'a=sendrecv', ''].join('\r\n');
-
-const media: MediaSessionFactory = {
-  create(): MediaSession {
-    return {
-      createOffer: () => Promise.resolve(SDP),
-      createAnswer: () => Promise.resolve(SDP),
-      acceptAnswer: () => Promise.resolve(),
-      sendDtmf: () => Promise.resolve(false),
-      close: () => undefined,
-    };
-  },
-};
 
 interface Msg {
   readonly start: string;
@@ -281,23 +267,7 @@ let phone: Softphone;
 async function start(overrides: Partial<SipAccountConfig> = {}): Promise<void> {
   pbx = new FakePbx();
   await pbx.start();
-  phone = createSoftphone({
-    account: {
-      id: 'acc-trust',
-      server: '127.0.0.1',
-      port: pbx.port,
-      transport: 'udp',
-      user: '1001',
-      password: 'secret',
-      domain: '127.0.0.1',
-      media: 'rtp',
-      keepAliveSeconds: 0,
-      mediaTimeoutSeconds: 0,
-      ...overrides,
-    },
-    media,
-    outbound: false,
-  });
+  phone = loopbackSoftphone('acc-trust', pbx.port, overrides);
   await phone.start();
   await pbx.registered();
 }

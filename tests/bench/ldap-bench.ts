@@ -7,7 +7,6 @@
  * (perf_hooks monitorEventLoopDelay, 1 ms resolution); beside it, the path before issue 14 for comparison: the same
  * source fetched and decoded on the main thread, only the write in the worker.
  */
-import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,27 +15,11 @@ import type { CompanyDirectorySource } from '../../electron/services/directory/c
 import { LdapConfigSchema } from '../../electron/services/directory/directory-config';
 import { LdapCompanySource } from '../../electron/services/directory/ldap-source';
 import { DirectoryClient } from '../../electron/services/directory/worker/directory-client';
+import { LDAP_BED } from '../testbed/ldap/bed';
+import { storageWorkerFile } from '../unit/helpers/storage-worker';
 
-const config = LdapConfigSchema.parse({
-  url: process.env.RC_LDAP_URL ?? 'ldap://127.0.0.1:3389',
-  bindDN: 'cn=admin,dc=example,dc=com',
-  bindPassword: 'secret',
-  base: 'ou=people,dc=example,dc=com',
-  filter: '(objectClass=inetOrgPerson)',
-  refreshMinutes: 0,
-  timeoutMs: 10_000,
-});
+const config = LdapConfigSchema.parse({ ...LDAP_BED, url: process.env.RC_LDAP_URL ?? LDAP_BED.url, timeoutMs: 10_000 });
 const RUNS = 7;
-
-/** The worker as the build ships it (scripts/build-node.mjs: same entry, same options). */
-function workerFile(): string {
-  const out = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'rc-bench-ldap-worker', 'directory-worker.js');
-  buildSync({
-    entryPoints: [path.join(__dirname, '..', '..', 'electron/services/directory/worker/directory-worker.ts')],
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', outfile: out, logLevel: 'warning',
-  });
-  return out;
-}
 
 /** The same LDAP source without `workerSpec`: DirectoryClient fetches and decodes it on this thread (before issue 14). */
 function onMainThread(source: LdapCompanySource): CompanyDirectorySource {
@@ -82,7 +65,7 @@ async function series(label: string, dir: string, worker: string, source: Compan
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-bench-ldap-'));
-  const worker = workerFile();
+  const worker = storageWorkerFile();
   try {
     const ldap = new LdapCompanySource(config);
     // Idle baseline: what the loop-delay monitor reads on this machine with nothing to do.

@@ -15,19 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { baresipCalls, hangupAll, waitFor } from '../testbed/baresip';
+import { LDAP_BED } from '../testbed/ldap/bed';
 import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
 
 const CSV = join(__dirname, '..', 'fixtures', 'contacts', 'e2e-colleagues.csv');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
-const LDAP = {
-  url: 'ldap://127.0.0.1:3389',
-  bindDN: 'cn=admin,dc=example,dc=com',
-  bindPassword: 'secret',
-  base: 'ou=people,dc=example,dc=com',
-  filter: '(objectClass=inetOrgPerson)',
-  refreshMinutes: 0,
-  timeoutMs: 5000,
-};
+const LDAP = { ...LDAP_BED, timeoutMs: 5000 };
 
 let console_: RunningConsole | undefined;
 const dirs: string[] = [];

@@ -13,19 +13,12 @@ import type { GlobalMessage } from '../../electron/contract/dto';
 import { MessageCenter } from '../../electron/services/message-center';
 import { ContactsService } from '../../electron/services/contacts-service';
 import { LdapConfigSchema } from '../../electron/services/directory/directory-config';
+import { LDAP_BED } from '../testbed/ldap/bed';
 import { escapeFilterValue, LdapCompanySource } from '../../electron/services/directory/ldap-source';
 import type { ContactHitView, ContactView, CompanySyncView } from '../../electron/contract';
 
 const BED = join(__dirname, '..', 'testbed', 'ldap');
-const config = LdapConfigSchema.parse({
-  url: 'ldap://127.0.0.1:3389',
-  bindDN: 'cn=admin,dc=example,dc=com',
-  bindPassword: 'secret',
-  base: 'ou=people,dc=example,dc=com',
-  filter: '(objectClass=inetOrgPerson)',
-  refreshMinutes: 0,
-  timeoutMs: 3000,
-});
+const config = LdapConfigSchema.parse(LDAP_BED);
 const conn = { id: 't' } as never;
 
 async function call<T>(svc: ContactsService, name: string, args: unknown): Promise<T> {

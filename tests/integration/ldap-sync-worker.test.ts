@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { companyErrorKey, ContactsService } from '../../electron/services/contacts-service';
 import { LdapConfigSchema } from '../../electron/services/directory/directory-config';
+import { LDAP_BED } from '../testbed/ldap/bed';
 import type { CompanySyncProgress } from '../../electron/services/directory/directory-service';
 import { LdapError } from '../../electron/services/directory/ldap-failure';
 import { LdapCompanySource } from '../../electron/services/directory/ldap-source';
@@ -25,15 +26,7 @@ jest.mock('ldapts', () => {
 });
 
 const BED = join(__dirname, '..', 'testbed', 'ldap');
-const config = LdapConfigSchema.parse({
-  url: 'ldap://127.0.0.1:3389',
-  bindDN: 'cn=admin,dc=example,dc=com',
-  bindPassword: 'secret',
-  base: 'ou=people,dc=example,dc=com',
-  filter: '(objectClass=inetOrgPerson)',
-  refreshMinutes: 0,
-  timeoutMs: 3000,
-});
+const config = LdapConfigSchema.parse(LDAP_BED);
 
 let dir: string;
 let workerFile: string;

@@ -114,6 +114,11 @@ export interface CompanySyncView {
   readonly lastErrorParams?: Readonly<Record<string, string | number>>;
   /** A refresh is running now. */
   readonly refreshing?: boolean;
+  /**
+   * How far it is (issue 14: it runs in the storage worker): entries read from the server so far (their total is
+   * unknown until the last page), then entries written out of `total`.
+   */
+  readonly progress?: { readonly phase: 'fetch' | 'write'; readonly done: number; readonly total?: number };
   readonly count: number;
 }
 
@@ -211,6 +216,8 @@ export const contactsCommands = {
   'contacts.companyStatus': def<CompanySyncView>()(z.strictObject({})),
   /** Refresh the company directory from LDAP now. */
   'contacts.companyRefresh': def<CompanySyncView>()(z.strictObject({})),
+  /** Stops a running refresh between two pages or batches: the local copy stays as it was. */
+  'contacts.companyCancel': def<CompanySyncView>()(z.strictObject({})),
   'history.list': def<HistoryEntryView[]>()(
     z.strictObject({
       types: z.array(z.enum(CALL_TYPE_NAMES)).max(CALL_TYPE_NAMES.length).optional(),

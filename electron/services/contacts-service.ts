@@ -34,7 +34,7 @@ import type { Contact, ContactInput, Directory } from '../storage/types';
 import { CommandFailure, type ConsoleExtension } from './console-service';
 import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
-import { CompanyShrinkError, DirectoryService, type DirectoryApi } from './directory/directory-service';
+import { CompanyShrinkError, DirectoryService, type CompanySyncProgress, type DirectoryApi } from './directory/directory-service';
 import { DirectoryClient } from './directory/worker/directory-client';
 import { ImportError, previewImportAsync } from './directory/import';
 import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
@@ -204,6 +204,9 @@ export class ContactsService implements ConsoleExtension {
     lastErrorKey?: string;
     lastErrorParams?: Record<string, string | number>;
     running?: Promise<void>;
+    /** The running refresh's progress and its cancel (the receptionist's, or the console stopping). */
+    progress?: CompanySyncProgress;
+    cancel?: AbortController;
     refused?: boolean;
   } = {};
   #timer: NodeJS.Timeout | undefined;
@@ -507,13 +510,17 @@ export class ContactsService implements ConsoleExtension {
     const source = this.#company;
     if (!source) return Promise.resolve();
     if (this.#sync.running) return this.#sync.running;
+    const cancel = new AbortController();
+    const stopping = (): void => cancel.abort();
+    this.#stopping.signal.addEventListener('abort', stopping, { once: true });
     const run = (async () => {
       try {
         const svc = await this.#db();
         const r = await svc.syncCompany(source, {
           minRatio: this.#config.ldap?.minRefreshRatio ?? 0.5,
           force: options.force === true,
-          signal: this.#stopping.signal,
+          signal: cancel.signal,
+          onProgress: (p) => (this.#sync.progress = p),
         });
         this.#sync.lastSyncAt = Date.now();
         delete this.#sync.lastError;
@@ -525,6 +532,11 @@ export class ContactsService implements ConsoleExtension {
         if (!this.#stopped) this.#broadcast('contacts.changed', { directoryKind: 'company' });
         this.favoritesChanged(); // new or changed colleagues whose extension is a favorite
       } catch (e) {
+        if (cancel.signal.aborted && e instanceof StorageError && e.code === 'aborted') {
+          // Cancelled (by her, or the console stopping): not a failure of the server; the copy is as it was.
+          this.#log('info', `company directory refresh cancelled: the local copy of ${source.label} was kept`);
+          return;
+        }
         this.#sync.lastError = e instanceof Error ? e.message : String(e);
         this.#sync.lastErrorAt = Date.now();
         const said = companyErrorKey(e, source.label);
@@ -537,11 +549,22 @@ export class ContactsService implements ConsoleExtension {
           this.#sync.refused = true;
         } else if (isDiskFull(e)) this.#reportDiskFull();
       } finally {
+        this.#stopping.signal.removeEventListener('abort', stopping);
         this.#sync.running = undefined;
+        this.#sync.progress = undefined;
+        this.#sync.cancel = undefined;
       }
     })();
     this.#sync.running = run;
+    this.#sync.cancel = cancel;
     return run;
+  }
+
+  /** Stops the running refresh (between two pages or write batches): the local copy is left as it was. */
+  async cancelCompanyRefresh(): Promise<void> {
+    const running = this.#sync.running;
+    this.#sync.cancel?.abort();
+    await running?.catch(() => undefined);
   }
 
   async companyStatus(): Promise<CompanySyncView> {
@@ -555,6 +578,7 @@ export class ContactsService implements ConsoleExtension {
       ...(this.#sync.lastErrorAt !== undefined && { lastErrorAt: this.#sync.lastErrorAt }),
       ...(this.#sync.lastErrorKey !== undefined && { lastErrorKey: this.#sync.lastErrorKey, lastErrorParams: { ...this.#sync.lastErrorParams } }),
       ...(this.#sync.running !== undefined && { refreshing: true }),
+      ...(this.#sync.running !== undefined && this.#sync.progress && { progress: { ...this.#sync.progress } }),
       count: await svc.countContacts(dir.id),
     };
   }
@@ -833,6 +857,10 @@ export class ContactsService implements ConsoleExtension {
     'contacts.companyStatus': () => this.companyStatus(),
     'contacts.companyRefresh': async () => {
       await this.refreshCompany();
+      return this.companyStatus();
+    },
+    'contacts.companyCancel': async () => {
+      await this.cancelCompanyRefresh();
       return this.companyStatus();
     },
     'history.list': async ({ types, direction, text, limit, beforeId }) => {

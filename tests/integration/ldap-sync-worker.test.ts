@@ -109,6 +109,43 @@ describe('company directory refresh in the storage worker (real slapd)', () => {
     expect(loadedHere.rcLdaptsLoadedOnMain).toBeUndefined();
   }, 60_000);
 
+  it('the Company tab sees how far a refresh is, and her Cancel keeps the copy without calling it a failure', async () => {
+    const dbPath = join(dir, 'contacts.sqlite');
+    const ten = LdapConfigSchema.parse({ ...config, filter: '(&(objectClass=inetOrgPerson)(uid=u0000*))' });
+    const first = new ContactsService({ dbPath, config: { defaultCountry: 'FR', ldap: ten, queues: [] }, storageWorker: { workerFile } });
+    await first.refreshCompany();
+    expect(await first.companyStatus()).toMatchObject({ count: 10 });
+    await first.stop();
+
+    const svc = new ContactsService({ dbPath, config: { defaultCountry: 'FR', ldap: config, queues: [] }, storageWorker: { workerFile } });
+    // A full refresh, watched as the tab does (it polls contacts.companyStatus): the worker's progress reaches it.
+    const seen: unknown[] = [];
+    const full = svc.refreshCompany({ force: true });
+    let over = false;
+    void full.then(() => (over = true));
+    while (!over) {
+      const s = await svc.companyStatus();
+      if (s.progress) seen.push(s.progress);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen).toEqual(expect.arrayContaining([expect.objectContaining({ phase: expect.stringMatching(/^(fetch|write)$/) })]));
+    expect(await svc.companyStatus()).toMatchObject({ count: 1200 });
+    expect((await svc.companyStatus()).progress).toBeUndefined();
+    await svc.stop();
+
+    // Cancelled as soon as it starts: nothing written, no error shown, not refreshing any more.
+    const back = new ContactsService({ dbPath, config: { defaultCountry: 'FR', ldap: ten, queues: [] }, storageWorker: { workerFile } });
+    const shrink = back.refreshCompany({ force: true });
+    await back.cancelCompanyRefresh();
+    await shrink;
+    const after = await back.companyStatus();
+    expect(after).toMatchObject({ count: 1200 });
+    expect(after.refreshing).toBeUndefined();
+    expect(after.lastErrorKey).toBeUndefined();
+    await back.stop();
+  }, 60_000);
+
   it('the detector above bites: the live search (small, left on the caller thread) does load ldapts here', async () => {
     const live = await new LdapCompanySource(config).search('hélène dupré');
     expect(live[0]!.name).toBe('Hélène Dupré');

@@ -3,7 +3,12 @@
  * body; Content-Length is mandatory on streams. CRLF keep-alives between messages (RFC 5626 §3.5.1) are skipped.
  */
 
-/** Past this many header bytes without a blank line the peer is not speaking SIP; drop the connection. */
+/**
+ * A header section (blank line included) longer than this: the peer is not speaking SIP; drop the connection. Judged
+ * on the bytes, not on how reads cut them: when one read brought the end of an overlong section along, a bare-LF
+ * message glued to the next one's blank line was taken as a header whose Content-Length then swallowed the following
+ * messages, pings included, and the flow was dead while we showed "registered" (found by sip-hostile.test.ts, seed 2306655234).
+ */
 const MAX_HEADER_BYTES = 64 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -33,9 +38,11 @@ export class SipStreamFramer {
       if (this.#buffer.length === 0) break;
       const headerEnd = this.#buffer.indexOf(HEADER_END);
       if (headerEnd < 0) {
-        if (this.#buffer.length > MAX_HEADER_BYTES) throw new SipFramingError('SIP header section too long');
+        // Whatever comes next, the section would end past the limit.
+        if (this.#buffer.length >= MAX_HEADER_BYTES) throw new SipFramingError('SIP header section too long');
         break;
       }
+      if (headerEnd + HEADER_END.length > MAX_HEADER_BYTES) throw new SipFramingError('SIP header section too long');
       const head = this.#buffer.subarray(0, headerEnd).toString('utf8');
       const length = contentLength(head);
       if (length > MAX_BODY_BYTES) throw new SipFramingError('SIP body too large');

@@ -23,6 +23,66 @@ describe('SIP over a stream is framed by Content-Length (RFC 3261 §18.3)', () =
     const framer = new SipStreamFramer();
     expect(() => framer.push(Buffer.alloc(70_000, 0x41))).toThrow('too long');
   });
+
+  it('a header section of 64 KiB passes, one byte more is refused, however the reads cut it', () => {
+    // Section = start line + padding header + blank line, exactly `size` bytes.
+    const section = (size: number): Buffer => {
+      const start = 'OPTIONS sip:x SIP/2.0\r\nContent-Length: 0\r\nX-Pad: ';
+      return Buffer.from(`${start}${'p'.repeat(size - start.length - 4)}\r\n\r\n`);
+    };
+    for (const cut of [1, 65_535, 65_536]) {
+      const fits = section(64 * 1024);
+      const framer = new SipStreamFramer();
+      expect([...framer.push(fits.subarray(0, cut)), ...framer.push(fits.subarray(cut))]).toEqual([fits.toString()]);
+      const over = section(64 * 1024 + 1);
+      const refused = new SipStreamFramer();
+      expect(() => [refused.push(over.subarray(0, cut)), refused.push(over.subarray(cut))]).toThrow('too long');
+    }
+  });
+
+  it('a bare-LF message over 64 KiB does not swallow the messages after it (fuzz seed 2306655234)', () => {
+    // LF-only lines: no blank line of its own, so the next message's ended "its" header section and its
+    // Content-Length ate everything after it. A read of 64 KiB, then the rest with the next message, let it through.
+    const body = '<dialog-info>'.padEnd(94_379, 'v');
+    const notify = Buffer.from(`NOTIFY sip:x SIP/2.0\nCSeq: 299 NOTIFY\nContent-Length: ${body.length + 5}\n\n${body}`);
+    for (const cut of [60_000, 65_536]) {
+      const framer = new SipStreamFramer();
+      expect(() => [framer.push(notify.subarray(0, cut)), framer.push(Buffer.concat([notify.subarray(cut), Buffer.from(OPTIONS)]))]).toThrow('too long');
+    }
+  });
+});
+
+describe('a TCP flow whose framing broke is dropped, not left deaf', () => {
+  it('a bare-LF message over 64 KiB followed at once by a valid one: the connection closes with the framing error', async () => {
+    const body = '<dialog-info>'.padEnd(94_379, 'v');
+    const notify = `NOTIFY sip:x SIP/2.0\nCSeq: 299 NOTIFY\nContent-Length: ${body.length + 5}\n\n${body}`;
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      // Both in one go, as a PBX pinging right after it: the second read brings the OPTIONS' blank line along.
+      socket.write(notify);
+      socket.write(OPTIONS);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const c = createSipConnection({ kind: 'tcp', host: '127.0.0.1', port: (server.address() as net.AddressInfo).port });
+    try {
+      const received: string[] = [];
+      c.onMessage = (m) => received.push(m);
+      const closed = new Promise<SipConnectionError | 'still open' | undefined>((r) => {
+        c.onClose = r;
+        // Only so that a deaf flow fails this test instead of hanging it.
+        setTimeout(() => r('still open'), 3000).unref();
+      });
+      await c.connect();
+      expect(await closed).toMatchObject({ kind: 'network', message: 'SIP header section too long' });
+      expect(received).toEqual([]);
+    } finally {
+      c.close();
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    }
+  });
 });
 
 describe('connection errors are classified', () => {

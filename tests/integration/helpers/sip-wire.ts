@@ -202,8 +202,8 @@ export function planStreamFraming(bytes: Buffer): FramingPlan {
     buffer = buffer.subarray(start);
     if (buffer.length === 0) return { kills: false, suffix: Buffer.concat(suffix), messages };
     const headerEnd = buffer.indexOf(HEADER_END);
-    // The header section may arrive in pieces: past 64 KiB without its end the framer drops the connection.
-    if (headerEnd < 0 ? buffer.length > MAX_HEADER_BYTES - 4 : headerEnd + 3 > MAX_HEADER_BYTES) {
+    // A header section over 64 KiB (blank line included, ours when it has none): the framer drops the connection.
+    if ((headerEnd < 0 ? buffer.length : headerEnd) + HEADER_END.length > MAX_HEADER_BYTES) {
       return { kills: true, reason: 'header section over 64 KiB' };
     }
     if (headerEnd < 0) {

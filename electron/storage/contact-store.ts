@@ -81,6 +81,8 @@ function normalize(c: ContactInput, folds?: FoldMemo): Normalized {
   };
 }
 
+const lowerAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+
 /** The keys under which a contact counts as "the same" on re-import (same name + any shared number/e-mail). */
 function identityKeys(nameKey: string, digits: readonly string[], emails: readonly string[]): string[] {
   const keys = digits.filter((d) => d !== '').map((d) => `${nameKey}|#${d}`);
@@ -90,6 +92,8 @@ function identityKeys(nameKey: string, digits: readonly string[], emails: readon
 }
 
 const BATCH = 400;
+/** Index rows per statement in #insertFtsRows (each statement holds the worker's loop for a few tens of ms). */
+const FTS_CHUNK = 5000;
 
 /**
  * Secondary indexes whose keys arrive in random order (phone forms, name keys). A bulk write into small tables drops
@@ -244,22 +248,30 @@ export class ContactStore {
     // back identical (row, phones with their forms, e-mails, index entry) is not written at all.
     const stored = new Map<number, { key: string; sourceId: string | null; favorite: number }>();
     if (opts.dedupe) {
-      const rows = await tx.all<{ id: number; source_id: string | null; name_key: string; favorite: number; d: string | null; e: string | null; content: string }>(
-        `SELECT c.id, c.source_id, c.name_key, c.favorite,
-                (SELECT group_concat(digits, ' ') FROM phones WHERE contact_id = c.id) AS d,
-                (SELECT group_concat(lower(address), ' ') FROM emails WHERE contact_id = c.id) AS e,
-                json_array(c.name, c.first_name, c.last_name, c.company, c.department, c.title, c.notes, c.name_key,
-                  (SELECT json_group_array(json_array(p.type, p.raw, p.e164, p.digits, p.national_digits, p.digits_rev) ORDER BY p.id)
-                     FROM phones p WHERE p.contact_id = c.id),
-                  (SELECT json_group_array(m.address ORDER BY m.id) FROM emails m WHERE m.contact_id = c.id),
-                  (SELECT json_array(f.name, f.org, f.flags) FROM contacts_fts f WHERE f.rowid = c.id)) AS content
-           FROM contacts c WHERE c.directory_id = ?`,
+      // Each contact's phones and e-mails are read once (MATERIALIZED: not once for the content and again for the
+      // identity keys); the keys' digits and lower-cased addresses are taken from the same JSON (~15% less SQLite time
+      // for a 50,000-row re-import).
+      const rows = await tx.all<{ id: number; source_id: string | null; name_key: string; favorite: number; pj: string; ej: string; content: string }>(
+        `WITH stored AS MATERIALIZED (
+           SELECT c.id, c.source_id, c.name_key, c.favorite, c.name, c.first_name, c.last_name, c.company, c.department, c.title, c.notes,
+             (SELECT json_group_array(json_array(p.type, p.raw, p.e164, p.digits, p.national_digits, p.digits_rev) ORDER BY p.id)
+                FROM phones p WHERE p.contact_id = c.id) AS pj,
+             (SELECT json_group_array(m.address ORDER BY m.id) FROM emails m WHERE m.contact_id = c.id) AS ej
+           FROM contacts c WHERE c.directory_id = ?)
+         SELECT s.id, s.source_id, s.name_key, s.favorite, s.pj, s.ej,
+                json_array(s.name, s.first_name, s.last_name, s.company, s.department, s.title, s.notes, s.name_key, json(s.pj), json(s.ej),
+                  (SELECT json_array(f.name, f.org, f.flags) FROM contacts_fts f WHERE f.rowid = s.id)) AS content
+           FROM stored s`,
         [directoryId],
       );
       for (const r of rows) {
         if (r.source_id) bySource.set(r.source_id, r.id);
         if (r.favorite) favorites.add(r.id);
-        const keys = identityKeys(r.name_key, r.d ? r.d.split(' ') : [], r.e ? r.e.split(' ') : []);
+        const digits = (JSON.parse(r.pj) as string[][]).map((p) => p[3]!);
+        const emails = JSON.parse(r.ej) as string[];
+        // SQLite's lower() (as the keys were read before): ASCII letters only; a blank inside an address splits it.
+        const joined = emails.map(lowerAscii).join(' ');
+        const keys = identityKeys(r.name_key, digits, joined ? joined.split(' ') : []);
         for (const k of keys) byKey.set(k, r.id);
         stored.set(r.id, { key: r.content, sourceId: r.source_id, favorite: r.favorite });
       }
@@ -319,13 +331,14 @@ export class ContactStore {
     const fresh = new Set<number>();
     const updatedIds = new Set<number>();
     const written = new Set<number>();
+    const ftsLater = new Map<number, SqlValue[]>();
     let done = 0;
     const flush = async (): Promise<void> => {
       if (pending.size === 0) return;
       const batch = [...pending.entries()];
       pending.clear();
       // A "fresh" id already written by an earlier batch (a duplicate later in the same file) exists too.
-      await this.#writeBatch(tx, directoryId, batch, now, batch.some(([id]) => !fresh.has(id) || written.has(id)));
+      await this.#writeBatch(tx, directoryId, batch, now, batch.some(([id]) => !fresh.has(id) || written.has(id)), ftsLater);
       for (const [id] of batch) written.add(id);
       // The statements are synchronous (better-sqlite3): between batches the thread's loop turns, so the storage
       // worker answers searches and caller lookups on its read connection, and reads a cancel, while an import runs.
@@ -346,12 +359,13 @@ export class ContactStore {
       // Re-imports never clear a favorite: the receptionist set it, the source file doesn't know about it.
       const favorite = n.favorite || favorites.has(id) || pending.get(id)?.n.favorite === true;
       if (favorite) favorites.add(id);
+      const nf = favorite === n.favorite ? n : { ...n, favorite };
       const before = touched.has(id) ? undefined : stored.get(id);
       const unchanged = before !== undefined && before.favorite === (favorite ? 1 : 0) &&
-        (n.sourceId === null || n.sourceId === before.sourceId) && this.#contentKey({ ...n, favorite }, forms) === before.key;
+        (n.sourceId === null || n.sourceId === before.sourceId) && this.#contentKey(nf, forms) === before.key;
       if (!unchanged) {
         if (before !== undefined) touched.add(id); // (only stored contacts are looked up in it)
-        pending.set(id, { n: { ...n, favorite }, phones: forms });
+        pending.set(id, { n: nf, phones: forms });
       }
       if (n.sourceId) bySource.set(n.sourceId, id);
       for (const k of keys) byKey.set(k, id);
@@ -361,11 +375,45 @@ export class ContactStore {
       if (opts.onProgress && (done % 1000 === 0 || done === inputs.length)) opts.onProgress(done, inputs.length);
     }
     await flush();
+    await this.#insertFtsRows(tx, ftsLater, inputs.length > BATCH);
     return { inserted: fresh.size, updated: updatedIds.size, ids };
   }
 
-  /** `mayExist` false: every id is new, so there are no old phones/e-mails/index rows to delete first. */
-  async #writeBatch(tx: SqlRunner, directoryId: number, rows: readonly [number, Prepared][], now: number, mayExist = true): Promise<void> {
+  /**
+   * The index entries of a whole upsertMany, written after its rows, in rowid order, FTS_CHUNK contacts per statement
+   * (one JSON array bound, read by json_each). FTS5 keeps new entries in memory and writes them out as a new segment
+   * when a statement with a statement journal starts (its xSavepoint flushes), which every multi-row INSERT is:
+   * interleaved with the batches of contacts, phones and e-mails, that made one small segment per 400 contacts, merged
+   * again and again (automerge). A 50,000-row first import: ~0.2 s less SQLite time. Same rows, bytes and tokens
+   * (tests/unit/contact-store-write.test.ts compares every row with the previous implementation).
+   */
+  async #insertFtsRows(tx: SqlRunner, rows: ReadonlyMap<number, SqlValue[]>, yieldBetween: boolean): Promise<void> {
+    const ids = [...rows.keys()].sort((a, b) => a - b);
+    for (let i = 0; i < ids.length; i += FTS_CHUNK) {
+      const chunk = ids.slice(i, i + FTS_CHUNK).map((id) => [id, ...rows.get(id)!]);
+      const json = JSON.stringify(chunk);
+      await tx.run(
+        `INSERT INTO contacts_fts (rowid, name, org, flags)
+           SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) ORDER BY key`,
+        [json],
+      );
+      // As between write batches: the worker's loop turns (searches on the read connection, a cancel).
+      if (yieldBetween && i + FTS_CHUNK < ids.length) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * `mayExist` false: every id is new, so there are no old phones/e-mails/index rows to delete first. With `ftsLater`,
+   * the rows' new index entries go there (by id) instead of into contacts_fts: see #insertFtsRows.
+   */
+  async #writeBatch(
+    tx: SqlRunner,
+    directoryId: number,
+    rows: readonly [number, Prepared][],
+    now: number,
+    mayExist = true,
+    ftsLater?: Map<number, SqlValue[]>,
+  ): Promise<void> {
     const cVals: SqlValue[] = [];
     const fVals: SqlValue[] = [];
     const pRows: SqlValue[][] = [];
@@ -373,7 +421,8 @@ export class ContactStore {
     for (const [id, { n, phones }] of rows) {
       cVals.push(id, directoryId, n.sourceId, n.name, n.firstName, n.lastName, n.company, n.department, n.title,
         n.notes, n.favorite ? 1 : 0, n.nameKey, now, now);
-      fVals.push(id, ...this.#ftsValues(n));
+      if (ftsLater) ftsLater.set(id, this.#ftsValues(n));
+      else fVals.push(id, ...this.#ftsValues(n));
       for (const p of phones) pRows.push([id, p.type, p.forms.raw, p.forms.e164, p.forms.digits, p.forms.nationalDigits, p.forms.digitsRev]);
       for (const e of n.emails) eRows.push([id, e]);
     }
@@ -393,7 +442,7 @@ export class ContactStore {
       await tx.run(`DELETE FROM emails WHERE contact_id IN ${inIds}`, idList);
       await tx.run(`DELETE FROM contacts_fts WHERE rowid IN ${inIds}`, idList);
     }
-    await tx.run(`INSERT INTO contacts_fts (rowid, name, org, flags) VALUES ${placeholders(rows.length, 4)}`, fVals);
+    if (!ftsLater) await tx.run(`INSERT INTO contacts_fts (rowid, name, org, flags) VALUES ${placeholders(rows.length, 4)}`, fVals);
     await insertRows(tx, 'phones (contact_id, type, raw, e164, digits, national_digits, digits_rev)', 7, pRows);
     await insertRows(tx, 'emails (contact_id, address)', 2, eRows);
   }

@@ -10,19 +10,22 @@
  *     to one SUBSCRIBE per extension → `bench blf.subscribe500_asterisk_one_list <ms> ms`;
  *   `blf100-2001`: one list of 100 → `bench blf.subscribe100_asterisk_list <ms> ms`.
  * Robust: retries a failed sample (printed), every wait has a timeout, sipp processes are cleaned up.
+ * sip-core is loaded as shipped (tests/bench/lib/shipped-sip-core.ts: sip.js bundled, its parser built once).
  * Run under the bed lock: flock /tmp/rc-e2e.lock npx tsx tests/bench/presence-asterisk-bench.ts
  */
-import { createSoftphone } from '../../sip-core';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { Watch } from '../../sip-core/api/presence';
 import type { Softphone } from '../../sip-core/api/softphone';
 import { cleanup, dialOut, phone as sippPhone } from '../testbed/asterisk/phones';
 import { waitFor } from '../testbed/baresip';
+import { shippedSipCore } from './lib/shipped-sip-core';
 
 const extsOf = (n: number): string[] => ['2002', '2003', '2004', '2005', ...Array.from({ length: n - 4 }, (_, i) => String(3000 + i))];
 const noMedia: MediaSessionFactory = { create: () => { throw new Error('no media'); } };
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 let retries = 0;
+/** sip-core as shipped (bundled sip.js, its parser built once): set in main() before anything is timed. */
+let createSoftphone: Awaited<ReturnType<typeof shippedSipCore>>['createSoftphone'];
 
 interface PresenceStatsView {
   list: string;
@@ -110,6 +113,7 @@ async function run(list: string, n: number, samples: number): Promise<{ ms: numb
 }
 
 async function main(): Promise<void> {
+  ({ createSoftphone } = await shippedSipCore());
   const five = await run('blf500-2001-{1..5}', 500, 5);
   const big = await run('blf500-2001', 500, 3);
   if (big.list !== 'active') console.log('  (Asterisk could not send the 500-resource NOTIFY: "too large to send", PJSIP_MAX_PKT_LEN; figure above is the paced fallback)');

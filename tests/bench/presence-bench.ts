@@ -11,15 +11,17 @@
  * Robust: the bed is settled first (no call left, 1004 idle); each call is hung up only once established (hanging
  * up a ringing call raced 1004's auto-answer: the 200 crossed the CANCEL and 1004 stayed in a call, "Timed out
  * waiting for 1004 idle"); a failed sample is retried (retries printed), never waited on forever.
+ * sip-core is loaded as the console ships it (tests/bench/lib/shipped-sip-core.ts: sip.js bundled with its parser built
+ * once); from source, SIP.js's per-parse set-up made the bench's own CPU the bottleneck of the 500 SUBSCRIBEs.
  * Env: BLF_SERVER (default 127.0.0.1), BLF_XCAP (default http://<server>:8080/xcap-root).
  */
-import { createSoftphone } from '../../sip-core';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import type { PresenceOptions, Watch } from '../../sip-core/api/presence';
 import type { Softphone } from '../../sip-core/api/softphone';
 import { chromium } from '@playwright/test';
 import { baresip, baresipCalls, hangupAll, waitFor } from '../testbed/baresip';
 import { startConsole } from '../e2e/console';
+import { shippedSipCore } from './lib/shipped-sip-core';
 
 const N = 500;
 const SERVER = process.env.BLF_SERVER ?? '127.0.0.1';
@@ -28,6 +30,8 @@ const noMedia: MediaSessionFactory = { create: () => { throw new Error('no media
 const EXTS = ['1002', '1003', '1004', ...Array.from({ length: N - 3 }, (_, i) => String(30000 + i))];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let retries = 0;
+/** sip-core as shipped (bundled sip.js, its parser built once): set in main() before anything is timed. */
+let createSoftphone: Awaited<ReturnType<typeof shippedSipCore>>['createSoftphone'];
 
 function p95(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,6 +70,8 @@ async function settle(w1004?: Watch): Promise<void> {
 
 /** Time until every watch has a first state, from the moment they are created; `firsts`: how many had one by when. */
 async function subscribeAll(phone: Softphone): Promise<{ ms: number; watches: Watch[]; firsts: string }> {
+  // Wall clock too: lines up with Kamailio's sipdump (tests/testbed/logs) to see where the time goes.
+  console.log(`  watches created at epoch ${(Date.now() / 1000).toFixed(3)} s`);
   const t0 = performance.now();
   const watches = EXTS.map((e) => phone.watch!(e, { listed: true }));
   const at: number[] = [];
@@ -116,6 +122,7 @@ async function stateChange(w1004: Watch, samples: number): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
+  ({ createSoftphone } = await shippedSipCore());
   await settle();
   const mem0 = process.memoryUsage();
 

@@ -636,8 +636,10 @@ class SipJsSoftphone implements Softphone {
       logBuiltinEnabled: false,
       logLevel: 'warn',
       logConnector: (level, category, _label, content) => {
-        const line = `[sip.js ${category}] ${redactSipMessage(this.#scrub(content))}`;
-        if (level === 'error' || level === 'warn') this.#logger.debug(line);
+        // SIP.js calls the connector for every level, logLevel notwithstanding (dozens of debug lines per INVITE):
+        // redact only what is kept (issue 14: INVITE → 180 latency).
+        if (level !== 'error' && level !== 'warn') return;
+        this.#logger.debug(`[sip.js ${category}] ${redactSipMessage(this.#scrub(content))}`);
       },
       sessionDescriptionHandlerFactory: (session: Session) => this.#createSdh(session),
       // RFC 3891: INVITE with Replaces of one of our dialogs (handled in #onInvite); 481 when nothing matches.

@@ -57,6 +57,7 @@ import { autoAnswerAfter } from './auto-answer';
 import { parseNameAddr, sanitizeRemoteParty } from './caller-id';
 import { dialTargetToUri } from './dial-target';
 import { parseRedirection } from './diversion';
+import { pongServerKey, ServerPongMemory, startKeepAlive } from './keep-alive';
 import { offerLooksWebRtc } from './media-sdh';
 import { redactSipMessage, scrubSecret } from './redact';
 import { DEFAULT_MEDIA_TIMEOUT_MS, SipJsCallAdapter } from './sipjs-call';
@@ -77,8 +78,6 @@ export const DEFAULT_KEEPALIVE_MS = 10_000;
 export const DEFAULT_FAILOVER_AFTER_MS = 5000;
 /** While on a backup server, how often the first server is asked whether it is back (SIP OPTIONS). */
 export const DEFAULT_FAILBACK_PROBE_MS = 15_000;
-/** RFC 5626 §4.4.1: a pong must come within 10 s of a ping. */
-const PONG_TIMEOUT_MS = 10_000;
 /** First retry after a lost connection: quick (a PBX restart takes a second or two), then the usual backoff. */
 const LOST_RETRY_MS = 500;
 
@@ -231,6 +230,8 @@ class SipJsSoftphone implements Softphone {
   #responseTimer: NodeJS.Timeout | undefined;
   #probeTimer: NodeJS.Timeout | undefined;
   #keepAlive: NodeJS.Timeout | undefined;
+  /** Servers that answered our CRLF pings: a new connection to one of them must pong from its first ping. */
+  readonly #pongServers = new ServerPongMemory();
   #settleAttempt: (() => void) | undefined;
   /** Last transport error seen on the connection in use (send failure or drop); reset on each new connection. */
   #lastTransportError: SipConnectionError | undefined;
@@ -717,34 +718,23 @@ class SipJsSoftphone implements Softphone {
     }
     this.#lastTransportError = undefined;
     if (target.transport === 'udp' && connection.local.port > 0) this.#lastUdpPort = connection.local.port;
-    this.#startKeepAlive(connection);
+    this.#startKeepAlive(connection, target);
     this.#logger.info(`Connected to ${targetLabel(target)} from ${formatHostPort(connection.local)}`);
     return connection;
   }
 
-  #startKeepAlive(connection: SipConnection): void {
+  #startKeepAlive(connection: SipConnection, target: SipTarget): void {
     clearInterval(this.#keepAlive);
     const keepAliveMs = this.#options.keepAliveMs ?? (this.#account.keepAliveSeconds !== undefined ? this.#account.keepAliveSeconds * 1000 : DEFAULT_KEEPALIVE_MS);
     if (keepAliveMs <= 0) return;
-    // RFC 5626 §4.4.1: a server that answers our double-CRLF ping with a CRLF pong (Kamailio does on TCP/TLS) tells us
-    // a flow is dead when a pong stops coming — long before TCP itself gives up on a cut path.
-    let pongAt = 0;
-    let pongsSeen = false;
-    connection.onPong = () => {
-      pongsSeen = true;
-      pongAt = Date.now();
-    };
-    // Errors surface through connection.onClose (ICMP on UDP, reset on TCP); the send result adds nothing.
-    this.#keepAlive = setInterval(() => {
-      const sentAt = Date.now();
-      void connection.send('\r\n\r\n').catch(() => undefined);
-      if (!pongsSeen) return;
-      setTimeout(() => {
-        if (pongAt >= sentAt || this.#transport?.connection !== connection) return;
-        this.#flowDead(new SipConnectionError('timeout', `No keep-alive answer from the server within ${PONG_TIMEOUT_MS / 1000} s`, 'ETIMEDOUT'));
-      }, PONG_TIMEOUT_MS).unref();
-    }, keepAliveMs);
-    this.#keepAlive.unref();
+    // keep-alive.ts: missing pongs kill the flow only on a server known to answer pings (on this or an earlier connection).
+    this.#keepAlive = startKeepAlive(connection, {
+      intervalMs: keepAliveMs,
+      server: pongServerKey(target),
+      memory: this.#pongServers,
+      isCurrent: () => this.#transport?.connection === connection,
+      onDead: (error) => this.#flowDead(error),
+    });
   }
 
   /** The flow in use is dead though the socket does not know it yet: close it and recover like a dropped one. */

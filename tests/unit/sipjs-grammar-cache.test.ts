@@ -24,9 +24,12 @@ function runModule(code: string): string {
   return r.stdout;
 }
 
-describe('sip.js grammar set up once', () => {
-  it('parses requests and responses exactly as the original, also on repeated calls', () => {
-    const out = runModule(`
+/**
+ * Module code that loads `file` (relative to sip.js's lib/) twice, as `original` (sip.js as installed) and as
+ * `patched` (a temporary copy of lib/ whose grammar went through cacheGrammarTables); `copy` is that copy's folder.
+ */
+function bothVersions(file: string, exportName: string): string {
+  return `
       import fs from 'node:fs';
       import os from 'node:os';
       import path from 'node:path';
@@ -37,8 +40,14 @@ describe('sip.js grammar set up once', () => {
       fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ type: 'module' }));
       const g = path.join(copy, 'lib/grammar/pegjs/dist/grammar.js');
       fs.writeFileSync(g, cacheGrammarTables(fs.readFileSync(g, 'utf8')));
-      const original = (await import(pathToFileURL(${JSON.stringify(SIPJS_LIB)} + '/core/messages/parser.js').href)).Parser;
-      const patched = (await import(pathToFileURL(path.join(copy, 'lib/core/messages/parser.js')).href)).Parser;
+      const original = (await import(pathToFileURL(${JSON.stringify(`${SIPJS_LIB}/${file}`)}).href)).${exportName};
+      const patched = (await import(pathToFileURL(path.join(copy, ${JSON.stringify(`lib/${file}`)})).href)).${exportName};`;
+}
+
+describe('sip.js grammar set up once', () => {
+  it('parses requests and responses exactly as the original, also on repeated calls', () => {
+    const out = runModule(`
+      ${bothVersions('core/messages/parser.js', 'Parser')}
       const logger = { warn() {}, error() {}, log() {}, debug() {} };
       const msgs = [
         ['INVITE sip:1001@127.0.0.1:5090;transport=udp SIP/2.0',
@@ -81,18 +90,7 @@ describe('sip.js grammar set up once', () => {
 
   it('gives every start rule the same result or failure as the original, failures and successes interleaved', () => {
     const out = runModule(`
-      import fs from 'node:fs';
-      import os from 'node:os';
-      import path from 'node:path';
-      import { pathToFileURL } from 'node:url';
-      import { cacheGrammarTables } from ${JSON.stringify(pathToFileUrl(PATCH))};
-      const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'sipjs-copy-'));
-      fs.cpSync(${JSON.stringify(SIPJS_LIB)}, path.join(copy, 'lib'), { recursive: true });
-      fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ type: 'module' }));
-      const g = path.join(copy, 'lib/grammar/pegjs/dist/grammar.js');
-      fs.writeFileSync(g, cacheGrammarTables(fs.readFileSync(g, 'utf8')));
-      const original = (await import(pathToFileURL(${JSON.stringify(SIPJS_LIB)} + '/grammar/grammar.js').href)).Grammar;
-      const patched = (await import(pathToFileURL(path.join(copy, 'lib/grammar/grammar.js')).href)).Grammar;
+      ${bothVersions('grammar/grammar.js', 'Grammar')}
       const rules = ['Contact', 'Name_Addr_Header', 'Record_Route', 'Request_Response', 'SIP_URI', 'Subscription_State', 'Supported',
         'Require', 'Via', 'absoluteURI', 'Call_ID', 'Content_Disposition', 'Content_Length', 'Content_Type', 'CSeq', 'Event', 'From',
         'host', 'Max_Forwards', 'Proxy_Authenticate', 'Refer_To', 'Replaces', 'Session_Expires', 'To', 'uuid', 'WWW_Authenticate', 'sipfrag'];

@@ -11,7 +11,9 @@
  * every growth decision, so setting it to 1 at start-up works in both hosts. Node puts V8's flags back to the
  * command line's when it creates a worker thread (the storage worker: measured, new space at 32 MiB again), so the flag
  * is set again after each worker is created (`process.on('worker')`, synchronous with `new Worker`) and once it runs
-(its 'online' event: the worker's isolate is created on its own thread, later). An explicit
+(its 'online' event: the worker's isolate is created on its own thread, later). A scavenge of the main isolate that
+ * falls between the worker's reset and our 'online' can still double new space once (measured under heavy load: about
+ * one worker start in ten); V8 shrinks it again when the allocation rate is low. An explicit
  * young-generation flag on the command line (an operator's or a benchmark's choice) wins: nothing is changed then.
  */
 import { setFlagsFromString } from 'node:v8';

@@ -63,7 +63,10 @@ describe('keepYoungGenerationSmall', () => {
     const limited = run('limit');
     expect(limited.applied).toBe(true);
     expect(limited.first).toBeLessThanOrEqual(4);
-    expect(limited.afterWorker).toBeLessThanOrEqual(4);
+    // A worker's start restores V8's default growth factor on its own thread, before our re-application on 'online'
+    // runs: a scavenge of the main isolate falling in that moment may double new space once (measured under load:
+    // 9 runs in 90 ended at 2 × the initial size, none beyond). Unlimited, it reaches 32 MiB (asserted below).
+    expect(limited.afterWorker).toBeLessThanOrEqual(8);
     // The same bursts without the limit: V8 grows new space (to 2 × 16 MiB on Node 20) — the test measures something.
     const free = run('none');
     expect(free.afterWorker).toBeGreaterThan(limited.afterWorker);

@@ -3,8 +3,9 @@
  * with the contact rows in the same transaction.
  */
 import type { CountryCode } from 'libphonenumber-js';
+import { version as PHONE_LIBRARY_VERSION } from 'libphonenumber-js/package.json';
 import type { Database, SqlRunner, SqlValue } from './db';
-import { phoneForms, PhoneFormsMemo, type PhoneForms } from './phone';
+import { digitsOf, phoneForms, PhoneFormsMemo, type PhoneForms } from './phone';
 import { fold, FoldMemo } from './text';
 import type { Contact, ContactInput, Directory, DirectoryKind, Phone, PhoneType } from './types';
 
@@ -51,6 +52,8 @@ interface Normalized {
   readonly phones: readonly { type: PhoneType; number: string }[];
   readonly emails: readonly string[];
   readonly nameKey: string;
+  /** contentHash of the fields above (favorite and source id excepted): stored as contacts.content_hash. */
+  readonly hash: string;
 }
 
 const clean = (s: string | undefined | null): string => (s ?? '').replace(/\s+/g, ' ').trim();
@@ -63,22 +66,70 @@ export function displayName(c: ContactInput): string {
   return clean(c.company) || clean(c.emails?.[0]) || clean(c.phones?.[0]?.number);
 }
 
-function normalize(c: ContactInput, folds?: FoldMemo): Normalized {
+function normalize(c: ContactInput, country: CountryCode, folds?: FoldMemo): Normalized {
   const name = displayName(c);
+  const firstName = clean(c.firstName);
+  const lastName = clean(c.lastName);
+  const company = clean(c.company);
+  const department = clean(c.department);
+  const title = clean(c.title);
+  const notes = (c.notes ?? '').trim();
+  const phones: { type: PhoneType; number: string }[] = [];
+  for (const p of c.phones ?? []) {
+    const number = p.number.trim();
+    if (number !== '') phones.push({ type: p.type, number });
+  }
+  const emails: string[] = [];
+  for (const e of c.emails ?? []) {
+    const address = e.trim();
+    if (address !== '') emails.push(address);
+  }
+  // The fields, the count of phones, each phone's type and number, the e-mails (contentHash delimits each by its length).
+  const hashed = [HASH_PREFIX[country] ??= `${CONTENT_VERSION} ${country} ${PHONE_LIBRARY_VERSION}`, name, firstName, lastName,
+    company, department, title, notes, String(phones.length)];
+  for (const p of phones) hashed.push(p.type, p.number);
+  for (const e of emails) hashed.push(e);
   return {
     sourceId: c.sourceId ? c.sourceId : null,
-    name,
-    firstName: clean(c.firstName),
-    lastName: clean(c.lastName),
-    company: clean(c.company),
-    department: clean(c.department),
-    title: clean(c.title),
-    notes: (c.notes ?? '').trim(),
+    name, firstName, lastName, company, department, title, notes,
     favorite: c.favorite === true,
-    phones: (c.phones ?? []).map((p) => ({ type: p.type, number: p.number.trim() })).filter((p) => p.number !== ''),
-    emails: (c.emails ?? []).map((e) => e.trim()).filter((e) => e !== ''),
+    phones,
+    emails,
     nameKey: folds ? folds.fold(name) : fold(name),
+    hash: contentHash(hashed),
   };
+}
+
+/**
+ * What the stored rows of a contact are derived from besides its input: bump when normalize, fold, phoneForms or
+ * #ftsValues write something else for the same input (the hash then matches no stored row: the next import rewrites).
+ * The default country and libphonenumber's version (its metadata) are part of the hashed text too.
+ */
+const CONTENT_VERSION = 1;
+const HASH_PREFIX: Partial<Record<CountryCode, string>> = {};
+
+/**
+ * 64-bit hash of a contact's normalized input, given as its parts in order (two 32-bit multiply-xorshift lanes, as
+ * cyrb53; hex): a re-imported row whose hash equals the stored one would be written back identical, so it is skipped
+ * without parsing its numbers or reading the stored row back. Not cryptographic: a collision would only keep an edited
+ * row as it was, and needs the same contact's old and new input to collide (about 2^-64).
+ */
+export function contentHash(parts: readonly string[]): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  // Each part preceded by its length (no separator that a value could contain), hashed as it is: no joined copy.
+  for (const text of parts) {
+    h1 = Math.imul(h1 ^ text.length, 2654435761);
+    h2 = Math.imul(h2 ^ text.length, 1597334677);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ c, 2654435761);
+      h2 = Math.imul(h2 ^ c, 1597334677);
+    }
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
 }
 
 const lowerAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
@@ -174,7 +225,7 @@ export class ContactStore {
 
   /** Replaces every field of a contact (phones and e-mails included). */
   async update(id: number, input: ContactInput): Promise<Contact | undefined> {
-    const n = normalize(input);
+    const n = normalize(input, this.options.defaultCountry);
     await this.db.transaction(async (tx) => {
       const existing = await tx.get('SELECT id FROM contacts WHERE id = ?', [id]);
       if (!existing) return;
@@ -244,36 +295,27 @@ export class ContactStore {
     const bySource = new Map<string, number>();
     const byKey = new Map<string, number>();
     const favorites = new Set<number>();
-    // What each existing contact holds, as #contentKey writes it: a re-imported contact that would be written
-    // back identical (row, phones with their forms, e-mails, index entry) is not written at all.
-    const stored = new Map<number, { key: string; sourceId: string | null; favorite: number }>();
+    // The hash of the input each existing contact was last written from (content_hash): a re-imported contact whose
+    // input hashes the same would be written back identical (row, phones with their forms, e-mails, index entry), so
+    // it is not written, nor are its numbers parsed again. NULL (written before migration 0007) matches nothing.
+    const stored = new Map<number, { hash: string | null; sourceId: string | null; favorite: number }>();
     if (opts.dedupe) {
-      // Each contact's phones and e-mails are read once (MATERIALIZED: not once for the content and again for the
-      // identity keys); the keys' digits and lower-cased addresses are taken from the same JSON (~15% less SQLite time
-      // for a 50,000-row re-import).
-      const rows = await tx.all<{ id: number; source_id: string | null; name_key: string; favorite: number; pj: string; ej: string; content: string }>(
-        `WITH stored AS MATERIALIZED (
-           SELECT c.id, c.source_id, c.name_key, c.favorite, c.name, c.first_name, c.last_name, c.company, c.department, c.title, c.notes,
-             (SELECT json_group_array(json_array(p.type, p.raw, p.e164, p.digits, p.national_digits, p.digits_rev) ORDER BY p.id)
-                FROM phones p WHERE p.contact_id = c.id) AS pj,
-             (SELECT json_group_array(m.address ORDER BY m.id) FROM emails m WHERE m.contact_id = c.id) AS ej
-           FROM contacts c WHERE c.directory_id = ?)
-         SELECT s.id, s.source_id, s.name_key, s.favorite, s.pj, s.ej,
-                json_array(s.name, s.first_name, s.last_name, s.company, s.department, s.title, s.notes, s.name_key, json(s.pj), json(s.ej),
-                  (SELECT json_array(f.name, f.org, f.flags) FROM contacts_fts f WHERE f.rowid = s.id)) AS content
-           FROM stored s`,
+      // Only what the identity keys need besides: the digits of each phone and the addresses, space-separated (digits
+      // have no blank; a blank inside an address splits it, as the keys were always read).
+      const rows = await tx.all<{ id: number; source_id: string | null; name_key: string; favorite: number; hash: string | null; pd: string | null; ea: string | null }>(
+        `SELECT c.id, c.source_id, c.name_key, c.favorite, c.content_hash AS hash,
+           (SELECT group_concat(p.digits, ' ') FROM phones p WHERE p.contact_id = c.id) AS pd,
+           (SELECT group_concat(m.address, ' ') FROM emails m WHERE m.contact_id = c.id) AS ea
+         FROM contacts c WHERE c.directory_id = ?`,
         [directoryId],
       );
       for (const r of rows) {
         if (r.source_id) bySource.set(r.source_id, r.id);
         if (r.favorite) favorites.add(r.id);
-        const digits = (JSON.parse(r.pj) as string[][]).map((p) => p[3]!);
-        const emails = JSON.parse(r.ej) as string[];
-        // SQLite's lower() (as the keys were read before): ASCII letters only; a blank inside an address splits it.
-        const joined = emails.map(lowerAscii).join(' ');
-        const keys = identityKeys(r.name_key, digits, joined ? joined.split(' ') : []);
+        // SQLite's lower() (as the keys were read before): ASCII letters only.
+        const keys = identityKeys(r.name_key, r.pd ? r.pd.split(' ') : [], r.ea ? lowerAscii(r.ea).split(' ') : []);
         for (const k of keys) byKey.set(k, r.id);
-        stored.set(r.id, { key: r.content, sourceId: r.source_id, favorite: r.favorite });
+        stored.set(r.id, { hash: r.hash, sourceId: r.source_id, favorite: r.favorite });
       }
     }
     const deferred = inputs.length >= BULK_ROWS ? await this.#dropDeferredIndexes(tx, inputs.length) : [];
@@ -317,7 +359,7 @@ export class ContactStore {
       bySource: Map<string, number>;
       byKey: Map<string, number>;
       favorites: Set<number>;
-      stored: ReadonlyMap<number, { key: string; sourceId: string | null; favorite: number }>;
+      stored: ReadonlyMap<number, { hash: string | null; sourceId: string | null; favorite: number }>;
     },
   ): Promise<UpsertReport> {
     const { bySource, byKey, favorites, stored } = known;
@@ -345,9 +387,10 @@ export class ContactStore {
       if (inputs.length > BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
     };
     for (const input of inputs) {
-      const n = normalize(input, this.#folds);
-      const forms = n.phones.map((p) => ({ type: p.type, forms: memo.forms(p.number) }));
-      const keys = identityKeys(n.nameKey, forms.map((f) => f.forms.digits), n.emails);
+      const n = normalize(input, this.options.defaultCountry, this.#folds);
+      // (The digits of memo.forms(number), without the parse: an unchanged contact's numbers are never parsed.)
+      const digits = n.phones.map((p) => digitsOf(p.number));
+      const keys = identityKeys(n.nameKey, digits, n.emails);
       let id = opts.dedupe && n.sourceId ? bySource.get(n.sourceId) : undefined;
       if (opts.dedupe) for (let k = 0; id === undefined && k < keys.length; k++) id = byKey.get(keys[k]!);
       if (id === undefined) {
@@ -362,10 +405,10 @@ export class ContactStore {
       const nf = favorite === n.favorite ? n : { ...n, favorite };
       const before = touched.has(id) ? undefined : stored.get(id);
       const unchanged = before !== undefined && before.favorite === (favorite ? 1 : 0) &&
-        (n.sourceId === null || n.sourceId === before.sourceId) && this.#contentKey(nf, forms) === before.key;
+        (n.sourceId === null || n.sourceId === before.sourceId) && n.hash === before.hash;
       if (!unchanged) {
         if (before !== undefined) touched.add(id); // (only stored contacts are looked up in it)
-        pending.set(id, { n: nf, phones: forms });
+        pending.set(id, { n: nf, phones: n.phones.map((p, k) => ({ type: p.type, forms: memo.forms(p.number, digits[k]) })) });
       }
       if (n.sourceId) bySource.set(n.sourceId, id);
       for (const k of keys) byKey.set(k, id);
@@ -416,25 +459,27 @@ export class ContactStore {
   ): Promise<void> {
     const cVals: SqlValue[] = [];
     const fVals: SqlValue[] = [];
-    const pRows: SqlValue[][] = [];
-    const eRows: SqlValue[][] = [];
+    // Flat: one value list per table, cut into statements by insertRows (no array per phone or e-mail).
+    const pVals: SqlValue[] = [];
+    const eVals: SqlValue[] = [];
     for (const [id, { n, phones }] of rows) {
       cVals.push(id, directoryId, n.sourceId, n.name, n.firstName, n.lastName, n.company, n.department, n.title,
-        n.notes, n.favorite ? 1 : 0, n.nameKey, now, now);
+        n.notes, n.favorite ? 1 : 0, n.nameKey, n.hash, now, now);
       if (ftsLater) ftsLater.set(id, this.#ftsValues(n));
       else fVals.push(id, ...this.#ftsValues(n));
-      for (const p of phones) pRows.push([id, p.type, p.forms.raw, p.forms.e164, p.forms.digits, p.forms.nationalDigits, p.forms.digitsRev]);
-      for (const e of n.emails) eRows.push([id, e]);
+      for (const p of phones) pVals.push(id, p.type, p.forms.raw, p.forms.e164, p.forms.digits, p.forms.nationalDigits, p.forms.digitsRev);
+      for (const e of n.emails) eVals.push(id, e);
     }
     const idList = rows.map(([id]) => id);
     const inIds = `(${idList.map(() => '?').join(',')})`;
     await tx.run(
       `INSERT INTO contacts (id, directory_id, source_id, name, first_name, last_name, company, department, title,
-         notes, favorite, name_key, created_at, updated_at) VALUES ${placeholders(rows.length, 14)}
+         notes, favorite, name_key, content_hash, created_at, updated_at) VALUES ${placeholders(rows.length, 15)}
        ON CONFLICT(id) DO UPDATE SET source_id = coalesce(excluded.source_id, source_id), name = excluded.name,
          first_name = excluded.first_name, last_name = excluded.last_name, company = excluded.company,
          department = excluded.department, title = excluded.title, notes = excluded.notes,
-         favorite = excluded.favorite, name_key = excluded.name_key, updated_at = excluded.updated_at`,
+         favorite = excluded.favorite, name_key = excluded.name_key, content_hash = excluded.content_hash,
+         updated_at = excluded.updated_at`,
       cVals,
     );
     if (mayExist) {
@@ -443,8 +488,8 @@ export class ContactStore {
       await tx.run(`DELETE FROM contacts_fts WHERE rowid IN ${inIds}`, idList);
     }
     if (!ftsLater) await tx.run(`INSERT INTO contacts_fts (rowid, name, org, flags) VALUES ${placeholders(rows.length, 4)}`, fVals);
-    await insertRows(tx, 'phones (contact_id, type, raw, e164, digits, national_digits, digits_rev)', 7, pRows);
-    await insertRows(tx, 'emails (contact_id, address)', 2, eRows);
+    await insertRows(tx, 'phones (contact_id, type, raw, e164, digits, national_digits, digits_rev)', 7, pVals);
+    await insertRows(tx, 'emails (contact_id, address)', 2, eVals);
   }
 
   async #rewrite(tx: SqlRunner, id: number, n: Normalized, now: number): Promise<void> {
@@ -452,14 +497,6 @@ export class ContactStore {
     const phones = n.phones.map((p) => ({ type: p.type, forms: phoneForms(p.number, this.options.defaultCountry) }));
     await this.#writeBatch(tx, (await tx.get<{ d: number }>('SELECT directory_id AS d FROM contacts WHERE id = ?', [id]))!.d,
       [[id, { n: { ...n, favorite: n.favorite || fav?.favorite === 1 }, phones }]], now);
-  }
-
-  /** The stored content of a contact as the dedupe query reads it back (same JSON as SQLite's json_array). */
-  #contentKey(n: Normalized, phones: readonly { type: PhoneType; forms: PhoneForms }[]): string {
-    const fts = this.#ftsValues(n);
-    return JSON.stringify([n.name, n.firstName, n.lastName, n.company, n.department, n.title, n.notes, n.nameKey,
-      phones.map((p) => [p.type, p.forms.raw, p.forms.e164, p.forms.digits, p.forms.nationalDigits, p.forms.digitsRev]),
-      n.emails, fts]);
   }
 
   #ftsValues(n: Pick<Normalized, 'name' | 'firstName' | 'lastName' | 'company' | 'department' | 'favorite'>): SqlValue[] {
@@ -550,13 +587,13 @@ function placeholders(rows: number, cols: number): string {
  */
 const CHUNKS = [BATCH, 256, 128, 64, 32, 16, 8, 4, 2, 1] as const;
 
-async function insertRows(tx: SqlRunner, target: string, cols: number, rows: readonly SqlValue[][]): Promise<void> {
+/** Inserts rows given as one flat list of values, `cols` per row. */
+async function insertRows(tx: SqlRunner, target: string, cols: number, values: readonly SqlValue[]): Promise<void> {
+  const rows = values.length / cols;
   let i = 0;
   for (const size of CHUNKS) {
-    for (; rows.length - i >= size; i += size) {
-      const values: SqlValue[] = [];
-      for (let r = i; r < i + size; r++) for (const v of rows[r]!) values.push(v);
-      await tx.run(`INSERT INTO ${target} VALUES ${placeholders(size, cols)}`, values);
+    for (; rows - i >= size; i += size) {
+      await tx.run(`INSERT INTO ${target} VALUES ${placeholders(size, cols)}`, values.slice(i * cols, (i + size) * cols));
     }
   }
 }

@@ -52,10 +52,11 @@ export class PhoneFormsMemo {
   readonly #map = new Map<string, { e164: string | null; nationalDigits: string }>();
   constructor(readonly defaultCountry: CountryCode) {}
 
-  forms(raw: string): PhoneForms {
+  /** `digits`, when the caller has them already, must be digitsOf(raw.trim()). */
+  forms(raw: string, digits?: string): PhoneForms {
     const trimmed = raw.trim();
     if (!PLAIN_NUMBER.test(trimmed)) return phoneForms(trimmed, this.defaultCountry);
-    const digits = digitsOf(trimmed);
+    digits ??= digitsOf(trimmed);
     const key = trimmed.startsWith('+') ? `+${digits}` : digits;
     let hit = this.#map.get(key);
     if (!hit) {

@@ -73,6 +73,8 @@ async function openDb(): Promise<Database> {
 
 async function dump(db: Database, withUpdatedAt = true): Promise<unknown> {
   const contacts = await db.all('SELECT * FROM contacts ORDER BY id');
+  // content_hash (migration 0007) is ours alone: the reference never wrote it. It has tests of its own below.
+  for (const c of contacts) delete c['content_hash'];
   if (!withUpdatedAt) for (const c of contacts) delete c['updated_at'];
   return {
     contacts,
@@ -133,6 +135,112 @@ describe('ContactStore write path matches the previous implementation', () => {
     await db.transaction((tx) => store.upsertMany({ ...tx, run: (sql, p) => { writes++; return tx.run(sql, p); } }, dir, rows, { dedupe: true }));
     expect(writes).toBe(0);
     expect(await dump(db)).toEqual(before);
+    await db.close();
+  });
+});
+
+describe('ContactStore content hash (a re-import skips contacts whose input is unchanged)', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** Distinct contacts (as in a real export): no two rows share a name. */
+  const distinct = (n: number): ContactInput[] =>
+    generate(n).map((c, i) => ({ ...c, sourceId: i % 3 === 0 ? `id-${i}` : undefined, firstName: `${c.firstName ?? ''} n${i}` }));
+  const updatedAt = async (db: Database): Promise<Map<number, number>> =>
+    new Map((await db.all<{ id: number; updated_at: number }>('SELECT id, updated_at FROM contacts')).map((r) => [r.id, r.updated_at]));
+  /** Each contact's stored rows (updated_at aside) as one string. */
+  const perContact = async (db: Database): Promise<Map<number, string>> => {
+    const d = (await dump(db, false)) as Record<'contacts' | 'phones' | 'emails' | 'fts', Record<string, unknown>[]>;
+    const of = (r: Record<string, unknown>): number => (r['contact_id'] ?? r['rowid'] ?? r['id']) as number;
+    return new Map(d.contacts.map((c) => [of(c), JSON.stringify([c, ...(['phones', 'emails', 'fts'] as const).map((t) => d[t].filter((r) => of(r) === of(c)))])]));
+  };
+
+  it('every written contact has a hash; a re-import rewrites exactly the contacts whose input changed, as the previous implementation writes them', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const oldDb = await openDb();
+    const newDb = await openDb();
+    const oldStore = new ReferenceContactStore(oldDb, { defaultCountry: 'FR' });
+    const newStore = new ContactStore(newDb, { defaultCountry: 'FR' });
+    const rows = distinct(600);
+    await oldDb.transaction((tx) => oldStore.upsertMany(tx, 3, rows, { dedupe: true }));
+    await newDb.transaction((tx) => newStore.upsertMany(tx, 3, rows, { dedupe: true }));
+    expect(await newDb.get('SELECT count(*) AS n FROM contacts WHERE content_hash IS NULL')).toEqual({ n: 0 });
+    // Edits of every kind the hash covers: a field, a number, a number's type, an e-mail, a dropped phone, an added one.
+    const edited = rows.map((c, i): ContactInput => {
+      switch (i % 50) {
+        case 1: return { ...c, department: `${c.department ?? ''} 2` };
+        case 2: return { ...c, phones: (c.phones ?? []).map((p) => ({ ...p, number: `${p.number}1` })) };
+        case 3: return { ...c, phones: (c.phones ?? []).map((p) => ({ ...p, type: p.type === 'fax' ? 'work' : 'fax' })) };
+        case 4: return { ...c, emails: [...(c.emails ?? []), `new${i}@example.com`] };
+        case 5: return { ...c, phones: (c.phones ?? []).slice(1) };
+        case 6: return { ...c, phones: [...(c.phones ?? []), { type: 'mobile', number: '+33 6 00 00 00 00' }] };
+        default: return c;
+      }
+    });
+    now.mockReturnValue(1_700_000_100_000);
+    const storedBefore = await perContact(oldDb);
+    const ro = await oldDb.transaction((tx) => oldStore.upsertMany(tx, 3, edited, { dedupe: true }));
+    const rn = await newDb.transaction((tx) => newStore.upsertMany(tx, 3, edited, { dedupe: true }));
+    expect(rn).toEqual(ro);
+    expect(await dump(newDb, false)).toEqual(await dump(oldDb, false));
+    // Rewritten: exactly the contacts whose stored rows the previous implementation changed (it rewrote them all).
+    const changed = [...(await perContact(oldDb))].filter(([id, rows]) => storedBefore.get(id) !== rows).map(([id]) => id);
+    const rewritten = [...(await updatedAt(newDb))].filter(([, t]) => t === 1_700_000_100_000).map(([id]) => id);
+    expect(changed.length).toBeGreaterThan(30);
+    expect(rewritten).toEqual(changed);
+    await oldDb.close();
+    await newDb.close();
+  });
+
+  it('a contact written before the hash existed (NULL) is written once by the next import, then skipped', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const db = await openDb();
+    const store = new ContactStore(db, { defaultCountry: 'FR' });
+    const rows = distinct(300);
+    await db.transaction((tx) => store.upsertMany(tx, 3, rows, { dedupe: true }));
+    const hashes = await db.all('SELECT id, content_hash FROM contacts ORDER BY id');
+    await db.run('UPDATE contacts SET content_hash = NULL WHERE id % 2 = 0');
+    const before = await dump(db, false);
+    now.mockReturnValue(1_700_000_100_000);
+    await db.transaction((tx) => store.upsertMany(tx, 3, rows, { dedupe: true }));
+    expect(await dump(db, false)).toEqual(before);
+    expect(await db.all('SELECT id, content_hash FROM contacts ORDER BY id')).toEqual(hashes);
+    const rewritten = [...(await updatedAt(db))].filter(([, t]) => t === 1_700_000_100_000).map(([id]) => id);
+    expect(rewritten).toEqual(rewritten.filter((id) => id % 2 === 0));
+    expect(rewritten).toHaveLength(150);
+    let writes = 0;
+    await db.transaction((tx) => store.upsertMany({ ...tx, run: (sql, p) => { writes++; return tx.run(sql, p); } }, 3, rows, { dedupe: true }));
+    expect(writes).toBe(0);
+    await db.close();
+  });
+
+  it('another default country rewrites every contact, with the phone forms of that country', async () => {
+    jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const db = await openDb();
+    const refDb = await openDb();
+    const rows = distinct(300);
+    await db.transaction((tx) => new ContactStore(db, { defaultCountry: 'FR' }).upsertMany(tx, 3, rows, { dedupe: true }));
+    await db.transaction((tx) => new ContactStore(db, { defaultCountry: 'BE' }).upsertMany(tx, 3, rows, { dedupe: true }));
+    const ref = new ReferenceContactStore(refDb, { defaultCountry: 'BE' });
+    await refDb.transaction((tx) => ref.upsertMany(tx, 3, rows, { dedupe: true }));
+    expect(await dump(db, false)).toEqual(await dump(refDb, false));
+    // Same input, other country: other hashes.
+    const be = await db.all<{ content_hash: string }>('SELECT content_hash FROM contacts ORDER BY id');
+    await db.transaction((tx) => new ContactStore(db, { defaultCountry: 'FR' }).upsertMany(tx, 3, rows, { dedupe: true }));
+    const fr = await db.all<{ content_hash: string }>('SELECT content_hash FROM contacts ORDER BY id');
+    expect(fr.every((r, i) => r.content_hash !== be[i]!.content_hash)).toBe(true);
+    await db.close();
+    await refDb.close();
+  });
+
+  it('an edit in the app stores the hash of the edited contact: re-importing the old row writes it back', async () => {
+    const db = await openDb();
+    const store = new ContactStore(db, { defaultCountry: 'FR' });
+    const rows = distinct(20).map((c, i) => ({ ...c, sourceId: `s-${i}` }));
+    const { ids } = await db.transaction((tx) => store.upsertMany(tx, 3, rows, { dedupe: true }));
+    await store.update(ids[4]!, { ...rows[4]!, title: 'Edited in the app' });
+    expect((await store.get(ids[4]!))!.title).toBe('Edited in the app');
+    await db.transaction((tx) => store.upsertMany(tx, 3, rows, { dedupe: true }));
+    expect((await store.get(ids[4]!))!.title).toBe(rows[4]!.title ?? '');
     await db.close();
   });
 });

@@ -7,6 +7,8 @@ import { up0003CallHistoryTimes } from '../../electron/storage/migrations/0003-c
 import { up0004CallDetails } from '../../electron/storage/migrations/0004-call-details';
 import { up0005StarredHandover } from '../../electron/storage/migrations/0005-starred-handover';
 import { up0006SearchIndexes } from '../../electron/storage/migrations/0006-search-indexes';
+import { up0007ContactContentHash } from '../../electron/storage/migrations/0007-contact-content-hash';
+import { ContactStore } from '../../electron/storage/contact-store';
 import { HistoryStore } from '../../electron/storage/history-store';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -133,8 +135,33 @@ describe('storage migrations', () => {
     expect(sql?.sql).toMatch(/prefix = '1 2 3 4 5 6 7 8'/);
   });
 
+  it('0007 gives contacts an empty content hash, keeping their rows; the next import writes each once with its hash, then leaves it', async () => {
+    await db.transaction(async (tx) => {
+      for (const up of [up0001Contacts, up0002CallHistory, up0003CallHistoryTimes, up0004CallDetails, up0005StarredHandover, up0006SearchIndexes]) await up(tx);
+    });
+    await db.run("INSERT INTO contacts (id, directory_id, name, first_name, last_name, name_key, created_at, updated_at) VALUES (1, 3, 'Hélène Dupré', 'Hélène', 'Dupré', 'helene dupre', 0, 5)");
+    await db.run("INSERT INTO phones (contact_id, type, raw, e164, digits, national_digits, digits_rev) VALUES (1, 'work', '01 23 45 67 89', '+33123456789', '0123456789', '0123456789', '9876543210')");
+    await db.run("INSERT INTO contacts_fts (rowid, name, org, flags) VALUES (1, 'helene dupre helene dupre', '', '')");
+    await db.transaction((tx) => up0007ContactContentHash(tx));
+    expect(await db.get('SELECT id, name, updated_at, content_hash FROM contacts')).toEqual({ id: 1, name: 'Hélène Dupré', updated_at: 5, content_hash: null });
+    const store = new ContactStore(db, { defaultCountry: 'FR' });
+    const row = { firstName: 'Hélène', lastName: 'Dupré', phones: [{ type: 'work' as const, number: '01 23 45 67 89' }] };
+    const first = await db.transaction((tx) => store.upsertMany(tx, 3, [row], { dedupe: true }));
+    expect(first).toEqual({ inserted: 0, updated: 1, ids: [1] });
+    const hashed = await db.get<{ content_hash: string | null; updated_at: number }>('SELECT content_hash, updated_at FROM contacts WHERE id = 1');
+    expect(hashed!.content_hash).toMatch(/^[0-9a-f]{16}$/);
+    expect(hashed!.updated_at).not.toBe(5);
+    let writes = 0;
+    await db.transaction((tx) => store.upsertMany({ ...tx, run: (sql, p) => { writes++; return tx.run(sql, p); } }, 3, [row], { dedupe: true }));
+    expect(writes).toBe(0);
+    // A file set back to version 6 by hand: 0007 runs again, keeps the column and clears the hashes it cannot vouch for.
+    await db.exec('PRAGMA user_version = 6');
+    expect(await migrate(db)).toEqual([7]);
+    expect(await db.get('SELECT name, content_hash FROM contacts WHERE id = 1')).toEqual({ name: 'Hélène Dupré', content_hash: null });
+  });
+
   it('the runner applies every migration once and records the version', async () => {
-    expect(await migrate(db)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await migrate(db)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(await schemaVersion(db)).toBe(migrations.length);
     expect(await migrate(db)).toEqual([]);
   });

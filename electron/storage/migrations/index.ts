@@ -6,6 +6,7 @@ import { up0003CallHistoryTimes } from './0003-call-history-times';
 import { up0004CallDetails } from './0004-call-details';
 import { up0005StarredHandover } from './0005-starred-handover';
 import { up0006SearchIndexes } from './0006-search-indexes';
+import { up0007ContactContentHash } from './0007-contact-content-hash';
 
 /** A pure schema step; the runner wraps it in a transaction together with the version bump. */
 export type Migration = (db: SqlRunner) => Promise<void>;
@@ -22,4 +23,5 @@ export const migrations: readonly NamedMigration[] = [
   { version: 4, name: '0004-call-details', up: up0004CallDetails },
   { version: 5, name: '0005-starred-handover', up: up0005StarredHandover },
   { version: 6, name: '0006-search-indexes', up: up0006SearchIndexes },
+  { version: 7, name: '0007-contact-content-hash', up: up0007ContactContentHash },
 ];

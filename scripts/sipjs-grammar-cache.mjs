@@ -11,6 +11,15 @@
 // So the parser's whole set-up (constants, actions, bytecode, helper functions) is made once per process, and each
 // call only resets the parse state: input, options, positions, failure bookkeeping. No action calls the parser
 // again (it is not re-entrant, as before: one parse runs to its end or throws before the next starts).
+//
+// Measured once more (issue 14, INVITE → 180, ~600 KiB allocated per INVITE before its 180 left, so a scavenge fell in
+// that window for about a third of the calls): nearly all of it was the bytecode interpreter, peg$parseRule, which
+// SIP.js's grammar enters thousands of times per message — three new arrays per entry (its value stack and the two
+// stacks of its loop), and at each action a slice, a map with a new closure and a splice's array of removed values.
+// So the interpreter shares one value stack and one loop stack between all its entries (each entry works above the
+// height it found, and leaves the stacks at that height as it returns), calls an action with its arguments directly,
+// and drops values by shortening the stack. Same opcodes, same order of evaluation, same results; a parse that throws
+// (an action may) leaves values behind, which the next parse clears as it starts.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -51,9 +60,11 @@ export function cacheGrammarTables(src) {
   // Built once: start-rule indices, constants and actions, bytecode (they only read the state variables below).
   const tables = src.slice(h + HEAD.length, s);
   // text(), location(), peg$fail, peg$parseRule, list()…: function declarations over the same state.
-  const helpers = src.slice(s + STATE.length, d) + src.slice(d + DATA.length, r);
+  const helpers = sharedInterpreterStacks(src.slice(s + STATE.length, d) + src.slice(d + DATA.length, r));
   // Per call: the state reset as the original initialised it, then the start rule and the result or the error.
-  const reset = STATE.replace('    const peg$posDetailsCache', '    peg$posDetailsCache').replace(/    let (peg\$\w+)( = [^;]+)?;\n/g, (_, v, init) => `    ${v}${init ?? ' = undefined'};\n`);
+  const reset =
+    STATE.replace('    const peg$posDetailsCache', '    peg$posDetailsCache').replace(/    let (peg\$\w+)( = [^;]+)?;\n/g, (_, v, init) => `    ${v}${init ?? ' = undefined'};\n`) +
+    '    peg$stack.length = 0;\n    peg$ips.length = 0;\n    peg$ends.length = 0;\n';
   return (
     src.slice(0, h) +
     'let peg$parseOnce;\n' +
@@ -71,6 +82,60 @@ export function cacheGrammarTables(src) {
     '\n    };' +
     src.slice(e) // the closing brace, now peg$makeParse's, and the export
   );
+}
+
+/**
+ * peg$parseRule's pieces that allocate at every entry or action, as SIP.js 0.21's grammar.js has them (exactly once
+ * each), and what replaces them: see the comment at the top.
+ */
+const INTERPRETER = [
+  [
+    '        const ips = [];\n        let end = bc.length;\n        const ends = [];\n        const stack = [];\n        let params;\n',
+    '        const ips = peg$ips;\n        let end = bc.length;\n        const ends = peg$ends;\n        const stack = peg$stack;\n        const base = stack.length;\n        const loopBase = ends.length;\n',
+  ],
+  ['                        stack.splice(-2, 1);\n', '                        stack[stack.length - 2] = stack[stack.length - 1];\n                        stack.length--;\n'],
+  [
+    '                        params = bc.slice(ip + 4, ip + 4 + bc[ip + 3])\n                            .map(function (p) { return stack[stack.length - 1 - p]; });\n                        stack.splice(stack.length - bc[ip + 2], bc[ip + 2], peg$consts[bc[ip + 1]].apply(null, params));\n',
+    '                        {\n                            const value = peg$callAction(peg$consts[bc[ip + 1]], bc, ip + 4, bc[ip + 3], stack);\n                            stack.length -= bc[ip + 2];\n                            stack.push(value);\n                        }\n',
+  ],
+  ['            if (ends.length > 0) {\n', '            if (ends.length > loopBase) {\n'],
+  ['        return stack[0];\n    }\n', '        const result = stack[base];\n        stack.length = base;\n        return result;\n    }\n'],
+];
+
+/** The action call of opcode 26 without building an argument array (SIP.js's actions take up to a handful). */
+const CALL_ACTION = `    const peg$stack = [];
+    const peg$ips = [];
+    const peg$ends = [];
+    function peg$callAction(f, bc, at, count, stack) {
+        const top = stack.length - 1;
+        switch (count) {
+            case 0: return f();
+            case 1: return f(stack[top - bc[at]]);
+            case 2: return f(stack[top - bc[at]], stack[top - bc[at + 1]]);
+            case 3: return f(stack[top - bc[at]], stack[top - bc[at + 1]], stack[top - bc[at + 2]]);
+            case 4: return f(stack[top - bc[at]], stack[top - bc[at + 1]], stack[top - bc[at + 2]], stack[top - bc[at + 3]]);
+            default: {
+                const params = [];
+                for (let i = 0; i < count; i++) params.push(stack[top - bc[at + i]]);
+                return f(...params);
+            }
+        }
+    }
+`;
+
+/** The helpers with peg$parseRule on shared stacks; throws if SIP.js changed shape. */
+function sharedInterpreterStacks(helpers) {
+  const rule = helpers.indexOf('    function peg$parseRule(index) {\n');
+  if (rule < 0) throw new Error('sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape (peg$parseRule): update scripts/sipjs-grammar-cache.mjs');
+  let out = helpers;
+  for (const [from, to] of INTERPRETER) {
+    const i = out.indexOf(from);
+    if (i < 0 || out.indexOf(from, i + 1) >= 0) {
+      throw new Error('sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape (peg$parseRule): update scripts/sipjs-grammar-cache.mjs');
+    }
+    out = out.slice(0, i) + to + out.slice(i + from.length);
+  }
+  return out.slice(0, rule) + CALL_ACTION + out.slice(rule);
 }
 
 export const sipJsGrammarCache = {

@@ -147,6 +147,19 @@ describe('Contact and Via rewriting', () => {
     expect(out).toContain(`Via: SIP/2.0/TCP ${VIA};rport=4100`);
     expect(out).toContain('X: 198.18.0.1:41000');
   });
+
+  it('every message is rewritten alike, whatever was rewritten before it (patterns built once per address)', () => {
+    const msg = (port: number) => `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 198.18.0.1:${port};rport=${port}\r\nContact: <sip:rc1@198.18.0.1:${port}>\r\n\r\n`;
+    const expected = `SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP ${VIA};rport=4100\r\nContact: <sip:rc1@${VIA}>\r\n\r\n`;
+    const first = rewriteIncoming(msg(4100), '198.18.0.1:4100', VIA);
+    expect(first).toBe(expected);
+    expect(rewriteIncoming(msg(4200), '198.18.0.1:4200', VIA)).toBe(expected.replace(';rport=4100', ';rport=4200'));
+    expect(rewriteIncoming(msg(4100), '198.18.0.1:4100', VIA)).toBe(first);
+    const invite = `INVITE sip:1003@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP ${VIA};branch=z\r\nContact: <sip:rc1@${VIA}>\r\n\r\n`;
+    const out = rewriteOutgoing(invite, VIA, '198.18.0.1:4100', '');
+    expect(out).toBe('INVITE sip:1003@pbx.test SIP/2.0\r\nVia: SIP/2.0/UDP 198.18.0.1:4100;branch=z\r\nContact: <sip:rc1@198.18.0.1:4100>\r\n\r\n');
+    expect(rewriteOutgoing(invite, VIA, '198.18.0.1:4100', '')).toBe(out);
+  });
 });
 
 describe('keep-alive pongs on a stream (RFC 5626 §4.4.1)', () => {

@@ -293,6 +293,23 @@ export class ConnectionTransport implements Transport {
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+/**
+ * The patterns of the rewrites below, built once per host:port (issue 14: two RegExps were compiled for every message
+ * in and out, INVITE → 180 included). Only a few keys ever exist (the placeholder, our few local host:ports); the
+ * cache is emptied if that ever stops being true. Global RegExps are safe to share here: String.replace starts them
+ * at lastIndex 0 and leaves them there.
+ */
+const patternCache = new Map<string, { readonly inUri: RegExp; readonly elsewhere: RegExp }>();
+function patterns(key: string, make: () => { readonly inUri: RegExp; readonly elsewhere: RegExp }): { readonly inUri: RegExp; readonly elsewhere: RegExp } {
+  let p = patternCache.get(key);
+  if (!p) {
+    if (patternCache.size >= 64) patternCache.clear();
+    p = make();
+    patternCache.set(key, p);
+  }
+  return p;
+}
+
 /** RFC 3261 §17.1.1.1 defaults. */
 const T1_MS = 500;
 const T2_MS = 4000;
@@ -370,8 +387,10 @@ export function rewriteOutgoing(message: string, viaHost: string, hostPort: stri
   const head = end >= 0 ? message.slice(0, end) : message;
   const rest = end >= 0 ? message.slice(end) : '';
   if (!head.includes(viaHost)) return message;
-  const inUri = new RegExp(`@${escape(viaHost)}(?:;transport=[A-Za-z]+)?`, 'g');
-  const elsewhere = new RegExp(escape(viaHost), 'g');
+  const { inUri, elsewhere } = patterns(`out ${viaHost}`, () => ({
+    inUri: new RegExp(`@${escape(viaHost)}(?:;transport=[A-Za-z]+)?`, 'g'),
+    elsewhere: new RegExp(escape(viaHost), 'g'),
+  }));
   return head.replace(inUri, () => `@${hostPort}${transportParam}`).replace(elsewhere, () => hostPort) + rest;
 }
 
@@ -381,7 +400,9 @@ export function rewriteIncoming(message: string, hostPort: string, viaHost: stri
   const head = end >= 0 ? message.slice(0, end) : message;
   const rest = end >= 0 ? message.slice(end) : '';
   if (!head.includes(hostPort)) return message;
-  const inUri = new RegExp(`@${escape(hostPort)}(?!\\d)(?:;transport=[A-Za-z]+)?`, 'gi');
-  const elsewhere = new RegExp(`${escape(hostPort)}(?!\\d)`, 'g');
+  const { inUri, elsewhere } = patterns(`in ${hostPort}`, () => ({
+    inUri: new RegExp(`@${escape(hostPort)}(?!\\d)(?:;transport=[A-Za-z]+)?`, 'gi'),
+    elsewhere: new RegExp(`${escape(hostPort)}(?!\\d)`, 'g'),
+  }));
   return head.replace(inUri, () => `@${viaHost}`).replace(elsewhere, () => viaHost) + rest;
 }

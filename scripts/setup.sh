@@ -34,7 +34,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 if [ ! -f dist/renderer/index.html ] || [ ! -f dist/web-host/cli.js ] || [ ! -f dist/cli.js ] || [ ! -f dist/directory-worker.js ] ||
-   [ -n "$(find electron renderer sip-core hid pbx -newer dist/web-host/cli.js -type f 2>/dev/null | head -1)" ]; then
+   [ -n "$(find electron renderer sip-core hid pbx scripts/build-node.mjs scripts/sipjs-grammar-cache.mjs -newer dist/web-host/cli.js -type f 2>/dev/null | head -1)" ]; then
   log "building"
   npm run --silent build
 fi

@@ -122,7 +122,8 @@ for (const transport of ['udp', 'tcp', 'tls'] as const) {
     remoteRecordings.clear('1003');
     await dial(page, '1003');
     // The bridge advertises the address that routes to the PBX, not loopback (the silent-audio bug).
-    expect(ourMedia(c).address).toBe(REMOTE.host);
+    // The log is written asynchronously: our SDP may reach the file just after the row shows Connected.
+    await expect.poll(() => ourMedia(c).address).toBe(REMOTE.host);
     await page.waitForTimeout(1500);
     await hears(page, '1003', 1000);
     await page.waitForTimeout(1000);
@@ -137,7 +138,8 @@ for (const transport of ['udp', 'tcp', 'tls'] as const) {
     const row = callRow(page, '1002');
     await row.getByRole('button', { name: 'Answer' }).click();
     await expect(row).toContainText('Connected');
-    expect(ourMedia(c).address).toBe(REMOTE.host);
+    // The log is written asynchronously: our SDP may reach the file just after the row shows Connected.
+    await expect.poll(() => ourMedia(c).address).toBe(REMOTE.host);
     await page.waitForTimeout(1500);
     await hears(page, '1002', 440);
     await page.waitForTimeout(1000);

@@ -55,7 +55,7 @@ export function cacheGrammarTables(src) {
   const [h, s, d, r, e] = [at(HEAD), at(STATE), at(DATA), at(RUN), at(END)];
   const start = START_RULE.exec(src);
   if (!start || !(h >= 0 && h < start.index && start.index < s && s < d && d < r && r < e)) {
-    throw new Error('sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape: update scripts/sipjs-grammar-cache.mjs');
+    throw unknownShape('');
   }
   // Built once: start-rule indices, constants and actions, bytecode (they only read the state variables below).
   const tables = src.slice(h + HEAD.length, s);
@@ -126,16 +126,21 @@ const CALL_ACTION = `    const peg$stack = [];
 /** The helpers with peg$parseRule on shared stacks; throws if SIP.js changed shape. */
 function sharedInterpreterStacks(helpers) {
   const rule = helpers.indexOf('    function peg$parseRule(index) {\n');
-  if (rule < 0) throw new Error('sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape (peg$parseRule): update scripts/sipjs-grammar-cache.mjs');
+  if (rule < 0) throw unknownShape(' (peg$parseRule)');
   let out = helpers;
   for (const [from, to] of INTERPRETER) {
     const i = out.indexOf(from);
     if (i < 0 || out.indexOf(from, i + 1) >= 0) {
-      throw new Error('sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape (peg$parseRule): update scripts/sipjs-grammar-cache.mjs');
+      throw unknownShape(' (peg$parseRule)');
     }
     out = out.slice(0, i) + to + out.slice(i + from.length);
   }
   return out.slice(0, rule) + CALL_ACTION + out.slice(rule);
+}
+
+/** The build stops rather than ship an unpatched (or half-patched) parser. */
+function unknownShape(where) {
+  return new Error(`sipjs-grammar-cache: sip.js grammar.js no longer has the expected shape${where}: update scripts/sipjs-grammar-cache.mjs`);
 }
 
 export const sipJsGrammarCache = {

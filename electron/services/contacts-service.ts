@@ -36,7 +36,7 @@ import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
 import { CompanyShrinkError, DirectoryService, type CompanySyncProgress, type DirectoryApi } from './directory/directory-service';
 import { DirectoryClient } from './directory/worker/directory-client';
-import { ImportError, previewImportAsync } from './directory/import';
+import { ImportError } from './directory/import';
 import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
 import { LdapCompanySource } from './directory/ldap-source';
 import { LdapError } from './directory/ldap-failure';
@@ -798,7 +798,8 @@ export class ContactsService implements ConsoleExtension {
     'contacts.importPreview': ({ uploadId, limit }) =>
       this.#importGuard(async () => {
         const u = this.#upload(uploadId);
-        const p = await previewImportAsync(Buffer.concat(u.chunks), limit ?? 10);
+        // Parsed by the storage worker (kept there for the commit), not on this loop.
+        const p = await (await this.#db()).previewImportBuffer(Buffer.concat(u.chunks), limit ?? 10);
         const view: ImportPreviewView = {
           uploadId,
           format: p.format,

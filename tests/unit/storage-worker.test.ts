@@ -98,6 +98,39 @@ describe('storage worker: the directory service in its own thread', () => {
     await recovered.close();
   });
 
+  it('a preview is parsed in the worker, and the commit of the same bytes writes without parsing them again', async () => {
+    const client = await DirectoryClient.open({ dbPath: join(dir, 'p.sqlite'), defaultCountry: 'FR', workerFile });
+    const outlook = await client.ensureDirectory('outlook', 'Outlook');
+    // 3,000 good rows and 300 with a column too many (skipped).
+    const file = Buffer.concat([outlookCsv(3000), Buffer.from('\r\n' + Array.from({ length: 300 }, (_, i) => `X${i},Y,Acme,0123,x@example.com,extra`).join('\r\n'))]);
+    const preview = await client.previewImportBuffer(file, 3);
+    expect(preview).toMatchObject({ format: 'outlook-com-csv', total: 3300, valid: 3000 });
+    expect(preview.sample.map((c) => c.firstName)).toEqual(['Jean0', 'Jean1', 'Jean2']);
+    // The dialog lists the first skipped rows; total - valid counts them all.
+    expect(preview.skipped).toHaveLength(200);
+    expect(preview.skipped[0]).toMatchObject({ row: 3002, reason: expect.stringContaining('columns') });
+    expect(await client.countContacts(outlook.id)).toBe(0);
+
+    const phases = new Set<string>();
+    const report = await client.importBuffer(file, outlook.id, { onProgress: (p) => phases.add(p.phase) });
+    expect(report).toMatchObject({ inserted: 3000, updated: 0 });
+    expect(report.skipped).toHaveLength(300);
+    expect([...phases]).toEqual(['write']);
+    expect(await client.countContacts(outlook.id)).toBe(3000);
+
+    // Kept for one commit only, and only for the same bytes: other bytes, or the same file again, are parsed.
+    await client.previewImportBuffer(outlookCsv(10), 5);
+    phases.clear();
+    expect(await client.importBuffer(outlookCsv(11), outlook.id, { onProgress: (p) => phases.add(p.phase) })).toMatchObject({ inserted: 0, updated: 11 });
+    expect([...phases].sort()).toEqual(['parse', 'write']);
+    phases.clear();
+    await client.importBuffer(outlookCsv(11), outlook.id, { onProgress: (p) => phases.add(p.phase) });
+    expect([...phases].sort()).toEqual(['parse', 'write']);
+    // A file that is not a contacts export fails in the preview, with the import's own error.
+    await expect(client.previewImportBuffer(Buffer.from('a|b|c\n1|2|3\n'), 5)).rejects.toBeInstanceOf(ImportError);
+    await client.close();
+  });
+
   it('an import reports its progress, and a cancel rolls it back while the worker is busy writing', async () => {
     const client = await DirectoryClient.open({ dbPath: join(dir, 'i.sqlite'), defaultCountry: 'FR', workerFile });
     const outlook = await client.ensureDirectory('outlook', 'Outlook');

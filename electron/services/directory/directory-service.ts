@@ -17,10 +17,14 @@ import {
   exportContactsCsv,
   ImportError,
   importContacts,
+  importParsed,
+  parseContactsFileAsync,
   previewImport,
+  previewOf,
   type ImportOptions,
   type ImportPreview,
   type ImportReport,
+  type ParsedFile,
   type ProgressCallback,
 } from './import';
 import { fileTooLarge, LIMITS } from './import/errors';
@@ -327,10 +331,40 @@ export class DirectoryService {
   historyDetails(historyId: number): Promise<CallDetails> {
     return this.history.details(historyId);
   }
-  /** An uploaded file imported (contacts.importCommit): throws ImportError/StorageError as importContacts does. */
+  /**
+   * An uploaded file's preview (contacts.importPreview), parsed here — in the console, on the storage worker, not on
+   * the loop that carries SIP. The parse is kept for the commit that usually follows (importBuffer with the same
+   * bytes), so the confirmation writes at once instead of parsing the file again. `skipped` lists at most the first
+   * PREVIEW_SKIPPED rows; `total - valid` counts them all.
+   */
+  async previewImportBuffer(data: Uint8Array, limit = 20): Promise<ImportPreview> {
+    const buf = asBuffer(data);
+    this.#forgetPreview();
+    const parsed = await parseContactsFileAsync(buf);
+    const timer = setTimeout(() => this.#forgetPreview(), PREVIEW_KEPT_MS);
+    timer.unref?.();
+    this.#previewed = { data: buf, parsed, timer };
+    const preview = previewOf(parsed, limit);
+    return { ...preview, skipped: preview.skipped.slice(0, PREVIEW_SKIPPED) };
+  }
+
+  /**
+   * An uploaded file imported (contacts.importCommit): throws ImportError/StorageError as importContacts does. The
+   * file previewed last, byte for byte the same, is not parsed again.
+   */
   importBuffer(data: Uint8Array, directoryId: number, opts: ImportOptions = {}): Promise<ImportReport> {
-    const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const buf = asBuffer(data);
+    const kept = this.#previewed;
+    this.#forgetPreview();
+    if (kept?.data.equals(buf)) return importParsed(this.contacts, directoryId, kept.parsed, opts);
     return importContacts(this.contacts, directoryId, buf, opts);
+  }
+
+  #previewed: { readonly data: Buffer; readonly parsed: ParsedFile; readonly timer: ReturnType<typeof setTimeout> } | undefined;
+
+  #forgetPreview(): void {
+    if (this.#previewed) clearTimeout(this.#previewed.timer);
+    this.#previewed = undefined;
   }
   exportContactsCsv(directoryId: number): Promise<Buffer> {
     return exportContactsCsv(this.contacts, directoryId);
@@ -406,9 +440,17 @@ export class DirectoryService {
   }
 
   close(): Promise<void> {
+    this.#forgetPreview();
     return this.db.close();
   }
 }
+
+/** How long a previewed file's parse waits for its commit (then the commit parses again): a parse of a large file is held in memory, so not for ever. */
+const PREVIEW_KEPT_MS = 10 * 60_000;
+/** Skipped rows a preview lists (the dialog shows the first ones; a file of garbage would otherwise send them all). */
+export const PREVIEW_SKIPPED = 200;
+
+const asBuffer = (data: Uint8Array): Buffer => (Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 
 /**
  * What the console uses of the directory service: the same methods in process (DirectoryService: the CLI, unit tests)
@@ -418,7 +460,7 @@ export type DirectoryApi = Pick<
   DirectoryService,
   | 'setAside' | 'search' | 'lookupNumber' | 'listDirectories' | 'ensureDirectory' | 'listContacts' | 'getContact' | 'createContact'
   | 'updateContact' | 'deleteContact' | 'setFavorite' | 'previewImportFile' | 'importFile' | 'exportFile' | 'syncCompany' | 'replaceCompany'
-  | 'addHistory' | 'queryHistory' | 'deleteHistory' | 'exportHistoryCsv' | 'countContacts' | 'getDirectory' | 'speedDials'
+  | 'previewImportBuffer' | 'addHistory' | 'queryHistory' | 'deleteHistory' | 'exportHistoryCsv' | 'countContacts' | 'getDirectory' | 'speedDials'
   | 'setSpeedDialPosition' | 'hydrate' | 'listFavorites' | 'getHistory' | 'saveHistoryDetails' | 'historyDetails' | 'importBuffer'
   | 'exportContactsCsv' | 'takeStarred' | 'clearStarred' | 'mirrorFavorites' | 'prepareErasure' | 'scrub' | 'sqliteVersion' | 'close'
 >;

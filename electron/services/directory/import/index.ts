@@ -155,12 +155,7 @@ export function previewImport(buf: Buffer, limit = 20): ImportPreview {
   return previewOf(parseContactsFile(buf), limit);
 }
 
-/** The same preview parsed in batches that yield to the event loop (a 50,000-row file on the loop that carries SIP). */
-export async function previewImportAsync(buf: Buffer, limit = 20, signal?: AbortSignal): Promise<ImportPreview> {
-  return previewOf(await parseContactsFileAsync(buf, signal ? { signal } : {}), limit);
-}
-
-function previewOf(parsed: ParsedFile, limit: number): ImportPreview {
+export function previewOf(parsed: ParsedFile, limit: number): ImportPreview {
   return {
     format: parsed.format,
     encoding: parsed.encoding,
@@ -206,6 +201,13 @@ export interface ImportOptions {
 export async function importContacts(store: ContactStore, directoryId: number, buf: Buffer, opts: ImportOptions = {}): Promise<ImportReport> {
   const { signal } = opts;
   const parsed = await parseContactsFileAsync(buf, { ...(opts.onProgress && { onProgress: opts.onProgress }), ...(signal && { signal }) });
+  return importParsed(store, directoryId, parsed, opts);
+}
+
+/** The write half of importContacts, for a file already parsed (its preview): same transaction, cancel and report. */
+export async function importParsed(store: ContactStore, directoryId: number, parsed: ParsedFile, opts: ImportOptions = {}): Promise<ImportReport> {
+  const { signal } = opts;
+  if (signal?.aborted) throw importCancelled();
   const inputs = parsed.contacts.map((c) => c.contact);
   const write = async (tx: Parameters<Parameters<typeof store.db.transaction>[0]>[0]) => {
     if (signal?.aborted) throw importCancelled();

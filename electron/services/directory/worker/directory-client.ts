@@ -183,6 +183,8 @@ export class DirectoryClient implements DirectoryApi {
   readonly deleteContact = this.#op('deleteContact');
   readonly setFavorite = this.#op('setFavorite');
   readonly previewImportFile = this.#op('previewImportFile');
+  /** The buffer is copied to the worker, which parses it there and keeps the parse for importBuffer. */
+  readonly previewImportBuffer = this.#op('previewImportBuffer');
   readonly exportFile = this.#op('exportFile');
   readonly addHistory = this.#op('addHistory');
   readonly queryHistory = this.#op('queryHistory');

@@ -18,7 +18,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './protocol';
 /** The operations a `call` may name (the rest of DirectoryService is not reachable from a message). */
 const METHODS = new Set([
   'search', 'lookupNumber', 'listDirectories', 'ensureDirectory', 'listContacts', 'getContact', 'createContact', 'updateContact',
-  'deleteContact', 'setFavorite', 'previewImportFile', 'exportFile', 'addHistory', 'queryHistory', 'deleteHistory',
+  'deleteContact', 'setFavorite', 'previewImportFile', 'previewImportBuffer', 'exportFile', 'addHistory', 'queryHistory', 'deleteHistory',
   'exportHistoryCsv', 'countContacts', 'getDirectory', 'speedDials', 'setSpeedDialPosition', 'hydrate', 'listFavorites', 'getHistory',
   'saveHistoryDetails', 'historyDetails', 'exportContactsCsv', 'takeStarred', 'clearStarred', 'mirrorFavorites', 'scrub', 'sqliteVersion',
 ]);

@@ -5,17 +5,18 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 bash scripts/setup-testbed.sh || exit 1
 # Leave a test bed that was already running as it was (someone may be using it); stop only what we started.
-bed_was_up() { [ -f tests/testbed/run/kamailio.pid ] && kill -0 "$(cat tests/testbed/run/kamailio.pid)" 2>/dev/null; }
+source tests/testbed/pidfile.sh
+bed_was_up() { pidfile_alive tests/testbed/run/kamailio.pid; }
 if bed_was_up; then keep_bed=1; else keep_bed=0; fi
 bash tests/testbed/start.sh || exit 1
 # The remote bed (PBX in network namespaces, tests/testbed/remote/) for the network benchmarks: ours to stop if we start it.
 remote_was_up() { ip netns list 2>/dev/null | grep -q "^rc-pbx"; }
 if remote_was_up; then keep_remote=1; else keep_remote=0; fi
 # The Asterisk bed for the resource-list bench (tests/bench/presence-asterisk-bench.ts): ours to stop if we start it.
-ast_was_up() { [ -f tests/testbed/asterisk/asterisk.pid ] && kill -0 "$(cat tests/testbed/asterisk/asterisk.pid)" 2>/dev/null; }
+ast_was_up() { pidfile_alive tests/testbed/asterisk/asterisk.pid; }
 if ast_was_up; then keep_ast=1; else keep_ast=0; fi
 # The LDAP bed (slapd, 1,200 people) for the company refresh bench (tests/bench/ldap-bench.ts): ours to stop if we start it.
-ldap_was_up() { [ -f tests/testbed/ldap/run/slapd.pid ] && kill -0 "$(cat tests/testbed/ldap/run/slapd.pid)" 2>/dev/null; }
+ldap_was_up() { pidfile_alive tests/testbed/ldap/run/slapd.pid; }
 if ldap_was_up; then keep_ldap=1; else keep_ldap=0; fi
 cleanup() {
   [ $keep_bed = 1 ] || bash tests/testbed/stop.sh

@@ -39,7 +39,8 @@ mkdir -p "$RUN"
 exec 8>"$RUN/demo.lock"
 flock -n 8 || { echo "npm run demo: a demo is already running on this machine ($RUN/demo.lock)"; exit 1; }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+source tests/testbed/pidfile.sh
+alive() { pidfile_alive "$1"; }
 STOP_BEDS=()
 alive tests/testbed/asterisk/asterisk.pid || STOP_BEDS+=(tests/testbed/asterisk/stop.sh)
 alive tests/testbed/ldap/run/slapd.pid || STOP_BEDS+=(tests/testbed/ldap/stop.sh)

@@ -22,7 +22,8 @@ step shell node scripts/check-shell.mjs
 step unit npx jest --selectProjects unit --json --outputFile="$OUT/unit.json"
 
 # Test beds already running (a developer's) are left running; what this run started, it stops.
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+source tests/testbed/pidfile.sh
+alive() { pidfile_alive "$1"; }
 stop_beds=""
 alive tests/testbed/run/kamailio.pid || stop_beds="$stop_beds bash tests/testbed/stop.sh;"
 alive tests/testbed/asterisk/asterisk.pid || stop_beds="$stop_beds bash tests/testbed/asterisk/stop.sh;"

@@ -12,7 +12,8 @@ log() { printf '[ldap] %s\n' "$*"; }
 command -v slapd >/dev/null || PATH="$PATH:/usr/sbin"
 command -v slapd >/dev/null || { echo "[ldap] slapd is not installed (Debian: apt-get install slapd ldap-utils)"; exit 1; }
 
-if [ -f "$RUN/slapd.pid" ] && kill -0 "$(cat "$RUN/slapd.pid")" 2>/dev/null &&
+source "$HERE/../pidfile.sh"
+if pidfile_alive "$RUN/slapd.pid" &&
    ldapsearch -x -H "$URL" -b dc=example,dc=com -s base '(objectClass=*)' dn >/dev/null 2>&1; then
   log "already running on $URL"
   exit 0

@@ -12,12 +12,13 @@
 #        net.sh status                  one line per impairment
 set -e
 R=$(cd "$(dirname "$0")" && pwd); RUN=$R/run; LOGS=$R/logs
+source "$R/../pidfile.sh"
 HOST=198.18.0.1; RTP_RANGE=32000:32199   # keep in sync with start.sh (rtpengine --port-min/--port-max)
 mkdir -p $RUN $LOGS
 W="ip -n rc-wan"; P="ip -n rc-pbx"
 ipt() { ip netns exec rc-pbx iptables -w "$@"; }
 have_ns() { ip netns list | grep -qw "^$1"; }
-delay_alive() { [ -f $RUN/delayline.pid ] && kill -0 "$(cat $RUN/delayline.pid)" 2>/dev/null; }
+delay_alive() { pidfile_alive $RUN/delayline.pid; }
 nooffload() {  # the delay line copies raw frames: they must be complete (no GSO super-frames, real checksums)
   for a in "$@"; do ethtool -K $a tx off rx off tso off gso off gro off >/dev/null 2>&1 || true; done
 }

@@ -3,7 +3,7 @@
 # usage: stop.sh [keep-net]   (keep-net: stop the processes, keep namespaces/links)
 source "$(cd "$(dirname "$0")" && pwd)/common.sh"
 if [ -f $RUN/echo-reg.pid ]; then  # a setsid'd loop: end its whole process group (the loop and its sleep/sipp)
-  p=$(cat $RUN/echo-reg.pid); kill -0 $p 2>/dev/null && kill -- -$p 2>/dev/null; rm -f $RUN/echo-reg.pid
+  p=$(pidfile_pid $RUN/echo-reg.pid) && kill -- -$p 2>/dev/null; rm -f $RUN/echo-reg.pid
 fi
 $R/asterisk.sh stop   # the remote Asterisk (198.18.0.4), before its namespace goes
 for u in 1002 1003 1004; do stop_pid baresip-$u & done; wait   # in parallel: baresip 1.0 may ignore SIGTERM

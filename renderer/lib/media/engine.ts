@@ -199,15 +199,28 @@ export class MediaEngine {
     for (const off of this.#unsubscribe.splice(0)) off();
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.#deviceChange);
     for (const id of [...this.#calls.keys()]) this.#close(id);
+    clearTimeout(this.#ringTimer);
+    this.#ringTimer = undefined;
     this.#ringtone.stop();
   }
 
-  /** Ring while any call is `incoming` (driven by the state; main decides who rings). */
+  /**
+   * Ring while any call is `incoming` (driven by the state; main decides who rings). The ringer starts or stops in a
+   * task of its own, after the row that rings is on screen: an AudioContext and its nodes cost ~15 ms on a slow
+   * machine, and in the same task they delayed the row by as much (measured by tests/bench/sip-bench.ts). The choice
+   * (tone, volume, device) is read here, synchronously, so that a change of it while ringing still re-applies.
+   */
   setRinging(ringing: boolean): void {
     const p = this.#options.preferences();
-    if (ringing) this.#ringtone.start({ sinkId: p?.ringerId, ...ringerOf(p) });
-    else this.#ringtone.stop();
+    const choice = ringing ? { sinkId: p?.ringerId, ...ringerOf(p) } : undefined;
+    clearTimeout(this.#ringTimer);
+    this.#ringTimer = setTimeout(() => {
+      this.#ringTimer = undefined;
+      if (choice) this.#ringtone.start(choice);
+      else this.#ringtone.stop();
+    }, 0);
   }
+  #ringTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** A short (≤ 1 s) ring on the ringer device: a call was forwarded and did not ring here. */
   warningRing(): void {

@@ -10,6 +10,9 @@
  *    contacts.importChunk / importPreview / importCommit commands (the web host's WebSocket contract), again and again;
  *    only calls whose INVITE left while an import ran count.
  * Needs the test bed (scripts/bench.sh starts it).
+ * Diagnostics: BENCH_DEBUG=1 also prints, per call, when its event reached the page (transport vs rendering) and where
+ * in the import each "during" call fell; BENCH_PROFILE=file writes the renderer's CPU profile over the idle run
+ * (open it in Chromium's DevTools). That is how the ringer was found inside the render flush (ring.p95 39 → 20 ms).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -231,9 +234,26 @@ async function watchRingRows(page: Page): Promise<void> {
   `);
 }
 
+/** BENCH_DEBUG: when each call's first event reached the page (splits "visible" into transport and rendering). */
+async function traceCallEvents(page: Page): Promise<void> {
+  await page.addInitScript(`
+    globalThis.__rbMsg = {};
+    const Native = WebSocket;
+    globalThis.WebSocket = class extends Native {
+      constructor(...a) {
+        super(...a);
+        this.addEventListener('message', (e) => {
+          const m = typeof e.data === 'string' && /"call\\.changed".*?RB(\\d+)/i.exec(e.data);
+          if (m && !(m[1] in globalThis.__rbMsg)) globalThis.__rbMsg[m[1]] = performance.timeOrigin + performance.now();
+        });
+      }
+    };
+  `);
+}
+
 /** sipp numbers its calls from 1 in every run: forget the previous run's rows. */
 async function resetRingRows(page: Page): Promise<void> {
-  await page.evaluate('globalThis.__rbSeen = {}');
+  await page.evaluate('globalThis.__rbSeen = {}; globalThis.__rbMsg = {}');
 }
 
 async function ringRows(page: Page): Promise<Record<string, number>> {
@@ -324,6 +344,7 @@ async function sippBenches(): Promise<void> {
     await rpc.opened;
     debug('registered');
     const page = await browser.newPage();
+    if (process.env.BENCH_DEBUG) await traceCallEvents(page);
     await page.goto(host.url);
     await page.locator('.registration', { hasText: 'Registered' }).waitFor();
     await waitFor(`${BARESIP_TARGET} idle`, async () => !/sip:/.test(await baresipCalls(BARESIP_TARGET)), 15_000, 100);
@@ -338,7 +359,18 @@ async function sippBenches(): Promise<void> {
     debug('warm-up done');
     await resetRingRows(page);
     const targets = Array.from({ length: 2 * SIPP_CALLS }, (_, i) => (i % 2 === 0 ? '1001' : BARESIP_TARGET));
+    // BENCH_PROFILE=file: the renderer's JavaScript CPU profile over the idle run (Chrome DevTools format).
+    const profiler = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
+    if (profiler) {
+      await profiler.send('Profiler.enable');
+      await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
+      await profiler.send('Profiler.start');
+    }
     const run = await sippRing(targets, { ringMs: 300, gapMs: 250, limit: 1 });
+    if (profiler) {
+      const { profile } = await profiler.send('Profiler.stop');
+      writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
+    }
     const seen = await ringRows(page);
     const consoleCalls = run.calls.filter((c) => c.target === '1001');
     const visible = consoleCalls.flatMap((c) => (seen[String(c.n)] !== undefined ? [seen[String(c.n)]! - c.invite] : []));
@@ -356,6 +388,8 @@ async function sippBenches(): Promise<void> {
     if (process.env.BENCH_DEBUG) {
       console.log('visible', consoleCalls.map((c) => `${c.n}:${seen[String(c.n)] !== undefined ? f(seen[String(c.n)]! - c.invite) : '-'}/${c.ringing !== undefined ? f(c.ringing - c.invite) : '-'}`).join(' '));
       console.log('baresip 180', b180.map(f).join(' '));
+      const msg = (await page.evaluate('globalThis.__rbMsg')) as Record<string, number>;
+      console.log('event reached page (ms after INVITE)', consoleCalls.map((c) => `${c.n}:${msg[String(c.n)] !== undefined ? f(msg[String(c.n)]! - c.invite) : '-'}`).join(' '));
     }
     console.log(`bench ring.p95 ${f(pct(visible, 95))} ms`);
     console.log(`bench ring180.ratio_vs_baresip ${(pct(c180, 95) / pct(b180, 95)).toFixed(2)}`);
@@ -366,6 +400,7 @@ async function sippBenches(): Promise<void> {
     let imports = 0;
     let failed = 0;
     let notSeen = 0;
+    const phases: string[] = [];
     for (let round = 0; round < 10 && during.length < IMPORT_CALLS; round++) {
       debug(`import round ${round}`);
       await resetRingRows(page);
@@ -384,9 +419,15 @@ async function sippBenches(): Promise<void> {
         if (c.invite < start || c.invite > end) continue;
         const t = rows[String(c.n)];
         if (t === undefined) notSeen++;
-        else during.push(t - c.invite);
+        else {
+          during.push(t - c.invite);
+          // where in the import (0 = preview starts, 1 = commit done) each call fell, to find what the tail waits on
+          phases.push(`${f(t - c.invite)}@${((c.invite - start) / (end - start)).toFixed(2)}`);
+        }
       }
+      debug(`import round ${round}: ${end - start} ms`);
     }
+    if (process.env.BENCH_DEBUG) console.log('during import (ms@phase)', phases.join(' '));
     console.log(
       `INVITE (sipp sent) → ringing visible, while a 50,000-row import runs (${imports} imports), ${during.length} calls: ` +
         `p50 ${f(pct(during, 50))} ms, p95 ${f(pct(during, 95))} ms, max ${f(Math.max(...during))} ms (sipp failed calls: ${failed}, rows not seen: ${notSeen})`,

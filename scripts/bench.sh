@@ -27,6 +27,24 @@ cleanup() {
 trap cleanup EXIT
 bash tests/testbed/asterisk/start.sh || exit 1
 bash tests/testbed/ldap/start.sh || exit 1
+# Each bench file starts on a settled machine: a bench's leftovers (Kamailio still expiring the 500 subscriptions of
+# the renderer bench, Chromium exiting) made the next file's timings noisy. Waits until the CPUs are at least
+# BENCH_IDLE % idle over one second (default 85), at most BENCH_SETTLE_MAX seconds (default 60); prints the wait.
+idle_pct() {
+  local a b
+  read -r -a a < /proc/stat; sleep 1; read -r -a b < /proc/stat
+  local total=0 i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + ${b[$i]:-0} - ${a[$i]:-0})); done
+  echo $(( total > 0 ? 100 * ((b[4] - a[4]) + (b[5] - a[5])) / total : 100 ))
+}
+settle() {
+  local want=${BENCH_IDLE:-85} max=${BENCH_SETTLE_MAX:-60} waited=0 idle
+  idle=$(idle_pct)
+  while [ "$idle" -lt "$want" ] && [ $waited -lt "$max" ]; do idle=$(idle_pct); waited=$((waited + 1)); done
+  if [ "$idle" -ge "$want" ]; then echo "settled: ${idle}% idle (waited ${waited} s)"
+  else echo "not settled: ${idle}% idle after ${waited} s (measuring anyway; the numbers below are on a busy machine)"; fi
+  echo "settle $1 ${waited} s ${idle}%" >> "$lines"
+}
 rc=0
 # `BENCH_ONLY=presence,sip npm run bench` runs only those files.
 lines=$(mktemp)
@@ -34,6 +52,7 @@ for b in tests/bench/*-bench.ts; do
   name=$(basename "$b" -bench.ts)
   if [ -n "${BENCH_ONLY:-}" ] && [[ ",$BENCH_ONLY," != *",$name,"* ]]; then continue; fi
   printf '\n== %s ==\n' "$b"
+  settle "$name"
   if ! npx tsx "$b" 2>&1 | tee -a "$lines"; then rc=1; echo "bench-failed $name" >> "$lines"; fi
 done
 # One summary of the machine-readable lines, with the machine they were measured on (README's Performance table).
@@ -41,5 +60,7 @@ printf '\n== summary ==\n'
 printf 'machine: %s, %s CPU(s), %s GiB RAM, node %s, load %s\n' "$(uname -sr)" "$(nproc)" \
   "$(awk '/MemTotal/ {printf "%.0f", $2/1048576}' /proc/meminfo)" "$(node -v)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 grep -E '^(bench |bench-failed )' "$lines" || true
+printf 'waits for a settled machine (file, seconds, idle share at start):\n'
+grep -E '^settle ' "$lines" | sed 's/^settle /  /' || true
 rm -f "$lines"
 exit $rc

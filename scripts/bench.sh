@@ -27,9 +27,10 @@ cleanup() {
 trap cleanup EXIT
 bash tests/testbed/asterisk/start.sh || exit 1
 bash tests/testbed/ldap/start.sh || exit 1
-# Each bench file starts on a settled machine: a bench's leftovers (Kamailio still expiring the 500 subscriptions of
-# the renderer bench, Chromium exiting) made the next file's timings noisy. Waits until the CPUs are at least
-# BENCH_IDLE % idle over one second (default 85), at most BENCH_SETTLE_MAX seconds (default 60); prints the wait.
+# Each bench file starts on a settled machine, so that what the previous file left running (a Chromium exiting, the
+# beds answering the last subscriptions) or another job on a shared machine does not land in its timings: waits until
+# the CPUs are at least BENCH_IDLE % idle over one second (default 85), at most about BENCH_SETTLE_MAX seconds (default
+# 60, then it measures anyway and says so); prints the wait and the idle share it started with.
 idle_pct() {
   local a b
   read -r -a a < /proc/stat; sleep 1; read -r -a b < /proc/stat

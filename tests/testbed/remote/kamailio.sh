@@ -27,6 +27,7 @@ start_k() {
     python3 $R/gencfg.py $TB/kamailio.cfg $D/kamailio.cfg --bed $D --addr $ADDR --other $(kother $W) \
       --logs $LOGS/sipdump-$W --tls-cfg $RUN/tls.cfg
     bash $TB/rlsdb.sh $D
+    sqlite3 $D/kamailio.sqlite "PRAGMA journal_mode=WAL;" >/dev/null   # once in the file, not per child (kamailio.cfg)
     $NS kamailio -f $D/kamailio.cfg -Y $D -P $D/kamailio.main.pid -DD -E -w $D >> $LOGS/kamailio-$W.log 2>&1 &
     echo $! > $RUN/$W/kamailio.pid
     wait_udp $ADDR:5060 kamailio-$W || true

@@ -25,5 +25,12 @@ if (existsSync(pw)) {
   skipped += r.stats.skipped;
 }
 if (failedSteps.length) console.log(`failed steps: ${failedSteps.join(', ')}`);
+// A test bed that did not start: the last lines it printed (the summary is what a CI excerpt shows).
+for (const step of failedSteps) {
+  const err = join(dir, `${step}.out`);
+  if (!existsSync(err)) continue;
+  const lines = readFileSync(err, 'utf8').trim().split('\n').slice(-6);
+  console.log(`${step}: ${lines.join('\n  ') || '(printed nothing)'}`);
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || failedSteps.length > 0 ? 1 : 0);

@@ -29,14 +29,21 @@ alive tests/testbed/run/kamailio.pid || stop_beds="$stop_beds bash tests/testbed
 alive tests/testbed/asterisk/asterisk.pid || stop_beds="$stop_beds bash tests/testbed/asterisk/stop.sh;"
 alive tests/testbed/ldap/run/slapd.pid || stop_beds="$stop_beds bash tests/testbed/ldap/stop.sh;"
 ip netns list 2>/dev/null | grep -q '^rc-pbx' || stop_beds="$stop_beds bash tests/testbed/remote/stop.sh >/dev/null 2>&1;"
-bash tests/testbed/start.sh || failed_steps+=(testbed)
+# A bed that does not start is a failed step; what it printed is kept and its end repeated beside the summary.
+bed() {
+  local name=$1; shift
+  "$@" > "$OUT/$name.out" 2>&1; local rc=$?
+  cat "$OUT/$name.out"
+  [ $rc -eq 0 ] || failed_steps+=("$name")
+}
+bed testbed bash tests/testbed/start.sh
 # Asterisk (queues, park, pickup, voicemail) runs from a Debian sid chroot: ~1 min the first time, seconds after.
-bash tests/testbed/asterisk/start.sh || failed_steps+=(asterisk-testbed)
+bed asterisk-testbed bash tests/testbed/asterisk/start.sh
 # OpenLDAP slapd on 127.0.0.1:3389 with a generated company directory of 1,200 people (contacts: company tab).
-bash tests/testbed/ldap/start.sh || failed_steps+=(ldap-testbed)
+bed ldap-testbed bash tests/testbed/ldap/start.sh
 # The same PBX on "another host": Kamailio ×2 + rtpengine + baresip + DNS in network namespaces at 198.18.0.0/24
 # (root only; about 5 s). The remote E2E suites cut, degrade and restart it.
-bash tests/testbed/remote/start.sh || failed_steps+=(remote-testbed)
+bed remote-testbed bash tests/testbed/remote/start.sh
 [ -z "$stop_beds" ] || trap "$stop_beds" EXIT
 step integration npx jest --selectProjects integration --runInBand --forceExit --json --outputFile="$OUT/integration.json"
 step e2e npx playwright test -c tests/e2e/playwright.config.ts

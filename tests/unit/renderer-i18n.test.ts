@@ -126,6 +126,15 @@ describe('numbers (Intl.NumberFormat)', () => {
     // Strings are left alone (numbers that are names: extensions, SIP codes sent as text).
     expect(translate('fr', 'phone.line', { n: '1001' })).toBe('Ligne 1001');
   });
+
+  it('written without Intl for 0–999 (its first use costs a page tens of ms) exactly as Intl writes them', () => {
+    const values = [...Array.from({ length: 1201 }, (_, i) => i), -0, -1, -999, 0.5, 999.5, 12.345, 1e21, NaN, Infinity];
+    for (const language of ['en', 'fr', 'nl'] as const) {
+      const intl = new Intl.NumberFormat(language, { maximumFractionDigits: 2 });
+      for (const v of values) expect([language, v, formatNumber(language, v)]).toEqual([language, v, intl.format(v)]);
+    }
+    expect(formatNumber('fr', -0)).toBe('-0');
+  });
 });
 
 describe('errors from main', () => {

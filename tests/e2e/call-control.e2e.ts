@@ -71,11 +71,17 @@ test('hold sends a sendonly re-INVITE, the far end answers recvonly; resume brin
 
   await row(page, '1003').getByRole('button', { name: 'Hold' }).click();
   await expect(row(page, '1003')).toContainText('On hold');
-  // The SIP trace (log file): our re-INVITE offers sendonly, 1003 answers recvonly (RFC 3264 §8.4).
-  const messages = readFileSync(c.logFile, 'utf8').split(/^\S+ DEBUG SIP /m);
-  const reinvite = messages.filter((m) => m.startsWith('out') && /\nINVITE /.test(m) && /a=sendonly/.test(m));
-  const answer = messages.filter((m) => m.startsWith('in') && /\nSIP\/2\.0 200 /.test(m) && /a=recvonly/.test(m));
-  expect([reinvite.length, answer.length]).toEqual([1, 1]);
+  // The SIP trace (log file): our re-INVITE offers sendonly, 1003 answers recvonly (RFC 3264 §8.4). Polled: the log
+  // sink writes once per loop turn, so the answer's line can reach the file just after "On hold" is shown (a
+  // fresh-clone run failed so).
+  await expect
+    .poll(() => {
+      const messages = readFileSync(c.logFile, 'utf8').split(/^\S+ DEBUG SIP /m);
+      const reinvite = messages.filter((m) => m.startsWith('out') && /\nINVITE /.test(m) && /a=sendonly/.test(m));
+      const answer = messages.filter((m) => m.startsWith('in') && /\nSIP\/2\.0 200 /.test(m) && /a=recvonly/.test(m));
+      return [reinvite.length, answer.length];
+    })
+    .toEqual([1, 1]);
 
   await row(page, '1003').getByRole('button', { name: 'Resume' }).click();
   await expect(row(page, '1003')).toContainText('Connected');

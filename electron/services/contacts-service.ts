@@ -213,6 +213,8 @@ export class ContactsService implements ConsoleExtension {
   /** Cancels a running company refresh when the console stops (quitting does not wait for a slow LDAP server). */
   readonly #stopping = new AbortController();
   #stopped = false;
+  /** History rows still being written: stop() waits for them before it closes the database. */
+  readonly #pendingHistory = new Set<Promise<void>>();
   #diskFullReportedAt = 0;
   /** Timeline and quality samples of live and just-ended calls (the history detail window). */
   readonly #recorder = new CallRecorder();
@@ -377,6 +379,8 @@ export class ContactsService implements ConsoleExtension {
     this.#stopping.abort();
     await this.#sync.running?.catch(() => undefined);
     await this.favoritesMirrored();
+    // Calls that ended while the console stops (the goodbye 486/BYE) still get their history row.
+    await Promise.allSettled([...this.#pendingHistory]);
     await this.#company?.close().catch(() => undefined);
     const svc = await this.#ready.catch(() => undefined);
     await svc?.close().catch(() => undefined);
@@ -479,7 +483,7 @@ export class ContactsService implements ConsoleExtension {
   callEnded(call: CallView, context: { readonly pickupPrefix: string }): void {
     const entry = historyEntryFromCall(call, context);
     const record = this.#recorder.end(call, Date.now());
-    this.#db()
+    const write = this.#db()
       .then(async (svc) => {
         const id = await svc.addHistory(entry);
         record.historyId = id;
@@ -490,7 +494,9 @@ export class ContactsService implements ConsoleExtension {
       .catch((e: unknown) => {
         this.#log('error', `history ${call.id}: ${String(e)}`);
         if (isDiskFull(e)) this.#reportDiskFull();
-      });
+      })
+      .finally(() => this.#pendingHistory.delete(write));
+    this.#pendingHistory.add(write);
   }
 
   async #saveDetails(record: CallRecord): Promise<void> {

@@ -2,11 +2,13 @@
  * The contacts service as the console runs it: contract commands through ConsoleService.dispatch, caller lookup on
  * calls, and call history written when calls end. A fake Softphone is the seam (real SIP is covered by the E2E).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallView, Events } from '../../electron/contract';
 import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
 import { ContactsService, historyEntryFromCall } from '../../electron/services/contacts-service';
+import { storageWorkerFile } from './helpers/storage-worker';
 import type { CallSnapshot, CallStateName } from '../../sip-core/api/call';
 import type { Call, Softphone, SoftphoneOptions } from '../../sip-core/api/softphone';
 import type { RegistrationState } from '../../sip-core/api/registration-state';
@@ -57,9 +59,9 @@ class FakePhone {
 
 const flush = () => new Promise((r) => setTimeout(r, 20));
 
-async function setup() {
+async function setup(dbPath = ':memory:', storageWorker?: { workerFile: string }) {
   const phone = new FakePhone();
-  const contacts = new ContactsService({ dbPath: ':memory:' });
+  const contacts = new ContactsService({ dbPath, ...(storageWorker && { storageWorker }) });
   const service = new ConsoleService({
     host: 'web',
     createSoftphone: (_o: SoftphoneOptions) => phone as unknown as Softphone,
@@ -198,6 +200,35 @@ describe('history rows from ended calls', () => {
   ] as const)('%j → %s', (patch, type, ringMs, talkMs) => {
     const e = historyEntryFromCall({ ...base, ...(patch as Partial<CallView>) }, ctx);
     expect(e).toMatchObject({ type, ringMs, talkMs, startedAt: 1000, line: 2 });
+  });
+});
+
+describe('history written while the console stops', () => {
+  it('a call that ends as the console stops (its goodbye 486) still gets its history row before the database closes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-contacts-stop-'));
+    let stopReopened: (() => Promise<void>) | undefined;
+    try {
+      const dbPath = join(dir, 'contacts.sqlite');
+      // The database in the storage worker, as both hosts run it: its answers take a message round trip.
+      const worker = { workerFile: storageWorkerFile() };
+      const { phone, service, ok } = await setup(dbPath, worker);
+      await ok('history.list', {}); // the database is open
+      const call = phone.ring('1002');
+      await flush();
+      call.set('ended', { endReason: 'local-hangup', endedAt: Date.now() });
+      await service.stop();
+
+      const reopened = await setup(dbPath, worker);
+      stopReopened = () => reopened.service.stop();
+      const rows = await reopened.ok<{ id: number; remoteNumber: string; type: string }[]>('history.list', {});
+      expect(rows.map((r) => [r.remoteNumber, r.type])).toEqual([['1002', 'missed']]);
+      // …with its details (written after the row, which is what the closing database used to cut off).
+      const detail = await reopened.ok<{ timeline: { kind: string }[] }>('history.detail', { id: rows[0]!.id });
+      expect(detail.timeline.map((e) => e.kind)).toEqual(['ringing', 'ended']);
+    } finally {
+      await stopReopened?.();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

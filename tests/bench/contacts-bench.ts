@@ -5,7 +5,6 @@
  * worker that owns the database (one message round trip per operation), beside the same call in process for
  * comparison; the import also reports how long the main loop was held up meanwhile (it should not be).
  */
-import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +17,7 @@ import { importContacts } from '../../electron/services/directory/import';
 import { DirectorySearch } from '../../electron/services/directory/search';
 import { DirectoryClient } from '../../electron/services/directory/worker/directory-client';
 import { benchContact, fillCallHistory, fillContacts, HISTORY_T0 } from './lib/directory-data';
+import { storageWorkerFile } from '../unit/helpers/storage-worker';
 
 /** Prints the line and returns the p95 (ms, two decimals) for the machine-readable `bench <key> <value> <unit>` lines. */
 function stats(label: string, samples: number[]): string {
@@ -31,16 +31,6 @@ async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
   const t = performance.now();
   const r = await fn();
   return [r, performance.now() - t];
-}
-
-/** The worker as the build ships it (scripts/build-node.mjs: same entry, same options). */
-function workerFile(): string {
-  const out = path.join(__dirname, '..', '..', 'node_modules', '.cache', 'rc-bench-worker', 'directory-worker.js');
-  buildSync({
-    entryPoints: [path.join(__dirname, '..', '..', 'electron/services/directory/worker/directory-worker.ts')],
-    bundle: true, platform: 'node', target: 'node20', format: 'cjs', packages: 'external', outfile: out, logLevel: 'warning',
-  });
-  return out;
 }
 
 let retries = 0;
@@ -64,7 +54,8 @@ async function sample<T>(fn: () => Promise<T>, ms = 30_000): Promise<[T, number]
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-bench-'));
-  const worker = workerFile();
+  // The worker as the build ships it (scripts/build-storage-worker.mjs).
+    const worker = storageWorkerFile();
   try {
     // --- search at 100,000 contacts ---------------------------------------------------------------------------
     const searchFile = path.join(dir, 'search.sqlite');

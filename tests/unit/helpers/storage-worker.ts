@@ -1,8 +1,9 @@
 /**
- * The storage worker as the build ships it (scripts/build-node.mjs bundles the same entry with the same options),
- * built once per test process under node_modules/.cache so its own `require`s find node_modules.
+ * The storage worker as the build ships it (scripts/build-storage-worker.mjs: the entry and options of
+ * scripts/build-node.mjs), built once per test process under node_modules/.cache so its own `require`s find
+ * node_modules.
  */
-import { buildSync } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,16 +16,8 @@ export function storageWorkerFile(): string {
   mkdirSync(dir, { recursive: true });
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const out = join(dir, 'directory-worker.js');
-  buildSync({
-    entryPoints: [join(ROOT, 'electron/services/directory/worker/directory-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'warning',
-  });
+  // esbuild runs plugins in its asynchronous API only: the build is a process of its own.
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-storage-worker.mjs'), out], { stdio: ['ignore', 'inherit', 'inherit'] });
   built = out;
   return out;
 }

@@ -402,7 +402,10 @@ export class ContactStore {
       // Re-imports never clear a favorite: the receptionist set it, the source file doesn't know about it.
       const favorite = n.favorite || favorites.has(id) || pending.get(id)?.n.favorite === true;
       if (favorite) favorites.add(id);
-      const nf = favorite === n.favorite ? n : { ...n, favorite };
+      // A row without a source id keeps the one an earlier row of this batch gave the contact (written one by one,
+      // the earlier row's was stored and `coalesce` kept it; replacing the pending row must not drop it).
+      const sourceId = n.sourceId ?? pending.get(id)?.n.sourceId ?? null;
+      const nf = favorite === n.favorite && sourceId === n.sourceId ? n : { ...n, favorite, sourceId };
       const before = touched.has(id) ? undefined : stored.get(id);
       const unchanged = before !== undefined && before.favorite === (favorite ? 1 : 0) &&
         (n.sourceId === null || n.sourceId === before.sourceId) && n.hash === before.hash;

@@ -3,6 +3,7 @@
  * if indexing and querying fold alike, so the memo must give exactly fold() for any text.
  */
 import { fold, FoldMemo } from '../../electron/storage/text';
+import { seededRandom } from '../lib/seeded-random';
 
 describe('FoldMemo', () => {
   it('folds names with accents, ligatures and odd spacing exactly as fold does', () => {
@@ -20,8 +21,7 @@ describe('FoldMemo', () => {
 
   it('agrees with fold on many random texts over an alphabet of tricky characters, memo warm or cold', () => {
     const alphabet = [' ', ' ', 'Σ', 'Α', 'σ', '\uFEFF', '\u00AD', "'", '\u0301', 'İ', 'I', 'ß', 'é', 'e', '\t', '\u00a0', 'Œ', '.', 'ǅ', 'ø'];
-    let seed = 1;
-    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+    const { int: rnd } = seededRandom(1);
     const memo = new FoldMemo();
     let differing = 0;
     for (let i = 0; i < 50_000; i++) {

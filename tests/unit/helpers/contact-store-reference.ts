@@ -275,7 +275,10 @@ export class ReferenceContactStore {
       // Re-imports never clear a favorite: the receptionist set it, the source file doesn't know about it.
       const favorite = n.favorite || favorites.has(id) || pending.get(id)?.n.favorite === true;
       if (favorite) favorites.add(id);
-      pending.set(id, { n: { ...n, favorite }, phones: forms });
+      // (Fixed here as in ContactStore: a second row of the contact in the same batch without a source id no longer
+      // drops the first row's, which made the stored source id depend on where the batches were cut.)
+      const sourceId = n.sourceId ?? pending.get(id)?.n.sourceId ?? null;
+      pending.set(id, { n: { ...n, favorite, sourceId }, phones: forms });
       if (n.sourceId) bySource.set(n.sourceId, id);
       for (const k of keys) byKey.set(k, id);
       ids.push(id);

@@ -7,6 +7,7 @@ import type { Database } from '../../../electron/storage/db';
 import type { CallType } from '../../../electron/storage/history-store';
 import type { ContactStore } from '../../../electron/storage/contact-store';
 import type { ContactInput } from '../../../electron/storage/types';
+import { seededRandom } from '../../lib/seeded-random';
 
 const FIRST = ['Hélène', 'Jean', 'Marie', 'Pierre', 'Zoë', 'François', 'Anaïs', 'Loïc', 'Émilie', 'Noël', 'John', 'Mary', 'Ali', 'Chloé', 'Bjørn', 'Søren',
   'Camille', 'Léa', 'Hugo', 'Lucas', 'Inès', 'Jules', 'Louise', 'Arthur', 'Manon', 'Théo', 'Sarah', 'Nathan', 'Eva', 'Tom', 'Nina', 'Raphaël'];
@@ -14,12 +15,10 @@ const LAST = ['Dupré', 'Lefèvre', 'Martin', 'Bernard', 'Château', 'Smith', '�
 // Realistic spread of surnames: ~8,000 distinct ones built from syllables (a real 100k directory has
 // thousands of distinct surnames, not 100,000 — which matters for FTS prefix queries).
 const SYL = ['ba', 'ché', 'dor', 'fè', 'gar', 'hu', 'jo', 'ker', 'la', 'mon', 'né', 'pas', 'ro', 'sal', 'tis', 'vé', 'wal', 'zo', 'ri', 'lu'];
-const surname = (i: number): string => (i % 9 === 0 ? LAST[i % LAST.length]! : (SYL[i % 20]! + SYL[(i >> 3) % 20]! + SYL[(i >> 6) % 20]!).replace(/^./, (c) => c.toUpperCase()));
+const surname = (i: number): string => (i % 9 === 0 ? LAST[i % LAST.length]! : (SYL[i % 20]! + SYL[Math.floor(i / 20) % 20]! + SYL[Math.floor(i / 400) % 20]!).replace(/^./, (c) => c.toUpperCase()));
 const COMPANY = ['Acme', 'Globex', 'Initech', 'Électricité Générale', 'Crème & Pâtisserie', 'Umbrella', 'Hooli', 'Stark'];
 
-let seed = 42;
-const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
-const pick = <T>(a: readonly T[]): T => a[rnd(a.length)]!;
+const { int: rnd, pick } = seededRandom(42);
 const num = (i: number): string => `0${1 + (i % 5)} ${String(10 + (i % 90)).padStart(2, '0')} ${String(Math.floor(i / 90) % 100).padStart(2, '0')} ${String(i % 100).padStart(2, '0')} ${String(rnd(100)).padStart(2, '0')}`;
 
 export interface BenchContactOptions {

@@ -87,6 +87,16 @@ async function main(): Promise<void> {
     stats('  same, in process (no worker round trip)', await runs(inProcess, textQueries, 5));
     stats('search: numbers and extensions (worker)', await runs(viaWorker, numberQueries, 5));
     stats('search: 1-letter prefixes, worst case (worker)', await runs(viaWorker, ['a', 'e', 'm', 'j', 'h'], 10));
+    // The lines above search back to back. A receptionist types a letter every 100-300 ms, and between letters the
+    // worker thread sleeps: waking it and its cold caches cost more (on these virtual machines ~0.5-1 ms). Measured
+    // here at 120 ms between keystrokes, for information (search.p95 stays the back-to-back figure, comparable with
+    // earlier runs).
+    const paced: number[] = [];
+    for (const q of [...textQueries, ...textQueries]) {
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      paced.push((await sample(() => viaWorker(q)))[1]);
+    }
+    const pacedP95 = stats('search: names at typing pace, 120 ms apart (worker)', paced);
     const lookups: number[] = [];
     for (let i = 0; i < 300; i++) {
       const raw = i % 3 === 0 ? `+336${String(i * 2).padStart(8, '0')}` : i % 3 === 1 ? String(1000 + i) : `+44 20 7946 ${String(i).padStart(4, '0')}`;
@@ -94,6 +104,7 @@ async function main(): Promise<void> {
     }
     stats('lookupNumber: hit, extension, miss (worker)', lookups);
     console.log(`bench search.p95 ${searchP95} ms`);
+    console.log(`bench search.typing_pace.p95 ${pacedP95} ms`);
     await client.close();
     await db.close();
 

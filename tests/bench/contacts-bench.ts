@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     stats('search: numbers and extensions (worker)', await runs(viaWorker, numberQueries, 5));
     stats('search: 1-letter prefixes, worst case (worker)', await runs(viaWorker, ['a', 'e', 'm', 'j', 'h'], 10));
     // The lines above search back to back. A receptionist types a letter every 100-300 ms, and between letters the
-    // worker thread sleeps: waking it and its cold caches cost more (on these virtual machines ~0.5-1 ms). Measured
+    // CPU goes idle: waking and cold caches cost more (on these virtual machines ~0.5-1 ms; in process too). Measured
     // here at 120 ms between keystrokes, for information (search.p95 stays the back-to-back figure, comparable with
     // earlier runs).
     const paced: number[] = [];

@@ -51,13 +51,36 @@ export function words(text: string): string[] {
     .filter((w) => w.length > 0);
 }
 
+/** The longest prefix the contacts index keeps (migration 0006: `prefix = '1 2 3 4 5 6 7 8'`, in characters). */
+export const FTS_PREFIX_MAX = 8;
+
+export interface FtsPrefixQuery {
+  /** Every query word as a prefix phrase, ANDed: `"hel"* "dup"*`. */
+  readonly match: string;
+  /** The query words longer than `maxPrefix`, which `match` holds cut to their first `maxPrefix` characters. */
+  readonly cut: readonly string[];
+}
+
 /**
  * An FTS5 prefix query from user input: every word becomes a quoted string with `*`, so operators and
  * punctuation typed by the user (`*)(`, `"`, `NEAR`, `-`) are plain text, never syntax (FTS5 §3.1: a string in
  * double quotes, with `""` for an embedded quote). Returns undefined when nothing searchable is left.
+ *
+ * A prefix longer than the table's longest prefix index is not read from an index: FTS5 merges the doclists of every
+ * term in its range first (at 100,000 contacts "electricite"* takes ~0.4 ms, "electric"* ~0.08 ms). Words longer
+ * than `maxPrefix` characters are therefore cut to it and listed in `cut`, for the caller to check the whole word.
  */
-export function ftsPrefixQuery(input: string): string | undefined {
+export function ftsPrefixQuery(input: string, maxPrefix = Number.POSITIVE_INFINITY): FtsPrefixQuery | undefined {
   const ws = words(input);
   if (ws.length === 0) return undefined;
-  return ws.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+  const cut: string[] = [];
+  const phrases = ws.map((w) => {
+    const chars = Array.from(w); // FTS5 counts prefix lengths in characters (code points), not UTF-16 units
+    if (chars.length > maxPrefix) {
+      cut.push(w);
+      w = chars.slice(0, maxPrefix).join('');
+    }
+    return `"${w.replace(/"/g, '""')}"*`;
+  });
+  return { match: phrases.join(' '), cut };
 }

@@ -2,6 +2,8 @@ import { ContactStore } from '../../electron/storage/contact-store';
 import { Database } from '../../electron/storage/db';
 import { migrate } from '../../electron/storage/migrate';
 import { DirectorySearch } from '../../electron/services/directory/search';
+import { words } from '../../electron/storage/text';
+import { seededRandom } from '../lib/seeded-random';
 
 describe('search-as-you-type and caller lookup', () => {
   let db: Database;
@@ -106,6 +108,28 @@ describe('search-as-you-type and caller lookup', () => {
     expect(found?.directory.kind).toBe('personal');
   });
 
+  it('the hidden favorite flag is not searchable: "f", "fa" and "fav" list Fabienne and Favori, not every favorite', async () => {
+    const fabienne = await store.create(company, { firstName: 'Fabienne', lastName: 'Roux' });
+    const martin = await store.create(company, { firstName: 'Martin', lastName: 'Dubois', company: 'Globex', favorite: true });
+    for (const q of ['f', 'fa']) {
+      const found = names(await search.search(q));
+      expect(found).toEqual(['Hector Favori', 'Fabienne Roux']); // the favorite whose name matches first
+      expect(found).not.toContain('Martin Dubois');
+    }
+    expect(names(await search.search('fav'))).toEqual(['Hector Favori']);
+    await store.delete(fabienne.id);
+    await store.delete(martin.id);
+  });
+
+  it('a match after a hyphen is reported as a name match ("pierre" in Jean-Pierre), a company match as such', async () => {
+    const jp = await store.create(company, { name: 'Jean-Pierre Lacroix', company: 'Pierrelatte Transports' });
+    const [hit] = await search.search('pierre');
+    expect(hit?.contact.name).toBe('Jean-Pierre Lacroix');
+    expect(hit?.matchedOn).toBe('name');
+    expect((await search.search('pierrelat'))[0]?.matchedOn).toBe('company');
+    await store.delete(jp.id);
+  });
+
   it('editing a contact updates the index: the old name is no longer found', async () => {
     const c = await store.create(personal, { name: 'Temporary Name', phones: [{ type: 'work', number: '0144556677' }] });
     await store.update(c.id, { name: 'Renamed Person', phones: [{ type: 'work', number: '0144556677' }] });
@@ -114,5 +138,72 @@ describe('search-as-you-type and caller lookup', () => {
     await store.delete(c.id);
     expect(await search.search('renamed')).toEqual([]);
     expect(await search.lookupNumber('0144556677')).toBeUndefined();
+  });
+});
+
+describe('search: words longer than the index\'s longest prefix (8 characters)', () => {
+  let db: Database;
+  let store: ContactStore;
+  let search: DirectorySearch;
+  let dir: number;
+
+  beforeEach(async () => {
+    db = await Database.open(':memory:');
+    await migrate(db);
+    store = new ContactStore(db, { defaultCountry: 'FR' });
+    search = new DirectorySearch(store, 'FR');
+    dir = (await store.ensureDirectory('company', 'Company')).id;
+  });
+  afterEach(() => db.close());
+
+  const names = (hits: { contact: { name: string } }[]): string[] => hits.map((h) => h.contact.name).sort();
+
+  it('a whole long word finds the words that start with it, after a space, a hyphen or an apostrophe, and no other', async () => {
+    await store.create(dir, { name: 'Paul Martin', company: 'Électricité Générale' });
+    await store.create(dir, { name: 'Marc Electricien' }); // shares the first 8 characters only
+    await store.create(dir, { name: 'Luc Dubois', company: "SARL-Électricité d'Électricités", favorite: true });
+    await store.create(dir, { name: 'Électricien Nonélectricité' }); // "electricite" inside a word, not at its start
+    expect(names(await search.search('electricite'))).toEqual(['Luc Dubois', 'Paul Martin']);
+    expect((await search.search('electricite'))[0]!.contact.name).toBe('Luc Dubois'); // the favorite first
+    expect(names(await search.search('ÉLECTRICITÉ gén'))).toEqual(['Paul Martin']);
+    expect(names(await search.search('electricites'))).toEqual(['Luc Dubois']);
+    expect(names(await search.search('electricien'))).toEqual(['Marc Electricien', 'Électricien Nonélectricité']);
+    expect(names(await search.search('electricienne'))).toEqual([]);
+    expect(names(await search.search('electric'))).toHaveLength(4);
+  });
+
+  it('finds exactly the contacts a word-by-word reading finds, on random names made of few letters', async () => {
+    // Words of 6 to 12 letters from four syllables share their first 8 characters often: the cut query and the
+    // whole-word check are both exercised. Separators: space, hyphen, apostrophe, full stop.
+    const rnd = seededRandom(1405);
+    const syllables = ['ab', 'ac', 'ba', 'ca'];
+    const word = (): string => Array.from({ length: 3 + rnd.int(4) }, () => rnd.pick(syllables)).join('');
+    const seps = [' ', '-', "'", '. '];
+    const texts: { name: string; company: string }[] = [];
+    for (let i = 0; i < 400; i++) {
+      const t = { name: `${word()}${rnd.pick(seps)}${word()}`, company: rnd.int(3) === 0 ? '' : `${word()}${rnd.pick(seps)}${word()}` };
+      texts.push(t);
+      await store.create(dir, { ...t, favorite: rnd.int(10) === 0 });
+    }
+    const expected = (q: string): string[] => {
+      const qs = words(q);
+      return texts
+        .filter((t) => { const ws = words(`${t.name} ${t.company}`); return qs.every((w) => ws.some((x) => x.startsWith(w))); })
+        .map((t) => t.name)
+        .sort();
+    };
+    let compared = 0;
+    for (let i = 0; i < 150; i++) {
+      // A prefix of 9 to 12 characters of an existing word (it matches), sometimes with a second, shorter word.
+      const source = words(`${rnd.pick(texts).name} ${rnd.pick(texts).company}`).filter((w) => w.length >= 9);
+      if (source.length === 0) continue;
+      const w = rnd.pick(source);
+      const q = w.slice(0, 9 + rnd.int(w.length - 8)) + (rnd.int(3) === 0 ? ` ${word().slice(0, 2 + rnd.int(6))}` : '');
+      const want = expected(q);
+      if (want.length > 150) continue; // beyond the ranked candidates a search shows a page, not every match
+      expect([q, names(await search.search(q, { limit: 200 }))]).toEqual([q, want]);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });

@@ -7,7 +7,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import type { ContactStore } from '../../storage/contact-store';
 import type { SqlRunner } from '../../storage/db';
 import { looksLikeNumber, MAX_EXTENSION_DIGITS, phoneForms, reverse } from '../../storage/phone';
-import { ftsPrefixQuery, words } from '../../storage/text';
+import { FTS_PREFIX_MAX, ftsPrefixQuery, words } from '../../storage/text';
 import type { Contact, Directory } from '../../storage/types';
 
 export type MatchKind = 'extension' | 'phone' | 'name' | 'company';
@@ -29,7 +29,8 @@ interface Candidate {
   /** Lower sorts first: 0 exact number, 1 favorite, 2 other prefix match, 3 suffix match. */
   readonly tier: number;
   readonly order: number;
-  readonly matchedOn: MatchKind;
+  /** 'text': a name or organisation match, told apart on the hydrated contact (textMatch). */
+  readonly matchedOn: MatchKind | 'text';
 }
 
 /** How many text matches are ranked in JS (see #byText). */
@@ -123,8 +124,19 @@ export class DirectorySearch {
   }
 
   async #byText(q: string, limit: number, dirs: readonly number[] | undefined): Promise<Candidate[]> {
-    const fts = ftsPrefixQuery(q);
-    if (!fts) return []; // only punctuation, e.g. `*)(` or `"`: nothing to search, nothing to throw
+    const query = ftsPrefixQuery(q, FTS_PREFIX_MAX);
+    if (!query) return []; // only punctuation, e.g. `*)(` or `"`: nothing to search, nothing to throw
+    // Name and organisation only: the flags column ('fav') is the index's, not the user's (typing "fa" listed every
+    // favorite first).
+    const match = `{name org} : (${query.match})`;
+    // A word longer than the index's longest prefix is matched by its first FTS_PREFIX_MAX characters (see
+    // ftsPrefixQuery) and checked whole here, before the LIMITs: some word of the name or organisation starts with it.
+    // The columns hold folded text (lower case, no diacritics) and the query word is letters and digits only, so the
+    // GLOB is exact except that it also takes a non-ASCII letter before the word as a word boundary: "δelectricite"
+    // passes for "electricite" when another of the contact's words starts with "electric" (an extra row, never one
+    // missed).
+    const refine = query.cut.map(() => " AND (' ' || name || ' ' || org) GLOB ?").join('');
+    const refineParams = query.cut.map((w) => `*[^a-z0-9]${w}*`);
     const dirSql = dirs ? ` AND rowid IN (SELECT id FROM contacts WHERE directory_id IN (${dirs.map(() => '?').join(',')}))` : '';
     const dirParams = dirs ?? [];
     // Ranking by bm25 would score every match (tens of thousands for "a" at 100k contacts); instead take a
@@ -140,19 +152,25 @@ export class DirectorySearch {
     const inName = qWords.map(() => "instr(' ' || name, ' ' || ?) > 0").join(' AND ');
     const exact = qWords.map(() => "(instr(' ' || name || ' ', ' ' || ? || ' ') > 0 OR instr(' ' || org || ' ', ' ' || ? || ' ') > 0)").join(' + ');
     const both = await this.#db.all<{ fav: number; id: number; inName: number }>(
-      `SELECT * FROM (SELECT 1 AS fav, rowid AS id, 0 AS inName FROM contacts_fts WHERE contacts_fts MATCH ?${dirSql} LIMIT ?)
+      `SELECT * FROM (SELECT 1 AS fav, rowid AS id, 0 AS inName FROM contacts_fts WHERE contacts_fts MATCH ?${refine}${dirSql} LIMIT ?)
        UNION ALL
        SELECT fav, id, inName FROM (
          SELECT 0 AS fav, id, name, ${inName} AS inName, instr(name, ?) = 1 AS starts, ${exact} AS exact FROM (
-           SELECT rowid AS id, name, org FROM contacts_fts WHERE contacts_fts MATCH ?${dirSql} LIMIT ?)
+           SELECT rowid AS id, name, org FROM contacts_fts WHERE contacts_fts MATCH ?${refine}${dirSql} LIMIT ?)
          ORDER BY inName DESC, starts DESC, exact DESC, name, id LIMIT ?)`,
-      [`(${fts}) AND flags : fav`, ...dirParams, limit, ...qWords, qWords[0]!, ...qWords.flatMap((w) => [w, w]), fts, ...dirParams, CANDIDATES, 2 * limit],
+      [
+        `${match} AND flags : fav`, ...refineParams, ...dirParams, limit,
+        ...qWords, qWords[0]!, ...qWords.flatMap((w) => [w, w]),
+        match, ...refineParams, ...dirParams, CANDIDATES, 2 * limit,
+      ],
     );
     const favs = both.filter((r) => r.fav === 1);
     const ranked = both.filter((r) => r.fav === 0);
     const out: Candidate[] = [];
-    favs.forEach((r, i) => out.push({ id: r.id, tier: 1, order: i, matchedOn: 'name' }));
-    ranked.forEach((r, i) => out.push({ id: r.id, tier: 2, order: i, matchedOn: r.inName ? 'name' : 'company' }));
+    favs.forEach((r, i) => out.push({ id: r.id, tier: 1, order: i, matchedOn: 'text' }));
+    // inName (every query word starts a space-separated word of the folded name) implies what textMatch checks;
+    // without it the word may still start a name word after a hyphen or an apostrophe ("pierre" in Jean-Pierre).
+    ranked.forEach((r, i) => out.push({ id: r.id, tier: 2, order: i, matchedOn: r.inName ? 'name' : 'text' }));
     return out;
   }
 
@@ -171,7 +189,7 @@ export class DirectorySearch {
       const x = byId.get(c.id);
       if (!x) continue;
       const { contact, directory } = x;
-      hits.push({ contact, directory, matchedOn: c.matchedOn === 'name' ? textMatch(contact, queryWords) : c.matchedOn });
+      hits.push({ contact, directory, matchedOn: c.matchedOn === 'text' ? textMatch(contact, queryWords) : c.matchedOn });
     }
     return hits;
   }

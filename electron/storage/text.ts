@@ -44,6 +44,14 @@ export class FoldMemo {
   }
 }
 
+/**
+ * The tokens of an already folded text as FTS5's unicode61 tokenizer cuts them: runs of letters, digits and private-use
+ * characters (its default `categories 'L* N* Co'`); everything else separates.
+ */
+export function foldedTokens(folded: string): string[] {
+  return folded.split(/[^\p{L}\p{N}\p{Co}]+/u).filter((w) => w.length > 0);
+}
+
 /** The words of a folded text, as FTS5's unicode61 tokenizer would see them. */
 export function words(text: string): string[] {
   return fold(text)

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ContactStore } from '../../electron/storage/contact-store';
 import { Database } from '../../electron/storage/db';
 import { migrate } from '../../electron/storage/migrate';
@@ -121,6 +124,19 @@ describe('search-as-you-type and caller lookup', () => {
     await store.delete(martin.id);
   });
 
+  it('favorites are ranked among themselves as the others are: a name starting with the query before a department', async () => {
+    const made = [
+      await store.create(company, { firstName: 'Paul', lastName: 'Durand', department: 'Marketing', favorite: true }),
+      await store.create(company, { firstName: 'Anne', lastName: 'Mazet', favorite: true }),
+      await store.create(company, { firstName: 'Marie', lastName: 'Curie', favorite: true }),
+      await store.create(company, { firstName: 'Maxime', lastName: 'Roux' }),
+    ];
+    const hits = await search.search('ma');
+    expect(names(hits)).toEqual(['Marie Curie', 'Anne Mazet', 'Paul Durand', 'Maxime Roux']);
+    expect(hits.map((h) => h.matchedOn)).toEqual(['name', 'name', 'company', 'name']);
+    for (const c of made) await store.delete(c.id);
+  });
+
   it('a match after a hyphen is reported as a name match ("pierre" in Jean-Pierre), a company match as such', async () => {
     const jp = await store.create(company, { name: 'Jean-Pierre Lacroix', company: 'Pierrelatte Transports' });
     const [hit] = await search.search('pierre');
@@ -205,5 +221,38 @@ describe('search: words longer than the index\'s longest prefix (8 characters)',
       compared++;
     }
     expect(compared).toBeGreaterThan(100);
+  });
+});
+
+describe('search: favorites seen from a read connection while another connection writes', () => {
+  it('a favorite set, renamed or cleared through the writer is what the next search on the reader shows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-search-favs-'));
+    const writer = await Database.open(join(dir, 'contacts.sqlite'));
+    try {
+      await migrate(writer);
+      const store = new ContactStore(writer, { defaultCountry: 'FR' });
+      const d = (await store.ensureDirectory('company', 'Company')).id;
+      const zoe = await store.create(d, { firstName: 'Zoé', lastName: 'Marchal' });
+      const marc = await store.create(d, { firstName: 'Marc', lastName: 'Abel' });
+      const reader = await Database.open(join(dir, 'contacts.sqlite'), { readonly: true });
+      try {
+        const search = new DirectorySearch(new ContactStore(reader, { defaultCountry: 'FR' }), 'FR');
+        const top = async (): Promise<string[]> => (await search.search('mar')).map((h) => h.contact.name);
+        expect(await top()).toEqual(['Marc Abel', 'Zoé Marchal']);
+        await store.setFavorite(zoe.id, true);
+        expect(await top()).toEqual(['Zoé Marchal', 'Marc Abel']);
+        await store.update(zoe.id, { firstName: 'Zoé', lastName: 'Dupont', favorite: true });
+        expect(await top()).toEqual(['Marc Abel']);
+        await store.setFavorite(marc.id, true);
+        await store.setFavorite(zoe.id, false);
+        expect(await top()).toEqual(['Marc Abel']);
+        expect((await search.search('dupont')).map((h) => h.contact.name)).toEqual(['Zoé Dupont']);
+      } finally {
+        await reader.close();
+      }
+    } finally {
+      await writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -126,6 +126,9 @@ const toEntry = (r: HistoryRow): HistoryEntry => ({
   endReason: r.end_reason,
 });
 
+/** The trigram index's query for rows holding any of these digit strings (digits only: nothing to quote). */
+const trigramQuery = (forms: readonly string[]): string => forms.map((f) => `"${f}"`).join(' OR ');
+
 export class HistoryStore {
   constructor(
     readonly db: Database,
@@ -203,16 +206,20 @@ export class HistoryStore {
     if (text) {
       const d = digitsOf(text);
       if (d && /^[+\d\s().\-/]+$/.test(text)) {
+        // A whole number typed another way than the PBX presented it ("+33 6 12 34 56 78", "0033…" for a call shown
+        // as 06 12 34 56 78): its national digits are looked for too.
+        const national = phoneForms(text, this.options.defaultCountry).nationalDigits;
+        const forms = national !== '' && national !== d ? [d, national] : [d];
         // instr, not LIKE: the digits come from the user and must not act as wildcards.
-        where.push('(instr(remote_digits, ?) > 0 OR instr(remote_national, ?) > 0)');
-        params.push(d, d);
-        if (await this.#fewDigitMatches(d, limit)) {
+        where.push(`(${forms.map(() => '(instr(remote_digits, ?) > 0 OR instr(remote_national, ?) > 0)').join(' OR ')})`);
+        params.push(...forms.flatMap((f) => [f, f]));
+        if (await this.#fewDigitMatches(forms, limit)) {
           // Few rows hold these digits: read just those through the trigram index (migration 0006) and sort them,
           // rather than walk the whole history in date order. The instr test above still decides, so the rows are
           // exactly the scan's. CROSS JOIN keeps the index as the outer loop whatever other filters are set.
           from = 'call_history_fts CROSS JOIN call_history ON call_history.id = call_history_fts.rowid';
           where.unshift('call_history_fts MATCH ?');
-          params.unshift(`"${d}"`);
+          params.unshift(trigramQuery(forms));
         }
       } else {
         where.push('instr(remote_name_folded, ?) > 0');
@@ -228,16 +235,16 @@ export class HistoryStore {
   }
 
   /**
-   * Whether the digits occur in few history numbers (at most max(1000, limit)), counted on the trigram index without
-   * reading the rows. Fewer than 3 digits: the trigram index cannot answer (and such digits are in most numbers, so
-   * the date-order scan finds a page of them at once).
+   * Whether the digit strings occur in few history numbers (at most max(1000, limit)), counted on the trigram index
+   * without reading the rows. Fewer than 3 digits: the trigram index cannot answer (and such digits are in most
+   * numbers, so the date-order scan finds a page of them at once).
    */
-  async #fewDigitMatches(digits: string, limit: number): Promise<boolean> {
-    if (digits.length < 3) return false;
+  async #fewDigitMatches(forms: readonly string[], limit: number): Promise<boolean> {
+    if (forms.some((f) => f.length < 3)) return false;
     const cap = Math.max(FEW_DIGIT_MATCHES, limit);
     const row = await this.db.get<{ n: number }>(
       'SELECT count(*) AS n FROM (SELECT rowid FROM call_history_fts WHERE call_history_fts MATCH ? LIMIT ?)',
-      [`"${digits}"`, cap + 1],
+      [trigramQuery(forms), cap + 1],
     );
     return (row?.n ?? 0) <= cap;
   }

@@ -34,6 +34,18 @@ describe('call history store', () => {
     expect((await history.query({ from: t0 + 60_000, to: t0 + 120_001 })).map((e) => e.type)).toEqual(['transferred', 'received']);
   });
 
+  it('a whole number typed another way than the PBX presented it finds the call: "+33…" or "0033…" for 06…', async () => {
+    await history.add({ direction: 'incoming', type: 'received', remoteNumber: '0145678901', startedAt: t0 + 240_000 });
+    for (const text of ['+33 1 45 67 89 01', '0033145678901', '+33145678901', '01 45 67 89 01', '78901']) {
+      expect([text, (await history.query({ text })).map((e) => e.remoteNumber)]).toEqual([text, ['0145678901']]);
+    }
+    // The call presented internationally is found typed nationally, as before.
+    expect((await history.query({ text: '06 12 34 56 78' })).map((e) => e.remoteNumber)).toEqual(['+33 6 12 34 56 78']);
+    // Through the trigram index too (few rows hold the digits), with other filters.
+    expect((await history.query({ text: '+33 1 45 67 89 01', direction: 'incoming', types: ['received'] })).length).toBe(1);
+    expect(await history.query({ text: '+33 1 45 67 89 02' })).toEqual([]);
+  });
+
   it('pages with beforeId without skipping or repeating entries', async () => {
     const first = await history.query({ limit: 2 });
     const next = await history.query({ limit: 2, beforeId: first[1]!.id });

@@ -52,11 +52,9 @@ export function foldedTokens(folded: string): string[] {
   return folded.split(/[^\p{L}\p{N}\p{Co}]+/u).filter((w) => w.length > 0);
 }
 
-/** The words of a folded text, as FTS5's unicode61 tokenizer would see them. */
+/** The words of a text, folded, as FTS5's unicode61 tokenizer cuts the folded text the index holds. */
 export function words(text: string): string[] {
-  return fold(text)
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 0);
+  return foldedTokens(fold(text));
 }
 
 /** The longest prefix the contacts index keeps (migration 0006: `prefix = '1 2 3 4 5 6 7 8'`, in characters). */
@@ -78,8 +76,8 @@ export interface FtsPrefixQuery {
  * term in its range first (at 100,000 contacts "electricite"* takes ~0.4 ms, "electric"* ~0.08 ms). Words longer
  * than `maxPrefix` characters are therefore cut to it and listed in `cut`, for the caller to check the whole word.
  */
-export function ftsPrefixQuery(input: string, maxPrefix = Number.POSITIVE_INFINITY): FtsPrefixQuery | undefined {
-  const ws = words(input);
+export function ftsPrefixQuery(input: string | readonly string[], maxPrefix = Number.POSITIVE_INFINITY): FtsPrefixQuery | undefined {
+  const ws = typeof input === 'string' ? words(input) : input; // (a caller that has split the query already)
   if (ws.length === 0) return undefined;
   const cut: string[] = [];
   const phrases = ws.map((w) => {

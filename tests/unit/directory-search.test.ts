@@ -8,6 +8,14 @@ import { DirectorySearch } from '../../electron/services/directory/search';
 import { words } from '../../electron/storage/text';
 import { seededRandom } from '../lib/seeded-random';
 
+/** An in-memory contacts database with its search, as the storage worker's services hold them. */
+async function openSearch(): Promise<{ db: Database; store: ContactStore; search: DirectorySearch }> {
+  const db = await Database.open(':memory:');
+  await migrate(db);
+  const store = new ContactStore(db, { defaultCountry: 'FR' });
+  return { db, store, search: new DirectorySearch(store, 'FR') };
+}
+
 describe('search-as-you-type and caller lookup', () => {
   let db: Database;
   let store: ContactStore;
@@ -16,10 +24,7 @@ describe('search-as-you-type and caller lookup', () => {
   let company: number;
 
   beforeAll(async () => {
-    db = await Database.open(':memory:');
-    await migrate(db);
-    store = new ContactStore(db, { defaultCountry: 'FR' });
-    search = new DirectorySearch(store, 'FR');
+    ({ db, store, search } = await openSearch());
     personal = (await store.ensureDirectory('personal', 'Personal')).id;
     company = (await store.ensureDirectory('company', 'Company')).id;
     await store.create(personal, {
@@ -164,10 +169,7 @@ describe('search: words longer than the index\'s longest prefix (8 characters)',
   let dir: number;
 
   beforeEach(async () => {
-    db = await Database.open(':memory:');
-    await migrate(db);
-    store = new ContactStore(db, { defaultCountry: 'FR' });
-    search = new DirectorySearch(store, 'FR');
+    ({ db, store, search } = await openSearch());
     dir = (await store.ensureDirectory('company', 'Company')).id;
   });
   afterEach(() => db.close());

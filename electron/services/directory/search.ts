@@ -98,8 +98,9 @@ export class DirectorySearch {
     const q = query.trim();
     if (q === '') return [];
     const dirFilter = options.directoryIds?.length ? options.directoryIds : undefined;
-    const candidates = looksLikeNumber(q) ? await this.#byNumber(q, limit, dirFilter) : await this.#byText(q, limit, dirFilter);
-    return this.#finish(candidates, limit, words(q));
+    const qWords = words(q);
+    const candidates = looksLikeNumber(q) ? await this.#byNumber(q, limit, dirFilter) : await this.#byText(qWords, limit, dirFilter);
+    return this.#finish(candidates, limit, qWords);
   }
 
   /**
@@ -161,18 +162,18 @@ export class DirectorySearch {
     return out;
   }
 
-  async #byText(q: string, limit: number, dirs: readonly number[] | undefined): Promise<Candidate[]> {
-    const query = ftsPrefixQuery(q, FTS_PREFIX_MAX);
+  async #byText(qWords: readonly string[], limit: number, dirs: readonly number[] | undefined): Promise<Candidate[]> {
+    const query = ftsPrefixQuery(qWords, FTS_PREFIX_MAX);
     if (!query) return []; // only punctuation, e.g. `*)(` or `"`: nothing to search, nothing to throw
     // Name and organisation only: the flags column ('fav') is the index's, not the user's (typing "fa" listed every
     // favorite first).
     const match = `{name org} : (${query.match})`;
     // A word longer than the index's longest prefix is matched by its first FTS_PREFIX_MAX characters (see
     // ftsPrefixQuery) and checked whole here, before the LIMITs: some word of the name or organisation starts with it.
-    // The columns hold folded text (lower case, no diacritics) and the query word is letters and digits only, so the
-    // GLOB is exact except that it also takes a non-ASCII letter before the word as a word boundary: "δelectricite"
-    // passes for "electricite" when another of the contact's words starts with "electric" (an extra row, never one
-    // missed).
+    // The columns hold folded text (lower case, no diacritics) and the query word is letters and digits only (or
+    // private-use characters: never GLOB syntax), so the GLOB is exact except that it also takes a non-ASCII letter
+    // before the word as a word boundary: "δelectricite" passes for "electricite" when another of the contact's words
+    // starts with "electric" (an extra row, never one missed).
     const refine = query.cut.map(() => " AND (' ' || name || ' ' || org) GLOB ?").join('');
     const refineParams = query.cut.map((w) => `*[^a-z0-9]${w}*`);
     const dirSql = dirs ? ` AND rowid IN (SELECT id FROM contacts WHERE directory_id IN (${dirs.map(() => '?').join(',')}))` : '';
@@ -185,7 +186,6 @@ export class DirectorySearch {
     // the name starts with the first query word; more query words equal a whole word of the name or organisation;
     // the name (SQLite's binary order: UTF-8 bytes, the same as JS's UTF-16 order except between characters above
     // U+FFFF and U+E000–U+FFFF); index order (rowid) for ties, as the stable JS sort kept them.
-    const qWords = words(q);
     const inName = qWords.map(() => "instr(' ' || name, ' ' || ?) > 0").join(' AND ');
     const exact = qWords.map(() => "(instr(' ' || name || ' ', ' ' || ? || ' ') > 0 OR instr(' ' || org || ' ', ' ' || ? || ' ') > 0)").join(' + ');
     const rows = await this.#db.all<{ id: number; inName: number }>(

@@ -57,6 +57,7 @@ import { autoAnswerAfter } from './auto-answer';
 import { parseNameAddr, sanitizeRemoteParty } from './caller-id';
 import { dialTargetToUri } from './dial-target';
 import { parseRedirection } from './diversion';
+import { installFastGrammar } from './fast-grammar';
 import { pongServerKey, ServerPongMemory, startKeepAlive } from './keep-alive';
 import { offerLooksWebRtc } from './media-sdh';
 import { redactSipMessage, scrubSecret } from './redact';
@@ -613,6 +614,7 @@ class SipJsSoftphone implements Softphone {
       onSendError: (error) => (this.#lastTransportError = error),
       holdWhileDisconnected: () => this.#running,
     };
+    installFastGrammar(); // issue 14: common header values read without SIP.js's PEG grammar (same results)
     const ua = new UserAgent({
       uri: aor,
       authorizationUsername: account.authUser ?? account.user,

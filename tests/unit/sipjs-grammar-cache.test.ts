@@ -138,6 +138,35 @@ describe('sip.js grammar set up once', () => {
   });
 });
 
+describe('sip.js headerize() memoized', () => {
+  it('names every header as the original, repeated, across the memo being emptied, and refuses an unknown utils.js', () => {
+    const out = runModule(`
+      import fs from 'node:fs';
+      import os from 'node:os';
+      import path from 'node:path';
+      import { pathToFileURL } from 'node:url';
+      import { memoizeHeaderize } from ${JSON.stringify(pathToFileUrl(PATCH))};
+      const utils = ${JSON.stringify(`${SIPJS_LIB}/core/messages/utils.js`)};
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sipjs-utils-'));
+      fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      const copy = path.join(dir, 'utils.js'); // it imports nothing
+      fs.writeFileSync(copy, memoizeHeaderize(fs.readFileSync(utils, 'utf8')));
+      const original = (await import(pathToFileURL(utils).href)).headerize;
+      const patched = (await import(pathToFileURL(copy).href)).headerize;
+      const names = ['via', 'VIA', 'call-id', 'CALL_ID', 'cseq', 'www-authenticate', 'min-se', 'rack', 'rseq', 'x-a-b', '-', '', '__proto__',
+        'constructor', 'toString', 'Content-Length', 'p-asserted-identity', 'a--b', 'ü-é'];
+      for (let i = 0; i < 600; i++) names.push('x-h' + i); // past the memo's 512 names: emptied, still right
+      let same = 0;
+      for (let round = 0; round < 3; round++) for (const n of names) if (patched(n) === original(n)) same++;
+      let refused = false;
+      try { memoizeHeaderize('export function headerise(str) {}'); } catch (e) { refused = String(e.message).includes('expected shape'); }
+      console.log(same === names.length * 3 ? 'same' : 'different', refused ? 'refused' : 'accepted');
+      fs.rmSync(dir, { recursive: true, force: true });
+    `);
+    expect(out.trim()).toBe('same refused');
+  });
+});
+
 function pathToFileUrl(p: string): string {
   return `file://${p}`;
 }

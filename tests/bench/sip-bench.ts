@@ -6,6 +6,9 @@
  *    t1 = the incoming-call row with that caller ("RB<call number>") appears in the page (same machine clock).
  *  - ring180.ratio_vs_baresip: the same sipp run alternates INVITEs to the console (1001) and to baresip 1002; INVITE
  *    sent → 180 Ringing received, per target, from the same trace; the ratio of the p95s.
+ *  - ring180.in_console.p50 (information): the console's own share of that, from its UDP `message` event to its 180
+ *    handed to the socket, logged by a preload in the host (lib/invite-timing.cjs: a regular expression per INVITE
+ *    and per 180, an asynchronous append after the 180); the rest is the network, Kamailio and waking the process.
  *  - ring_during_import.p95: as ring.p95, while the console imports a 50,000-row Outlook CSV through its real
  *    contacts.importChunk / importPreview / importCommit commands (the web host's WebSocket contract), again and again;
  *    only calls whose INVITE left while an import ran count.
@@ -15,7 +18,7 @@
  * (open it in Chromium's DevTools). That is how the ringer was found inside the render flush (ring.p95 39 → 20 ms).
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
@@ -38,9 +41,36 @@ function provision(): string {
   return f;
 }
 
+/** Where the host's preload (lib/invite-timing.cjs) writes each INVITE's time to its 180 inside the console. */
+const INVITE_LOG = join(mkdtempSync(join(tmpdir(), 'rc-bench-invite-')), 'invite-180.log');
+
+/** The console's own INVITE → 180 times (ms) logged between two instants (epoch ms). */
+function inConsole(from: number, to: number): number[] {
+  if (!existsSync(INVITE_LOG)) return [];
+  return readFileSync(INVITE_LOG, 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ').map(Number) as [number, number])
+    .filter(([at, ms]) => at >= from && at <= to && Number.isFinite(ms))
+    .map(([, ms]) => ms);
+}
+
 function startHost(file: string): Promise<{ url: string; t0: number; kill: () => Promise<void> }> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [...(process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'dist/web-host/cli.js'), '--port', '0', '--provision', file, '--in-memory'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_HOST_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      '--require',
+      join(__dirname, 'lib', 'invite-timing.cjs'),
+      join(ROOT, 'dist/web-host/cli.js'),
+      '--port',
+      '0',
+      '--provision',
+      file,
+      '--in-memory',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, RC_BENCH_INVITE_LOG: INVITE_LOG } },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
@@ -366,7 +396,10 @@ async function sippBenches(): Promise<void> {
       await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
       await profiler.send('Profiler.start');
     }
+    const runFrom = Date.now();
     const run = await sippRing(targets, { ringMs: 300, gapMs: 250, limit: 1 });
+    await new Promise((r) => setTimeout(r, 200)); // the preload's last appends
+    const own = inConsole(runFrom, Date.now());
     if (profiler) {
       const { profile } = await profiler.send('Profiler.stop');
       writeFileSync(process.env.BENCH_PROFILE!, JSON.stringify(profile));
@@ -385,6 +418,10 @@ async function sippBenches(): Promise<void> {
     );
     console.log(`INVITE → 180 Ringing, console 1001: ${c180.length} calls, p50 ${f(pct(c180, 50))} ms, p95 ${f(pct(c180, 95))} ms`);
     console.log(`INVITE → 180 Ringing, baresip ${BARESIP_TARGET}: ${b180.length} calls, p50 ${f(pct(b180, 50))} ms, p95 ${f(pct(b180, 95))} ms`);
+    const f2 = (v: number): string => v.toFixed(2);
+    if (own.length > 0) {
+      console.log(`  of which inside the console (UDP message event → 180 handed to the socket), ${own.length} calls: p50 ${f2(pct(own, 50))} ms, p95 ${f2(pct(own, 95))} ms`);
+    }
     if (process.env.BENCH_DEBUG) {
       console.log('visible', consoleCalls.map((c) => `${c.n}:${seen[String(c.n)] !== undefined ? f(seen[String(c.n)]! - c.invite) : '-'}/${c.ringing !== undefined ? f(c.ringing - c.invite) : '-'}`).join(' '));
       console.log('baresip 180', b180.map(f).join(' '));
@@ -393,6 +430,7 @@ async function sippBenches(): Promise<void> {
     }
     console.log(`bench ring.p95 ${f(pct(visible, 95))} ms`);
     console.log(`bench ring180.ratio_vs_baresip ${(pct(c180, 95) / pct(b180, 95)).toFixed(2)}`);
+    if (own.length > 0) console.log(`bench ring180.in_console.p50 ${f2(pct(own, 50))} ms`);
 
     // ── while a 50k import runs (upload, then preview + commit through the contract, again and again) ──
     const file = outlookCsv50k();

@@ -43,6 +43,8 @@ const RULES: Record<string, string> = {
   'Max-Forwards': 'Max_Forwards',
   'Content-Type': 'Content_Type',
   'Content-Length': 'Content_Length',
+  Event: 'Event',
+  'Subscription-State': 'Subscription_State',
 };
 
 const fixture = readFileSync(join(__dirname, '..', 'fixtures', 'sip', 'header-values.txt'), 'utf8')
@@ -90,6 +92,10 @@ describe('fast SIP header reader', () => {
       ['Max_Forwards', '70'],
       ['Content_Type', 'application/sdp'],
       ['Content_Length', '0'],
+      ['Event', 'dialog'],
+      ['Event', 'Presence.winfo;id=7'],
+      ['Subscription_State', 'active;expires=600'],
+      ['Subscription_State', 'terminated;reason=noresource;retry_after=30'],
     ];
     for (const [rule, value] of common) expect([rule, value, check(value, rule)]).toEqual([rule, value, true]);
   });
@@ -124,6 +130,13 @@ describe('fast SIP header reader', () => {
       CSeq: () => `${pick(['1', '102', '', '4294967296'])}${pick([' ', '  ', '\t', ''])}${pick(methods)}`,
       Max_Forwards: () => pick(['70', '0', '', '7 0', '007', '+1']),
       Content_Length: () => pick(['0', '130', '', ' 1', '1e3']),
+      Event: () => `${pick(['dialog', 'Dialog', 'presence', 'message-summary', 'presence.winfo', 'a.b.c', 'a..b', 'a b', '', 'x%y', '.a'])}${some(['id=1', 'ID=Ab', 'x', 'q=0.5', 'a=b=c'], 2)}`,
+      Subscription_State: () =>
+        `${pick(['active', 'Active', 'pending', 'terminated', 'TERMINATED', 'activex', 'pendingly', 'init', 'x-y', ''])}${some(
+          ['expires=600', 'Expires=0', 'expires', 'expires=abc', 'expires=12x', 'reason=timeout', 'reason=Timeout', 'reason=timeouts', 'reason=noresource', 'reason=foo',
+            'reason', 'retry_after=30', 'retry-after=30', 'retry_after=x', 'x=1', 'reasonx=1'],
+          3,
+        )}`,
       Content_Type: () => `${pick(['application', 'Application', 'applications', 'text', 'textual', 'message', 'x-a', 'audiox', ''])}/${pick(['sdp', 'dialog-info+xml', 'plain;charset=utf-8', '', 'a b'])}`,
     };
     // Mutations: a character the grammar treats specially inserted, deleted or replaced somewhere.

@@ -1,23 +1,37 @@
 /**
  * Issue 14 (INVITE → 180 Ringing): a hand-written reader for the header values SIP.js parses on every message — the
  * request or status line, the top Via, From, To, Call-ID, CSeq, Contact, Record-Route, Max-Forwards, Content-Type,
- * Content-Length — in their common shapes, in front of SIP.js's PEG grammar (`Grammar.parse`). A CPU profile of the
- * console being rung put ~70 % of its work before the 180 in that grammar (~130 µs per INVITE when hot, several times
- * that in a process idle between calls).
+ * Content-Length, and a NOTIFY's Event and Subscription-State — in their common shapes, in front of SIP.js's PEG
+ * grammar (`Grammar.parse`). A CPU profile of the console being rung put ~70 % of its work before the 180 in that
+ * grammar (~130 µs per INVITE when hot, several times that in a process idle between calls).
  *
  * The rule is exactness: for an input it reads, `fastParse` returns what `Grammar.parse` returns — the same classes
  * (URI, NameAddrHeader), the same own keys in the same order (they are serialized again in that order: a Record-Route
  * becomes a Route), the same values, and SIP.js's quirks with them (a `received` turns `host_type` into 'IPv4'; a
  * From's tag is its last parameter; a Contact's `position` is where it ends). For anything else — a quoted pair, an
- * escaped character, IPv6, several values in one header, a parameter that the grammar reads specially (`ttl`, `maddr`,
- * `method`, `q`, `expires`, `lr=…`) or rejects after a known prefix (`transport=udpx`) — it returns `undefined` and
- * the grammar reads the input as before. tests/unit/sip-core-fast-grammar.test.ts compares both on the messages of our test
- * beds and on thousands of generated and mutated values.
+ * escaped character, IPv6, several Vias in one header, a quoted parameter value, a parameter that the grammar reads
+ * specially (`ttl`, `maddr`, `method`, a contact's `q`, `lr=…`) or rejects after a known prefix (`transport=udpx`,
+ * `expires=12x`) — it returns `undefined` and the grammar reads the input as before.
+ * tests/unit/sip-core-fast-grammar.test.ts compares both on the messages of our test beds and on thousands of
+ * generated and mutated values.
  */
 import { Grammar, NameAddrHeader, URI } from 'sip.js';
 
 /** The rules read here (SIP.js's start-rule names). */
-type Rule = 'Request_Response' | 'Via' | 'From' | 'To' | 'Call_ID' | 'CSeq' | 'Contact' | 'Record_Route' | 'Max_Forwards' | 'Content_Type' | 'Content_Length';
+type Rule =
+  | 'Request_Response'
+  | 'Via'
+  | 'From'
+  | 'To'
+  | 'Call_ID'
+  | 'CSeq'
+  | 'Contact'
+  | 'Record_Route'
+  | 'Max_Forwards'
+  | 'Content_Type'
+  | 'Content_Length'
+  | 'Event'
+  | 'Subscription_State';
 
 // Character sets, each a subset of what the grammar accepts at that place (see the rule it stands for).
 /** URI user: a subset of `user` (unreserved / user_unreserved), without escapes (so decodeURIComponent changes nothing). */
@@ -293,6 +307,45 @@ function via(s: string): Record<string, unknown> | undefined {
   return data;
 }
 
+/** Event (every NOTIFY): `event-type` (token_nodot words joined by dots), lower-cased, after its parameters. */
+const EVENT_TYPE = /^[A-Za-z0-9\-!%*_+`'~]+(?:\.[A-Za-z0-9\-!%*_+`'~]+)*/;
+function event(s: string): Record<string, unknown> | undefined {
+  const type = EVENT_TYPE.exec(s)?.[0];
+  if (!type) return undefined;
+  const rest = readHeaderParams(s, { i: type.length });
+  if (!rest) return undefined;
+  // generic_param's action makes data.params as it reads them; the rule's own action sets data.event at its end.
+  return rest.params ? { params: rest.params, event: type.toLowerCase() } : { event: type.toLowerCase() };
+}
+
+/** Subscription-State's literal values: a longer token starting with one of them fails there. */
+const SUBSTATES = ['active', 'pending', 'terminated'];
+const REASONS = ['deactivated', 'probation', 'rejected', 'timeout', 'giveup', 'noresource', 'invariant'];
+
+/** Subscription-State (every NOTIFY): state as written, then reason / expires / retry_after, other parameters apart. */
+function subscriptionState(s: string): Record<string, unknown> | undefined {
+  const state = run(TOKEN, s, 0);
+  if (!state || strictPrefix(state.toLowerCase(), SUBSTATES)) return undefined;
+  const data: Record<string, unknown> = { state };
+  const rest = readHeaderParams(s, { i: state.length }, (lname, value) => {
+    if (value === undefined) {
+      if (lname === 'reason' || lname === 'expires' || lname === 'retry_after') return false;
+    } else if (lname === 'reason') {
+      if (strictPrefix(value.toLowerCase(), REASONS)) return false;
+      data.reason = value;
+      return true;
+    } else if (lname === 'expires' || lname === 'retry_after') {
+      if (!DIGITS.test(value)) return false;
+      data[lname] = parseInt(value);
+      return true;
+    }
+    // Other parameters go to data.params, created where the first one comes (its place among the keys).
+    ((data.params ??= {}) as Record<string, string | undefined>)[lname] = value;
+    return true;
+  });
+  return rest ? data : undefined;
+}
+
 function firstLine(s: string): Record<string, unknown> | undefined {
   if (s.startsWith('SIP/2.0 ')) {
     const code = s.slice(8, 11);
@@ -337,6 +390,10 @@ export function fastParse(input: string, rule: string): unknown {
       const m = MEDIA_TYPE.exec(input);
       return m && !strictPrefix(m[1]!.toLowerCase(), MEDIA_LITERALS) ? input : undefined;
     }
+    case 'Event':
+      return event(input);
+    case 'Subscription_State':
+      return subscriptionState(input);
     default:
       return undefined;
   }

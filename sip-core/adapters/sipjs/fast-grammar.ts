@@ -83,6 +83,28 @@ function userRun(s: string, i: number): number {
   }
 }
 
+/** `;name[=value]` at `i` (a ';'), name and value runs of `chars`; `next` is the index after it. */
+function readParam(s: string, i: number, chars: RegExp): { name: string; value: string | undefined; next: number } | undefined {
+  const name = run(chars, s, i + 1);
+  if (!name) return undefined;
+  let next = i + 1 + name.length;
+  let value: string | undefined;
+  if (s[next] === '=') {
+    value = run(chars, s, next + 1);
+    if (!value) return undefined;
+    next += 1 + value.length;
+  }
+  return { name, value, next };
+}
+
+/** `:port` at `i` (a ':'): 1 to 5 digits, as the grammar's `port` reads them (more digits fail there). */
+function readPort(s: string, i: number): { digits: string; next: number } | undefined {
+  let j = i + 1;
+  while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
+  if (j === i + 1 || j - i - 1 > 5) return undefined;
+  return { digits: s.slice(i + 1, j), next: j };
+}
+
 interface Cursor {
   i: number;
   /**
@@ -118,24 +140,18 @@ function readUri(s: string, c: Cursor, end: string): URI | undefined {
   i += host.length;
   let port: number | undefined;
   if (s[i] === ':') {
-    let j = i + 1;
-    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    if (j === i + 1 || j - i - 1 > 5) return undefined;
-    port = parseInt(s.slice(i + 1, j));
-    if (user === undefined) c.password = s.slice(i + 1, j);
-    i = j;
+    const p = readPort(s, i);
+    if (!p) return undefined;
+    port = parseInt(p.digits);
+    if (user === undefined) c.password = p.digits;
+    i = p.next;
   }
   let params: Record<string, string | undefined> | undefined;
   while (s[i] === ';') {
-    const name = run(PARAM, s, i + 1);
-    if (!name) return undefined;
-    i += 1 + name.length;
-    let value: string | undefined;
-    if (s[i] === '=') {
-      value = run(PARAM, s, i + 1);
-      if (!value) return undefined;
-      i += 1 + value.length;
-    }
+    const param = readParam(s, i, PARAM);
+    if (!param) return undefined;
+    const { name, value } = param;
+    i = param.next;
     const lname = name.toLowerCase();
     const key = value === undefined ? lname : `${lname}=`;
     params ??= {};
@@ -198,15 +214,10 @@ function readHeaderParams(
   let i = c.i;
   let params: Record<string, unknown> | undefined;
   while (s[i] === ';') {
-    const name = run(TOKEN, s, i + 1);
-    if (!name) return undefined;
-    i += 1 + name.length;
-    let value: string | undefined;
-    if (s[i] === '=') {
-      value = run(TOKEN, s, i + 1);
-      if (!value) return undefined;
-      i += 1 + value.length;
-    }
+    const param = readParam(s, i, TOKEN);
+    if (!param) return undefined;
+    const { name, value } = param;
+    i = param.next;
     const lname = name.toLowerCase();
     const took = special?.(lname, value);
     if (took === false) return undefined;
@@ -275,11 +286,10 @@ function via(s: string): Record<string, unknown> | undefined {
   i += host.length;
   const data: Record<string, unknown> = { protocol: 'SIP', transport, host_type: hostType, host };
   if (s[i] === ':') {
-    let j = i + 1;
-    while (j < s.length && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) j++;
-    if (j === i + 1 || j - i - 1 > 5) return undefined;
-    data.port = parseInt(s.slice(i + 1, j));
-    i = j;
+    const p = readPort(s, i);
+    if (!p) return undefined;
+    data.port = parseInt(p.digits);
+    i = p.next;
   }
   const c = { i };
   const rest = readHeaderParams(s, c, (lname, value) => {

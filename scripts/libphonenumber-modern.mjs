@@ -20,10 +20,21 @@ const PACKAGE = fileURLToPath(new URL('../node_modules/libphonenumber-js/', impo
 /** The module that stands for 'libphonenumber-js' in the bundles. */
 const MODERN_ENTRY = `
 import parsePhoneNumber from './es6-modern/parsePhoneNumber.js';
+import ModernMetadata, { getCountryCallingCode as getCountryCallingCodeOf } from './es6-modern/metadata.js';
 import metadata from './metadata.min.json.js';
 /** As libphonenumber-js's parsePhoneNumberFromString(text, defaultCountry). */
 export function parsePhoneNumberFromString(text, defaultCountry) {
   return parsePhoneNumber(text, defaultCountry, metadata);
+}
+/** As libphonenumber-js's Metadata: the same metadata, a country's numbering plan chosen with selectNumberingPlan. */
+export class Metadata extends ModernMetadata {
+  constructor() {
+    super(metadata);
+  }
+}
+/** As libphonenumber-js's getCountryCallingCode(country). */
+export function getCountryCallingCode(country) {
+  return getCountryCallingCodeOf(country, metadata);
 }
 `;
 

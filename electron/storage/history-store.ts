@@ -2,7 +2,7 @@
 import type { Database, SqlValue } from './db';
 import { toCsv } from './csv';
 import type { CountryCode } from 'libphonenumber-js';
-import { digitsOf, phoneForms } from './phone';
+import { digitsOf, partialNationalForms, phoneForms } from './phone';
 import { fold } from './text';
 
 /**
@@ -208,8 +208,9 @@ export class HistoryStore {
       if (d && /^[+\d\s().\-/]+$/.test(text)) {
         // A whole number typed another way than the PBX presented it ("+33 6 12 34 56 78", "0033…" for a call shown
         // as 06 12 34 56 78): its national digits are looked for too.
+        // The start of a number typed internationally ("+33 1 45") finds calls presented nationally ("01 45…") too.
         const national = phoneForms(text, this.options.defaultCountry).nationalDigits;
-        const forms = national !== '' && national !== d ? [d, national] : [d];
+        const forms = [...new Set([d, national, ...partialNationalForms(text, this.options.defaultCountry)])].filter((f) => f !== '');
         // instr, not LIKE: the digits come from the user and must not act as wildcards.
         where.push(`(${forms.map(() => '(instr(remote_digits, ?) > 0 OR instr(remote_national, ?) > 0)').join(' OR ')})`);
         params.push(...forms.flatMap((f) => [f, f]));

@@ -1,5 +1,5 @@
 /** Phone number forms stored next to each raw number, so any typed format finds it through an index. */
-import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { getCountryCallingCode, Metadata, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
 
 export interface PhoneForms {
   /** As entered or imported. */
@@ -70,6 +70,65 @@ export class PhoneFormsMemo {
     for (let i = digits.length - 1; i >= 0; i--) digitsRev += digits[i];
     return { raw: trimmed, e164: hit.e164, digits, nationalDigits: hit.nationalDigits, digitsRev };
   }
+}
+
+/** What a country's numbers look like written nationally: its calling code, its international prefix, national prefixes. */
+interface NationalWriting {
+  readonly callingCode: string;
+  /** The digits dialled before a country code from there ("00", "011"), when they are fixed digits. */
+  readonly idd: string | undefined;
+  /** The digits its national formats put before the national number ("0" in France, "06" in Hungary, none in the US). */
+  readonly prefixes: readonly string[];
+}
+
+const writings = new Map<CountryCode, NationalWriting | null>();
+
+function nationalWriting(country: CountryCode): NationalWriting | undefined {
+  let w = writings.get(country);
+  if (w === undefined) {
+    w = null;
+    try {
+      const metadata = new Metadata();
+      metadata.selectNumberingPlan(country);
+      // Not in the package's types: the formats' national-prefix formatting rules ("0$1", "(06 $1)"; 0 for none).
+      const plan = metadata.numberingPlan as unknown as {
+        IDDPrefix(): string;
+        defaultIDDPrefix(): string | undefined;
+        formats(): { nationalPrefixFormattingRule(): unknown }[];
+      };
+      const idd = plan.defaultIDDPrefix() ?? plan.IDDPrefix();
+      const prefixes = new Set(
+        plan.formats().map((f) => {
+          const rule = f.nationalPrefixFormattingRule();
+          return typeof rule === 'string' ? digitsOf(rule.replace('$1', '')) : '';
+        }),
+      );
+      w = { callingCode: getCountryCallingCode(country), idd: /^\d+$/.test(idd) ? idd : undefined, prefixes: prefixes.size ? [...prefixes] : [''] };
+    } catch {
+      // An unknown country: nothing to convert.
+    }
+    writings.set(country, w);
+  }
+  return w ?? undefined;
+}
+
+/**
+ * The start of a number typed in international form for the default country ("+33 1 45", "0033 1 45") as it starts
+ * written nationally ("0145"), so a search finds calls the PBX presented nationally: one form per national prefix the
+ * country's formats use (usually one; Brazil writes some numbers with "0", some without). Empty when the text is not
+ * such a start: another country's code, nothing after the code, or not a number at all.
+ */
+export function partialNationalForms(text: string, country: CountryCode): string[] {
+  // "+33 (0)1 45": the national prefix some write in brackets after the country code is not part of the number.
+  const t = text.trim().replace(/^(\+|\d+)([\s.\-/]*\d+)[\s.\-/]*\(0\)/, '$1$2 ');
+  if (!/^\+?[\d\s().\-/]+$/.test(t)) return [];
+  const w = nationalWriting(country);
+  if (!w) return [];
+  const digits = digitsOf(t);
+  const international = t.startsWith('+') ? digits : w.idd && digits.startsWith(w.idd) ? digits.slice(w.idd.length) : undefined;
+  if (international === undefined || !international.startsWith(w.callingCode) || international.length === w.callingCode.length) return [];
+  const rest = international.slice(w.callingCode.length);
+  return w.prefixes.map((p) => p + rest);
 }
 
 /** True when the text looks like a phone number or extension rather than a name. */

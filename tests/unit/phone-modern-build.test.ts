@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getCountries, getExampleNumber, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
+import { getCountries, getCountryCallingCode, getExampleNumber, Metadata, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js';
 import examples from 'libphonenumber-js/mobile/examples';
 
 const ROOT = join(__dirname, '..', '..');
@@ -16,6 +16,8 @@ type Parse = (text: string, defaultCountry?: CountryCode) => PhoneNumber | undef
 
 let dir: string;
 let modern: Parse;
+let modernMetadata: typeof Metadata;
+let modernCallingCode: typeof getCountryCallingCode;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rc-phone-modern-'));
@@ -28,12 +30,15 @@ beforeAll(() => {
     await build({
       ...nodeBundleOptions,
       sourcemap: false,
-      stdin: { contents: "export { parsePhoneNumberFromString } from 'libphonenumber-js';", resolveDir: ${JSON.stringify(ROOT)} },
+      stdin: { contents: "export { parsePhoneNumberFromString, Metadata, getCountryCallingCode } from 'libphonenumber-js';", resolveDir: ${JSON.stringify(ROOT)} },
       outfile: ${JSON.stringify(out)}, logLevel: 'error',
     });`;
   execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  modern = (require(out) as { parsePhoneNumberFromString: Parse }).parsePhoneNumberFromString;
+  const bundle = require(out) as { parsePhoneNumberFromString: Parse; Metadata: typeof Metadata; getCountryCallingCode: typeof getCountryCallingCode };
+  modern = bundle.parsePhoneNumberFromString;
+  modernMetadata = bundle.Metadata;
+  modernCallingCode = bundle.getCountryCallingCode;
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -109,4 +114,17 @@ it('reads hand-typed numbers, extensions and garbage as the default build does',
     '+52 1 55 1234 5678', '+86 10 1234 5678', '+91 98765 43210', '+61 2 9876 5432', '+353 1 234 5678', '+1 800 FLOWERS',
   ];
   for (const text of typed) for (const country of ['FR', 'US', 'GB', 'DE', 'BE', 'NL', 'CH', 'AR', undefined] as (CountryCode | undefined)[]) same(text, country);
+});
+
+it('gives every country the same calling code, international prefix and national prefixes as the default build', () => {
+  // What partialNationalForms (electron/storage/phone.ts) reads from the metadata.
+  const plan = (M: typeof Metadata, country: CountryCode): unknown => {
+    const m = new M();
+    m.selectNumberingPlan(country);
+    const p = m.numberingPlan as unknown as { IDDPrefix(): string; defaultIDDPrefix(): string | undefined; formats(): { nationalPrefixFormattingRule(): unknown }[] };
+    return [p.IDDPrefix(), p.defaultIDDPrefix() ?? null, p.formats().map((f) => f.nationalPrefixFormattingRule())];
+  };
+  for (const country of getCountries()) {
+    expect([country, modernCallingCode(country), plan(modernMetadata, country)]).toEqual([country, getCountryCallingCode(country), plan(Metadata, country)]);
+  }
 });

@@ -46,6 +46,15 @@ describe('call history store', () => {
     expect(await history.query({ text: '+33 1 45 67 89 02' })).toEqual([]);
   });
 
+  it('the start of a number typed internationally ("+33 1 45", "0033 1 45") finds calls presented nationally', async () => {
+    await history.add({ direction: 'incoming', type: 'received', remoteNumber: '01 45 67 89 01', startedAt: t0 + 240_000 });
+    for (const text of ['+33 1 45', '+33145', '0033 1 45 67', '+33 (0)1 45']) {
+      expect([text, (await history.query({ text })).map((e) => e.remoteNumber)]).toEqual([text, ['01 45 67 89 01']]);
+    }
+    // Another country's code is not read as a French number.
+    for (const text of ['+44 1 45', '0044 145']) expect([text, await history.query({ text })]).toEqual([text, []]);
+  });
+
   it('pages with beforeId without skipping or repeating entries', async () => {
     const first = await history.query({ limit: 2 });
     const next = await history.query({ limit: 2, beforeId: first[1]!.id });

@@ -2,7 +2,7 @@
 import type { Database, SqlValue } from './db';
 import { toCsv } from './csv';
 import type { CountryCode } from 'libphonenumber-js';
-import { digitsOf, partialNationalForms, phoneForms } from './phone';
+import { digitsOf, looksLikeNumber, partialNationalForms, phoneForms } from './phone';
 import { fold } from './text';
 
 /**
@@ -204,11 +204,11 @@ export class HistoryStore {
     const text = q.text?.trim();
     let from = 'call_history';
     if (text) {
-      const d = digitsOf(text);
-      if (d && /^[+\d\s().\-/]+$/.test(text)) {
-        // A whole number typed another way than the PBX presented it ("+33 6 12 34 56 78", "0033…" for a call shown
-        // as 06 12 34 56 78): its national digits are looked for too.
-        // The start of a number typed internationally ("+33 1 45") finds calls presented nationally ("01 45…") too.
+      if (looksLikeNumber(text)) {
+        // The digits as typed, and as the PBX may have presented them otherwise: a whole number's national digits
+        // ("+33 6 12 34 56 78" or "0033…" for a call shown as 06 12 34 56 78), the national start of a number's start
+        // typed internationally ("+33 1 45" for 01 45…).
+        const d = digitsOf(text);
         const national = phoneForms(text, this.options.defaultCountry).nationalDigits;
         const forms = [...new Set([d, national, ...partialNationalForms(text, this.options.defaultCountry)])].filter((f) => f !== '');
         // instr, not LIKE: the digits come from the user and must not act as wildcards.

@@ -121,7 +121,7 @@ function nationalWriting(country: CountryCode): NationalWriting | undefined {
 export function partialNationalForms(text: string, country: CountryCode): string[] {
   // "+33 (0)1 45": the national prefix some write in brackets after the country code is not part of the number.
   const t = text.trim().replace(/^(\+|\d+)([\s.\-/]*\d+)[\s.\-/]*\(0\)/, '$1$2 ');
-  if (!/^\+?[\d\s().\-/]+$/.test(t)) return [];
+  if (!PLAIN_NUMBER.test(t)) return [];
   const w = nationalWriting(country);
   if (!w) return [];
   const digits = digitsOf(t);

@@ -3,10 +3,9 @@
  * with the contact rows in the same transaction.
  */
 import type { CountryCode } from 'libphonenumber-js';
-import { version as PHONE_LIBRARY_VERSION } from 'libphonenumber-js/package.json';
+import { ContactPreparer, type FtsTexts, type Normalized, type PreparedContact } from './contact-prepare';
 import type { Database, SqlRunner, SqlValue } from './db';
-import { digitsOf, phoneForms, PhoneFormsMemo, type PhoneForms } from './phone';
-import { fold, FoldMemo } from './text';
+import type { PhoneForms } from './phone';
 import type { Contact, ContactInput, Directory, DirectoryKind, Phone, PhoneType } from './types';
 
 export interface ContactStoreOptions {
@@ -39,99 +38,6 @@ interface ContactRow extends Record<string, unknown> {
   updated_at: number;
 }
 
-interface Normalized {
-  readonly sourceId: string | null;
-  readonly name: string;
-  readonly firstName: string;
-  readonly lastName: string;
-  readonly company: string;
-  readonly department: string;
-  readonly title: string;
-  readonly notes: string;
-  readonly favorite: boolean;
-  readonly phones: readonly { type: PhoneType; number: string }[];
-  readonly emails: readonly string[];
-  readonly nameKey: string;
-  /** contentHash of the fields above (favorite and source id excepted): stored as contacts.content_hash. */
-  readonly hash: string;
-}
-
-const clean = (s: string | undefined | null): string => (s ?? '').replace(/\s+/g, ' ').trim();
-
-export function displayName(c: ContactInput): string {
-  const explicit = clean(c.name);
-  if (explicit) return explicit;
-  const person = clean(`${c.firstName ?? ''} ${c.lastName ?? ''}`);
-  if (person) return person;
-  return clean(c.company) || clean(c.emails?.[0]) || clean(c.phones?.[0]?.number);
-}
-
-function normalize(c: ContactInput, country: CountryCode, folds?: FoldMemo): Normalized {
-  const name = displayName(c);
-  const firstName = clean(c.firstName);
-  const lastName = clean(c.lastName);
-  const company = clean(c.company);
-  const department = clean(c.department);
-  const title = clean(c.title);
-  const notes = (c.notes ?? '').trim();
-  const phones: { type: PhoneType; number: string }[] = [];
-  for (const p of c.phones ?? []) {
-    const number = p.number.trim();
-    if (number !== '') phones.push({ type: p.type, number });
-  }
-  const emails: string[] = [];
-  for (const e of c.emails ?? []) {
-    const address = e.trim();
-    if (address !== '') emails.push(address);
-  }
-  // The fields, the count of phones, each phone's type and number, the e-mails (contentHash delimits each by its length).
-  const hashed = [HASH_PREFIX[country] ??= `${CONTENT_VERSION} ${country} ${PHONE_LIBRARY_VERSION}`, name, firstName, lastName,
-    company, department, title, notes, String(phones.length)];
-  for (const p of phones) hashed.push(p.type, p.number);
-  for (const e of emails) hashed.push(e);
-  return {
-    sourceId: c.sourceId ? c.sourceId : null,
-    name, firstName, lastName, company, department, title, notes,
-    favorite: c.favorite === true,
-    phones,
-    emails,
-    nameKey: folds ? folds.fold(name) : fold(name),
-    hash: contentHash(hashed),
-  };
-}
-
-/**
- * What the stored rows of a contact are derived from besides its input: bump when normalize, fold, phoneForms or
- * #ftsValues write something else for the same input (the hash then matches no stored row: the next import rewrites).
- * The default country and libphonenumber's version (its metadata) are part of the hashed text too.
- */
-const CONTENT_VERSION = 1;
-const HASH_PREFIX: Partial<Record<CountryCode, string>> = {};
-
-/**
- * 64-bit hash of a contact's normalized input, given as its parts in order (two 32-bit multiply-xorshift lanes, as
- * cyrb53; hex): a re-imported row whose hash equals the stored one would be written back identical, so it is skipped
- * without parsing its numbers or reading the stored row back. Not cryptographic: a collision would only keep an edited
- * row as it was, and needs the same contact's old and new input to collide (about 2^-64).
- */
-export function contentHash(parts: readonly string[]): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  // Each part preceded by its length (no separator that a value could contain), hashed as it is: no joined copy.
-  for (const text of parts) {
-    h1 = Math.imul(h1 ^ text.length, 2654435761);
-    h2 = Math.imul(h2 ^ text.length, 1597334677);
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      h1 = Math.imul(h1 ^ c, 2654435761);
-      h2 = Math.imul(h2 ^ c, 1597334677);
-    }
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
-}
-
 const lowerAscii = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
 /** The keys under which a contact counts as "the same" on re-import (same name + any shared number/e-mail). */
@@ -160,13 +66,21 @@ const BULK_EXISTING_RATIO = 0.5;
 interface Prepared {
   readonly n: Normalized;
   readonly phones: readonly { type: PhoneType; forms: PhoneForms }[];
+  readonly fts: FtsTexts;
+}
+
+export interface UpsertOptions {
+  readonly dedupe: boolean;
+  readonly onProgress?: UpsertProgress;
+  /**
+   * What is already known of the inputs, by index: each computed by a ContactPreparer of the store's default country
+   * from the same input (an import prepares the previewed file while the receptionist reads the preview). Missing
+   * entries, and contacts prepared for another country, are prepared here.
+   */
+  readonly prepared?: { readonly country: CountryCode; readonly contacts: readonly (PreparedContact | undefined)[] };
 }
 
 export class ContactStore {
-  readonly #orgFolds = new Map<string, string>();
-  /** Words folded during one upsertMany (dropped after it: a directory's names are not kept in memory). */
-  #folds = new FoldMemo();
-
   constructor(
     readonly db: Database,
     readonly options: ContactStoreOptions,
@@ -225,11 +139,13 @@ export class ContactStore {
 
   /** Replaces every field of a contact (phones and e-mails included). */
   async update(id: number, input: ContactInput): Promise<Contact | undefined> {
-    const n = normalize(input, this.options.defaultCountry);
+    const preparer = new ContactPreparer(this.options.defaultCountry);
+    const { n, digits } = preparer.prepare(input);
+    const phones = preparer.forms(n, digits).map((forms, k) => ({ type: n.phones[k]!.type, forms }));
     await this.db.transaction(async (tx) => {
       const existing = await tx.get('SELECT id FROM contacts WHERE id = ?', [id]);
       if (!existing) return;
-      await this.#rewrite(tx, id, n, Date.now());
+      await this.#rewrite(tx, id, { n, phones, fts: preparer.ftsTexts(n) }, Date.now());
       // A re-import never clears a favorite (#rewrite keeps the max); an explicit edit may.
       if (input.favorite === false) {
         await tx.run('UPDATE contacts SET favorite = 0 WHERE id = ?', [id]);
@@ -289,7 +205,7 @@ export class ContactStore {
     tx: SqlRunner,
     directoryId: number,
     inputs: readonly ContactInput[],
-    opts: { dedupe: boolean; onProgress?: UpsertProgress },
+    opts: UpsertOptions,
   ): Promise<UpsertReport> {
     const now = Date.now();
     const bySource = new Map<string, number>();
@@ -328,8 +244,6 @@ export class ContactStore {
       // failed batch (best effort: the original error is what matters).
       for (const sql of deferred) await tx.exec(sql).catch(() => undefined);
       throw err;
-    } finally {
-      this.#folds = new FoldMemo();
     }
   }
 
@@ -353,7 +267,7 @@ export class ContactStore {
     tx: SqlRunner,
     directoryId: number,
     inputs: readonly ContactInput[],
-    opts: { dedupe: boolean; onProgress?: UpsertProgress },
+    opts: UpsertOptions,
     now: number,
     known: {
       bySource: Map<string, number>;
@@ -363,7 +277,9 @@ export class ContactStore {
     },
   ): Promise<UpsertReport> {
     const { bySource, byKey, favorites, stored } = known;
-    const memo = new PhoneFormsMemo(this.options.defaultCountry);
+    // The memos of folded words and parsed numbers live as long as this write: a directory is not kept in memory.
+    const preparer = new ContactPreparer(this.options.defaultCountry);
+    const ready = opts.prepared?.country === preparer.country ? opts.prepared.contacts : undefined;
     /** Ids written (or about to be) by this call: a later row for the same contact is always written. */
     const touched = new Set<number>();
     const maxRow = await tx.get<{ m: number | null }>('SELECT max(id) AS m FROM contacts');
@@ -386,10 +302,9 @@ export class ContactStore {
       // worker answers searches and caller lookups on its read connection, and reads a cancel, while an import runs.
       if (inputs.length > BATCH) await new Promise<void>((resolve) => setImmediate(resolve));
     };
-    for (const input of inputs) {
-      const n = normalize(input, this.options.defaultCountry, this.#folds);
-      // (The digits of memo.forms(number), without the parse: an unchanged contact's numbers are never parsed.)
-      const digits = n.phones.map((p) => digitsOf(p.number));
+    for (let i = 0; i < inputs.length; i++) {
+      const prepared = ready?.[i] ?? preparer.prepare(inputs[i]!);
+      const { n, digits } = prepared;
       const keys = identityKeys(n.nameKey, digits, n.emails);
       let id = opts.dedupe && n.sourceId ? bySource.get(n.sourceId) : undefined;
       if (opts.dedupe) for (let k = 0; id === undefined && k < keys.length; k++) id = byKey.get(keys[k]!);
@@ -411,7 +326,8 @@ export class ContactStore {
         (n.sourceId === null || n.sourceId === before.sourceId) && n.hash === before.hash;
       if (!unchanged) {
         if (before !== undefined) touched.add(id); // (only stored contacts are looked up in it)
-        pending.set(id, { n: nf, phones: n.phones.map((p, k) => ({ type: p.type, forms: memo.forms(p.number, digits[k]) })) });
+        const forms = prepared.forms ?? preparer.forms(n, digits);
+        pending.set(id, { n: nf, phones: n.phones.map((p, k) => ({ type: p.type, forms: forms[k]! })), fts: prepared.fts ?? preparer.ftsTexts(n) });
       }
       if (n.sourceId) bySource.set(n.sourceId, id);
       for (const k of keys) byKey.set(k, id);
@@ -465,11 +381,12 @@ export class ContactStore {
     // Flat: one value list per table, cut into statements by insertRows (no array per phone or e-mail).
     const pVals: SqlValue[] = [];
     const eVals: SqlValue[] = [];
-    for (const [id, { n, phones }] of rows) {
+    for (const [id, { n, phones, fts }] of rows) {
       cVals.push(id, directoryId, n.sourceId, n.name, n.firstName, n.lastName, n.company, n.department, n.title,
         n.notes, n.favorite ? 1 : 0, n.nameKey, n.hash, now, now);
-      if (ftsLater) ftsLater.set(id, this.#ftsValues(n));
-      else fVals.push(id, ...this.#ftsValues(n));
+      const ftsValues = [fts[0], fts[1], n.favorite ? 'fav' : ''];
+      if (ftsLater) ftsLater.set(id, ftsValues);
+      else fVals.push(id, ...ftsValues);
       for (const p of phones) pVals.push(id, p.type, p.forms.raw, p.forms.e164, p.forms.digits, p.forms.nationalDigits, p.forms.digitsRev);
       for (const e of n.emails) eVals.push(id, e);
     }
@@ -495,24 +412,10 @@ export class ContactStore {
     await insertRows(tx, 'emails (contact_id, address)', 2, eVals);
   }
 
-  async #rewrite(tx: SqlRunner, id: number, n: Normalized, now: number): Promise<void> {
+  async #rewrite(tx: SqlRunner, id: number, prepared: Prepared, now: number): Promise<void> {
     const fav = await tx.get<{ favorite: number }>('SELECT favorite FROM contacts WHERE id = ?', [id]);
-    const phones = n.phones.map((p) => ({ type: p.type, forms: phoneForms(p.number, this.options.defaultCountry) }));
     await this.#writeBatch(tx, (await tx.get<{ d: number }>('SELECT directory_id AS d FROM contacts WHERE id = ?', [id]))!.d,
-      [[id, { n: { ...n, favorite: n.favorite || fav?.favorite === 1 }, phones }]], now);
-  }
-
-  #ftsValues(n: Pick<Normalized, 'name' | 'firstName' | 'lastName' | 'company' | 'department' | 'favorite'>): SqlValue[] {
-    // Folded in JS so that "helene" finds "Hélène" whatever the tokenizer's own diacritics table says.
-    // Company and department repeat across a whole directory: folded once each (fold is a pure function).
-    const org = `${n.company} ${n.department}`;
-    let orgFolded = this.#orgFolds.get(org);
-    if (orgFolded === undefined) {
-      if (this.#orgFolds.size >= 5000) this.#orgFolds.clear();
-      orgFolded = fold(org);
-      this.#orgFolds.set(org, orgFolded);
-    }
-    return [this.#folds.fold(`${n.name} ${n.firstName} ${n.lastName}`), orgFolded, n.favorite ? 'fav' : ''];
+      [[id, { ...prepared, n: { ...prepared.n, favorite: prepared.n.favorite || fav?.favorite === 1 } }]], now);
   }
 
   /** Full contacts for ids, in the order given (missing ids are dropped). */

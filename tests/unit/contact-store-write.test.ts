@@ -4,6 +4,7 @@
  * helpers/contact-store-reference.ts; the same generated imports go through both and every stored row is compared.
  */
 import type { CountryCode } from 'libphonenumber-js';
+import { ContactPreparer, type PreparedContact } from '../../electron/storage/contact-prepare';
 import { ContactStore } from '../../electron/storage/contact-store';
 import { Database } from '../../electron/storage/db';
 import { migrate } from '../../electron/storage/migrate';
@@ -162,6 +163,53 @@ describe('ContactStore write path matches the previous implementation', () => {
     expect(metTwice).toBeGreaterThan(100);
     expect([...stored.values()].filter((v) => v !== null).length).toBeGreaterThan(50);
     expect(stored).toEqual(expected);
+    await db.close();
+  });
+});
+
+describe('ContactStore write path: contacts prepared ahead (while the preview is read) store the same rows', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each<CountryCode>(['FR', 'US'])('a 2,000-row import and a re-import, some contacts prepared ahead, some not (%s)', async (country) => {
+    jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000);
+    const plain = await openDb();
+    const ahead = await openDb();
+    const plainStore = new ContactStore(plain, { defaultCountry: country });
+    const aheadStore = new ContactStore(ahead, { defaultCountry: country });
+    const dirPlain = (await plainStore.ensureDirectory('outlook', 'Outlook')).id;
+    const dirAhead = (await aheadStore.ensureDirectory('outlook', 'Outlook')).id;
+    // The first rows prepared with their forms, then a few only normalized, then none (a commit before the end).
+    const preparedFor = (inputs: readonly ContactInput[]): { country: CountryCode; contacts: PreparedContact[] } => {
+      const preparer = new ContactPreparer(country);
+      return { country, contacts: inputs.slice(0, 1500).map((c, i) => (i % 10 === 9 ? preparer.prepare(c) : preparer.ahead(preparer.prepare(c)))) };
+    };
+    const first = generate(2000);
+    const r1p = await plain.transaction((tx) => plainStore.upsertMany(tx, dirPlain, first, { dedupe: true }));
+    const r1a = await ahead.transaction((tx) => aheadStore.upsertMany(tx, dirAhead, first, { dedupe: true, prepared: preparedFor(first) }));
+    expect(r1a).toEqual(r1p);
+    expect(await dump(ahead)).toEqual(await dump(plain));
+
+    const second = [...first.map((c, i) => (i % 7 === 0 ? { ...c, title: 'changed' } : i % 11 === 0 ? { ...c, phones: [] } : c)), ...generate(300)];
+    second.splice(100, 0, { ...first[200]!, notes: 'changed first' });
+    const r2p = await plain.transaction((tx) => plainStore.upsertMany(tx, dirPlain, second, { dedupe: true }));
+    const r2a = await ahead.transaction((tx) => aheadStore.upsertMany(tx, dirAhead, second, { dedupe: true, prepared: preparedFor(second) }));
+    expect(r2a).toEqual(r2p);
+    expect(await dump(ahead)).toEqual(await dump(plain));
+    await plain.close();
+    await ahead.close();
+  });
+
+  it('contacts prepared for another country are prepared again (the country changed between preview and commit)', async () => {
+    const db = await openDb();
+    const store = new ContactStore(db, { defaultCountry: 'US' });
+    const dir = (await store.ensureDirectory('outlook', 'Outlook')).id;
+    const rows: ContactInput[] = [{ firstName: 'Anna', phones: [{ type: 'work', number: '01 45 67 89 01' }] }];
+    const fr = new ContactPreparer('FR');
+    await db.transaction((tx) => store.upsertMany(tx, dir, rows, { dedupe: true, prepared: { country: 'FR', contacts: rows.map((c) => fr.ahead(fr.prepare(c))) } }));
+    const stored = await db.all<{ e164: string | null; national_digits: string }>('SELECT e164, national_digits FROM phones');
+    expect(stored).toEqual([{ e164: phoneForms('01 45 67 89 01', 'US').e164, national_digits: phoneForms('01 45 67 89 01', 'US').nationalDigits }]);
+    expect(phoneForms('01 45 67 89 01', 'FR').e164).toBe('+33145678901');
+    expect(stored[0]!.e164).not.toBe('+33145678901');
     await db.close();
   });
 });

@@ -2,7 +2,7 @@
  * Contacts import/export: parse (no database), preview (first rows + counts), import (one transaction: a file
  * that fails leaves the database untouched), and export of a directory to CSV that imports back losslessly.
  */
-import type { ContactStore } from '../../../storage/contact-store';
+import type { ContactStore, UpsertOptions } from '../../../storage/contact-store';
 import { toCsv } from '../../../storage/csv';
 import type { Contact, ContactInput, PhoneType } from '../../../storage/types';
 import { CsvReader, detectDelimiter } from './csv-parse';
@@ -204,8 +204,17 @@ export async function importContacts(store: ContactStore, directoryId: number, b
   return importParsed(store, directoryId, parsed, opts);
 }
 
-/** The write half of importContacts, for a file already parsed (its preview): same transaction, cancel and report. */
-export async function importParsed(store: ContactStore, directoryId: number, parsed: ParsedFile, opts: ImportOptions = {}): Promise<ImportReport> {
+/**
+ * The write half of importContacts, for a file already parsed (its preview): same transaction, cancel and report.
+ * `prepared`: its contacts, or the first of them, already prepared (UpsertOptions.prepared).
+ */
+export async function importParsed(
+  store: ContactStore,
+  directoryId: number,
+  parsed: ParsedFile,
+  opts: ImportOptions = {},
+  prepared?: UpsertOptions['prepared'],
+): Promise<ImportReport> {
   const { signal } = opts;
   if (signal?.aborted) throw importCancelled();
   const inputs = parsed.contacts.map((c) => c.contact);
@@ -213,6 +222,7 @@ export async function importParsed(store: ContactStore, directoryId: number, par
     if (signal?.aborted) throw importCancelled();
     const r = await store.upsertMany(tx, directoryId, inputs, {
       dedupe: true,
+      ...(prepared && { prepared }),
       onProgress: (done, total) => {
         // Thrown inside the transaction: it is rolled back.
         if (signal?.aborted) throw importCancelled();

@@ -1,0 +1,94 @@
+/**
+ * Issue 14: while the receptionist reads an import's preview, the storage worker prepares its contacts (normalized,
+ * numbers parsed, index texts folded), so her confirmation only writes. The commit uses what is ready, prepares the
+ * rest, and stores exactly what an import without a preview stores.
+ */
+import { DirectoryService } from '../../electron/services/directory/directory-service';
+import { ContactPreparer } from '../../electron/storage/contact-prepare';
+import { dumpContacts } from './helpers/contact-db';
+
+function outlookCsv(rows: number, variant = ''): Buffer {
+  const lines = ['First Name,Last Name,Company,Business Phone,Mobile Phone,E-mail Address,Notes'];
+  for (let i = 0; i < rows; i++) {
+    const n = String(i).padStart(6, '0').replace(/(..)(?=.)/g, '$1 ');
+    lines.push(`Jean${i % 700},Dupré${i % 500},${i % 2 ? 'Acme' : 'Électricité Générale'},01 23 ${n},${i % 3 ? `+33 6 00 ${n}` : ''},j${i % 900}@example.com,"${variant}${i % 40 === 0 ? 'Line 1\r\nLine 2' : ''}"`);
+  }
+  return Buffer.from(lines.join('\r\n'), 'utf8');
+}
+
+async function open(): Promise<{ svc: DirectoryService; dir: number }> {
+  const svc = await DirectoryService.open({ dbPath: ':memory:', defaultCountry: 'FR' });
+  return { svc, dir: (await svc.ensureDirectory('outlook', 'Outlook')).id };
+}
+
+/** Lets the service's loop turn until `done()` (at most `turns` turns: a bound, not a timing). */
+async function turnUntil(done: () => boolean, turns = 100_000): Promise<void> {
+  for (let i = 0; i < turns && !done(); i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+describe('an import prepares its contacts while its preview is read', () => {
+  beforeEach(() => jest.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000));
+  afterEach(() => jest.restoreAllMocks());
+
+  it('the commit prepares none again, and stores what an import without a preview stores (a first import and a re-import)', async () => {
+    const ahead = jest.spyOn(ContactPreparer.prototype, 'ahead');
+    const prepare = jest.spyOn(ContactPreparer.prototype, 'prepare');
+    const a = await open();
+    const b = await open();
+    for (const [rows, file] of [[3000, outlookCsv(3000)], [3200, outlookCsv(3200, 'v2 ')]] as const) {
+      ahead.mockClear();
+      expect(await a.svc.previewImportBuffer(file, 5)).toMatchObject({ total: rows, valid: rows });
+      await turnUntil(() => ahead.mock.calls.length >= rows);
+      await turnUntil(() => false, 20); // (and nothing more comes)
+      expect(ahead).toHaveBeenCalledTimes(rows);
+      prepare.mockClear();
+      ahead.mockClear();
+      const viaPreview = await a.svc.importBuffer(file, a.dir);
+      expect(prepare).not.toHaveBeenCalled();
+      expect(ahead).not.toHaveBeenCalled();
+      const direct = await b.svc.importBuffer(file, b.dir);
+      expect(viaPreview).toEqual(direct);
+      expect(await dumpContacts(a.svc.db)).toEqual(await dumpContacts(b.svc.db));
+    }
+    expect(await a.svc.countContacts(a.dir)).toBeGreaterThan(1000);
+    await a.svc.close();
+    await b.svc.close();
+  });
+
+  it('a commit before the preparation ends uses what is ready and prepares the rest', async () => {
+    const ahead = jest.spyOn(ContactPreparer.prototype, 'ahead');
+    const prepare = jest.spyOn(ContactPreparer.prototype, 'prepare');
+    const a = await open();
+    const b = await open();
+    const file = outlookCsv(3000);
+    await a.svc.previewImportBuffer(file, 5);
+    await turnUntil(() => ahead.mock.calls.length >= 500);
+    const ready = ahead.mock.calls.length;
+    expect(ready).toBeGreaterThanOrEqual(500);
+    expect(ready).toBeLessThan(3000);
+    prepare.mockClear();
+    const viaPreview = await a.svc.importBuffer(file, a.dir);
+    // The rest, and only the rest, prepared by the write; the preparation ahead stopped.
+    expect(prepare).toHaveBeenCalledTimes(3000 - ready);
+    await turnUntil(() => false, 50);
+    expect(ahead).toHaveBeenCalledTimes(ready);
+    expect(viaPreview).toEqual(await b.svc.importBuffer(file, b.dir));
+    expect(await dumpContacts(a.svc.db)).toEqual(await dumpContacts(b.svc.db));
+    await a.svc.close();
+    await b.svc.close();
+  });
+
+  it('a newer preview stops the preparation of the previous one; another file imported is parsed and prepared as usual', async () => {
+    const ahead = jest.spyOn(ContactPreparer.prototype, 'ahead');
+    const a = await open();
+    await a.svc.previewImportBuffer(outlookCsv(3000), 5);
+    await turnUntil(() => ahead.mock.calls.length >= 250);
+    await a.svc.previewImportBuffer(outlookCsv(10), 5);
+    await turnUntil(() => false, 200);
+    // What the first had prepared when the second came, plus the second's ten.
+    expect(ahead.mock.calls.length).toBeLessThan(1000);
+    const report = await a.svc.importBuffer(outlookCsv(20), a.dir);
+    expect(report).toMatchObject({ inserted: 20, updated: 0 });
+    await a.svc.close();
+  });
+});

@@ -3,7 +3,7 @@
  * numbers parsed, index texts folded), so her confirmation only writes. The commit uses what is ready, prepares the
  * rest, and stores exactly what an import without a preview stores.
  */
-import { DirectoryService } from '../../electron/services/directory/directory-service';
+import { DirectoryService, PREPARE_AHEAD_MAX } from '../../electron/services/directory/directory-service';
 import { ContactPreparer } from '../../electron/storage/contact-prepare';
 import { dumpContacts } from './helpers/contact-db';
 
@@ -77,6 +77,24 @@ describe('an import prepares its contacts while its preview is read', () => {
     await a.svc.close();
     await b.svc.close();
   });
+
+  it(`prepares at most ${PREPARE_AHEAD_MAX.toLocaleString('en')} contacts of a larger file ahead (memory); the commit prepares the rest`, async () => {
+    const ahead = jest.spyOn(ContactPreparer.prototype, 'ahead');
+    const prepare = jest.spyOn(ContactPreparer.prototype, 'prepare');
+    const a = await open();
+    const rows = PREPARE_AHEAD_MAX + 700;
+    const lines = ['First Name,Last Name,Business Phone'];
+    for (let i = 0; i < rows; i++) lines.push(`P${i},N${i % 900},${1000 + (i % 8000)}`);
+    const file = Buffer.from(lines.join('\r\n'), 'utf8');
+    await a.svc.previewImportBuffer(file, 5);
+    await turnUntil(() => ahead.mock.calls.length >= PREPARE_AHEAD_MAX);
+    await turnUntil(() => false, 50);
+    expect(ahead).toHaveBeenCalledTimes(PREPARE_AHEAD_MAX);
+    prepare.mockClear();
+    expect(await a.svc.importBuffer(file, a.dir)).toMatchObject({ inserted: rows, updated: 0 });
+    expect(prepare).toHaveBeenCalledTimes(700);
+    await a.svc.close();
+  }, 60_000);
 
   it('a newer preview stops the preparation of the previous one; another file imported is parsed and prepared as usual', async () => {
     const ahead = jest.spyOn(ContactPreparer.prototype, 'ahead');

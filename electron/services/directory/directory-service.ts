@@ -367,15 +367,19 @@ export class DirectoryService {
 
   #previewed: KeptPreview | undefined;
 
-  /** Prepares the kept preview's contacts in order, until all are or the preview is committed or forgotten. */
+  /**
+   * Prepares the kept preview's contacts in order, until all are (at most PREPARE_AHEAD_MAX), or the preview is
+   * committed or forgotten.
+   */
   async #prepareAhead(kept: KeptPreview): Promise<void> {
     const preparer = new ContactPreparer(kept.prepared.country);
     const { contacts } = kept.parsed;
     const out = kept.prepared.contacts;
-    while (out.length < contacts.length) {
+    const last = Math.min(contacts.length, PREPARE_AHEAD_MAX);
+    while (out.length < last) {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.#previewed !== kept) return;
-      const end = Math.min(contacts.length, out.length + PREPARE_AHEAD_BATCH);
+      const end = Math.min(last, out.length + PREPARE_AHEAD_BATCH);
       while (out.length < end) out.push(preparer.ahead(preparer.prepare(contacts[out.length]!.contact)));
     }
   }
@@ -467,6 +471,11 @@ export class DirectoryService {
 const PREVIEW_KEPT_MS = 10 * 60_000;
 /** Contacts prepared ahead between two turns of the worker's loop (a few milliseconds: a search waits no longer). */
 const PREPARE_AHEAD_BATCH = 100;
+/**
+ * Contacts of one preview prepared ahead at most: they cost memory until the commit (~2 KB each in the process's
+ * footprint); the commit prepares the rest of a larger file itself.
+ */
+export const PREPARE_AHEAD_MAX = 50_000;
 
 interface KeptPreview {
   readonly data: Buffer;

@@ -132,6 +132,12 @@ export class ContactStore {
     return this.hydrate(this.db, rows.map((r) => r.id));
   }
 
+  /** The content hashes of the stored contacts (those written since migration 0007), every directory's. */
+  async contentHashes(): Promise<string[]> {
+    const rows = await this.db.all<{ h: string }>('SELECT content_hash AS h FROM contacts WHERE content_hash IS NOT NULL');
+    return rows.map((r) => r.h);
+  }
+
   async create(directoryId: number, input: ContactInput): Promise<Contact> {
     const report = await this.db.transaction((tx) => this.upsertMany(tx, directoryId, [input], { dedupe: false }));
     return (await this.get(report.ids[0]!))!;

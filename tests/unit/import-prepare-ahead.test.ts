@@ -4,14 +4,16 @@
  * rest, and stores exactly what an import without a preview stores.
  */
 import { DirectoryService, PREPARE_AHEAD_MAX } from '../../electron/services/directory/directory-service';
+import { parseContactsFile } from '../../electron/services/directory/import';
 import { ContactPreparer } from '../../electron/storage/contact-prepare';
 import { dumpContacts } from './helpers/contact-db';
 
-function outlookCsv(rows: number, variant = ''): Buffer {
+/** `rows` people; every `every`-th one with `variant` in its notes. */
+function outlookCsv(rows: number, variant = '', every = 1): Buffer {
   const lines = ['First Name,Last Name,Company,Business Phone,Mobile Phone,E-mail Address,Notes'];
   for (let i = 0; i < rows; i++) {
     const n = String(i).padStart(6, '0').replace(/(..)(?=.)/g, '$1 ');
-    lines.push(`Jean${i % 700},Dupré${i % 500},${i % 2 ? 'Acme' : 'Électricité Générale'},01 23 ${n},${i % 3 ? `+33 6 00 ${n}` : ''},j${i % 900}@example.com,"${variant}${i % 40 === 0 ? 'Line 1\r\nLine 2' : ''}"`);
+    lines.push(`Jean${i % 700},Dupré${i % 500},${i % 2 ? 'Acme' : 'Électricité Générale'},01 23 ${n},${i % 3 ? `+33 6 00 ${n}` : ''},j${i % 900}@example.com,"${i % every === 0 ? variant : ''}${i % 40 === 0 ? 'Line 1\r\nLine 2' : ''}"`);
   }
   return Buffer.from(lines.join('\r\n'), 'utf8');
 }
@@ -73,6 +75,35 @@ describe('an import prepares its contacts while its preview is read', () => {
     await turnUntil(() => false, 50);
     expect(ahead).toHaveBeenCalledTimes(ready);
     expect(viaPreview).toEqual(await b.svc.importBuffer(file, b.dir));
+    expect(await dumpContacts(a.svc.db)).toEqual(await dumpContacts(b.svc.db));
+    await a.svc.close();
+    await b.svc.close();
+  });
+
+  it('a file imported again: the contacts it holds unchanged are not parsed ahead (the write skips them); the same rows', async () => {
+    const ahead = jest.spyOn(ContactPreparer.prototype, 'ahead');
+    const prepare = jest.spyOn(ContactPreparer.prototype, 'prepare');
+    const a = await open();
+    const b = await open();
+    await a.svc.importBuffer(outlookCsv(3000), a.dir);
+    await b.svc.importBuffer(outlookCsv(3000), b.dir);
+    // Exported again a month later: one person in seven has new notes.
+    const file = outlookCsv(3000, 'called back ', 7);
+    const stored = new Set(await a.svc.contacts.contentHashes());
+    const preparer = new ContactPreparer('FR');
+    const changed = parseContactsFile(file).contacts.filter((c) => !stored.has(preparer.prepare(c.contact).n.hash)).length;
+    expect(changed).toBe(Math.ceil(3000 / 7));
+    prepare.mockClear();
+    ahead.mockClear();
+    await a.svc.previewImportBuffer(file, 5);
+    await turnUntil(() => prepare.mock.calls.length >= 3000);
+    await turnUntil(() => false, 20);
+    expect(prepare).toHaveBeenCalledTimes(3000);
+    expect(ahead).toHaveBeenCalledTimes(changed);
+    prepare.mockClear();
+    const again = await a.svc.importBuffer(file, a.dir);
+    expect(prepare).not.toHaveBeenCalled();
+    expect(again).toEqual(await b.svc.importBuffer(file, b.dir));
     expect(await dumpContacts(a.svc.db)).toEqual(await dumpContacts(b.svc.db));
     await a.svc.close();
     await b.svc.close();

@@ -373,6 +373,9 @@ export class DirectoryService {
    */
   async #prepareAhead(kept: KeptPreview): Promise<void> {
     const preparer = new ContactPreparer(kept.prepared.country);
+    // A contact whose content hash is already stored is most likely unchanged (a directory exported again): the write
+    // will skip it, so its numbers are not parsed ahead (the write parses them if it writes it after all).
+    const known = new Set(await this.contacts.contentHashes().catch(() => []));
     const { contacts } = kept.parsed;
     const out = kept.prepared.contacts;
     const last = Math.min(contacts.length, PREPARE_AHEAD_MAX);
@@ -380,7 +383,10 @@ export class DirectoryService {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (this.#previewed !== kept) return;
       const end = Math.min(last, out.length + PREPARE_AHEAD_BATCH);
-      while (out.length < end) out.push(preparer.ahead(preparer.prepare(contacts[out.length]!.contact)));
+      while (out.length < end) {
+        const p = preparer.prepare(contacts[out.length]!.contact);
+        out.push(known.has(p.n.hash) ? p : preparer.ahead(p));
+      }
     }
   }
 

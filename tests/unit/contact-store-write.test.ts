@@ -65,6 +65,13 @@ function generate(count: number): ContactInput[] {
   return out;
 }
 
+/** The same file exported again later: mostly the same, some rows changed, some new, one contact twice. */
+function reexported(first: readonly ContactInput[]): ContactInput[] {
+  const second = [...first.map((c, i) => (i % 7 === 0 ? { ...c, title: 'changed' } : i % 11 === 0 ? { ...c, phones: [] } : c)), ...generate(300)];
+  second.splice(100, 0, { ...first[200]!, notes: 'changed first' }); // the same contact twice: changed, then as stored
+  return second;
+}
+
 async function openDb(): Promise<Database> {
   const db = await Database.open(':memory:');
   await migrate(db);
@@ -107,8 +114,7 @@ describe('ContactStore write path matches the previous implementation', () => {
       await store.setFavorite(r1o.ids.find((_, i) => first[i]!.favorite)!, false);
       await store.setSpeedDialPosition(r1o.ids[5]!, 2);
     }
-    const second = [...first.map((c, i) => (i % 7 === 0 ? { ...c, title: 'changed' } : i % 11 === 0 ? { ...c, phones: [] } : c)), ...generate(300)];
-    second.splice(100, 0, { ...first[200]!, notes: 'changed first' }); // the same contact twice: changed, then as stored
+    const second = reexported(first);
     now.mockReturnValue(1_700_000_100_000);
     const r2o = await oldDb.transaction((tx) => oldStore.upsertMany(tx, dirOld, second, { dedupe: true }));
     const r2n = await newDb.transaction((tx) => newStore.upsertMany(tx, dirNew, second, { dedupe: true }));
@@ -189,8 +195,7 @@ describe('ContactStore write path: contacts prepared ahead (while the preview is
     expect(r1a).toEqual(r1p);
     expect(await dump(ahead)).toEqual(await dump(plain));
 
-    const second = [...first.map((c, i) => (i % 7 === 0 ? { ...c, title: 'changed' } : i % 11 === 0 ? { ...c, phones: [] } : c)), ...generate(300)];
-    second.splice(100, 0, { ...first[200]!, notes: 'changed first' });
+    const second = reexported(first);
     const r2p = await plain.transaction((tx) => plainStore.upsertMany(tx, dirPlain, second, { dedupe: true }));
     const r2a = await ahead.transaction((tx) => aheadStore.upsertMany(tx, dirAhead, second, { dedupe: true, prepared: preparedFor(second) }));
     expect(r2a).toEqual(r2p);

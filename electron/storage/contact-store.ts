@@ -132,6 +132,50 @@ export class ContactStore {
     return this.hydrate(this.db, rows.map((r) => r.id));
   }
 
+  /** A directory's contact ids in list order (name, then id: the order `list` pages in), in one statement. */
+  async orderedIds(directoryId: number): Promise<number[]> {
+    const rows = await this.db.all<{ id: number }>('SELECT id FROM contacts WHERE directory_id = ? ORDER BY name_key, id', [directoryId]);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * A whole directory, `size` contacts at a time in storage order (rowid), each as `hydrate` gives it: for reading a
+   * directory through (an export). In name order each contact, its phones and its e-mails are a lookup somewhere in the
+   * file (50,000 contacts: ~0.6 s); in storage order the pages, and the phones and e-mails written with them, are read
+   * in sequence (~0.2 s). The caller orders them (`orderedIds`). Contacts written or deleted between two pages (the
+   * thread's loop turns between them) may be seen or not, as with `list` pages.
+   */
+  async *readPages(directoryId: number, size = 1000): AsyncGenerator<Contact[]> {
+    for (let after = 0; ; ) {
+      // `+directory_id`: by rowid, not through contacts_name_key (which would sort every page in a temporary b-tree).
+      const rows = await this.db.all<ContactRow>('SELECT * FROM contacts WHERE +directory_id = ? AND id > ? ORDER BY id LIMIT ?', [directoryId, after, size]);
+      if (rows.length === 0) return;
+      const first = rows[0]!.id;
+      after = rows[rows.length - 1]!.id;
+      // The page's id range may hold other directories' contacts: their phones and e-mails are read and skipped.
+      const phones = new Map<number, Phone[]>();
+      for (const p of await this.db.all<{ c: number; type: PhoneType; raw: string; e164: string | null }>(
+        'SELECT contact_id AS c, type, raw, e164 FROM phones WHERE contact_id BETWEEN ? AND ? ORDER BY contact_id, id',
+        [first, after],
+      )) {
+        let list = phones.get(p.c);
+        if (!list) phones.set(p.c, (list = []));
+        list.push({ type: p.type, number: p.raw, e164: p.e164 });
+      }
+      const emails = new Map<number, string[]>();
+      for (const e of await this.db.all<{ c: number; address: string }>(
+        'SELECT contact_id AS c, address FROM emails WHERE contact_id BETWEEN ? AND ? ORDER BY contact_id, id',
+        [first, after],
+      )) {
+        let list = emails.get(e.c);
+        if (!list) emails.set(e.c, (list = []));
+        list.push(e.address);
+      }
+      yield rows.map((r) => toContact(r, phones.get(r.id) ?? [], emails.get(r.id) ?? []));
+      if (rows.length < size) return;
+    }
+  }
+
   /** The content hashes of the stored contacts (those written since migration 0007), every directory's. */
   async contentHashes(): Promise<string[]> {
     const rows = await this.db.all<{ h: string }>('SELECT content_hash AS h FROM contacts WHERE content_hash IS NOT NULL');
@@ -454,28 +498,37 @@ export class ContactStore {
       for (const id of chunk) {
         const r = byId.get(id);
         if (!r) continue;
-        const contact: Contact = {
-          id: r.id,
-          directoryId: r.directory_id,
-          sourceId: r.source_id,
-          name: r.name,
-          firstName: r.first_name,
-          lastName: r.last_name,
-          company: r.company,
-          department: r.department,
-          title: r.title,
-          notes: r.notes,
-          favorite: r.favorite === 1,
-          phones: (JSON.parse(r.ph) as [PhoneType, string, string | null][]).map(([type, raw, e164]): Phone => ({ type, number: raw, e164 })),
-          emails: JSON.parse(r.em) as string[],
-          createdAt: r.created_at,
-          updatedAt: r.updated_at,
-        };
+        const contact = toContact(
+          r,
+          (JSON.parse(r.ph) as [PhoneType, string, string | null][]).map(([type, raw, e164]): Phone => ({ type, number: raw, e164 })),
+          JSON.parse(r.em) as string[],
+        );
         out.push(withDirectory ? { contact, directory: { id: r.directory_id, kind: r.d_kind!, name: r.d_name!, priority: r.d_priority! } } : { contact });
       }
     }
     return out;
   }
+}
+
+/** A contact from its row, its phones and its e-mails (each in id order). */
+function toContact(r: ContactRow, phones: Phone[], emails: string[]): Contact {
+  return {
+    id: r.id,
+    directoryId: r.directory_id,
+    sourceId: r.source_id,
+    name: r.name,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    company: r.company,
+    department: r.department,
+    title: r.title,
+    notes: r.notes,
+    favorite: r.favorite === 1,
+    phones,
+    emails,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
 }
 
 const placeholderCache = new Map<string, string>();

@@ -20,7 +20,12 @@ function quote(cell: string): string {
   return /[",\r\n;]/.test(cell) || cell !== cell.trim() ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
+/** One RFC 4180 line without its CRLF, every cell neutralised. */
+export function csvLine(row: readonly string[]): string {
+  return row.map((c) => quote(neutralise(c))).join(',');
+}
+
 /** RFC 4180 lines (CRLF), every cell neutralised. */
 export function toCsv(rows: readonly (readonly string[])[]): string {
-  return rows.map((r) => r.map((c) => quote(neutralise(c))).join(',')).join('\r\n') + '\r\n';
+  return rows.map(csvLine).join('\r\n') + '\r\n';
 }

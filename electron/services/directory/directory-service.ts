@@ -22,6 +22,7 @@ import {
   parseContactsFileAsync,
   previewImport,
   previewOf,
+  type ExportOptions,
   type ImportOptions,
   type ImportPreview,
   type ImportReport,
@@ -394,8 +395,9 @@ export class DirectoryService {
     if (this.#previewed) clearTimeout(this.#previewed.timer);
     this.#previewed = undefined;
   }
-  exportContactsCsv(directoryId: number): Promise<Buffer> {
-    return exportContactsCsv(this.contacts, directoryId);
+  /** With progress (contacts written of the directory's) and a cancel signal: see import/index.ts exportContactsCsv. */
+  exportContactsCsv(directoryId: number, opts: ExportOptions = {}): Promise<Buffer> {
+    return exportContactsCsv(this.contacts, directoryId, opts);
   }
   /**
    * Contacts starred by a version before issue 13 (migration 0005 moved the stars to `starred_handover`), for the

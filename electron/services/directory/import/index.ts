@@ -3,7 +3,7 @@
  * that fails leaves the database untouched), and export of a directory to CSV that imports back losslessly.
  */
 import type { ContactStore, UpsertOptions } from '../../../storage/contact-store';
-import { toCsv } from '../../../storage/csv';
+import { csvLine } from '../../../storage/csv';
 import type { Contact, ContactInput, PhoneType } from '../../../storage/types';
 import { CsvReader, detectDelimiter } from './csv-parse';
 import { decodeText, type TextEncodingName } from './decode';
@@ -285,17 +285,44 @@ export function contactToRow(c: Contact): string[] {
   return EXPORT_COLUMNS.map((col) => cells[col] ?? '');
 }
 
+export interface ExportOptions {
+  /** Contacts written to the file so far, of `total`: after each page. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Checked before each page: the export stops with the signal's AbortError and nothing is returned. */
+  readonly signal?: AbortSignal;
+}
+
+/** Contacts read per page of an export (a progress report, a cancel check and a turn of the thread's loop after each). */
+export const EXPORT_PAGE = 1000;
+
 /**
- * A directory as UTF-8 CSV with BOM (so Excel reads accents), Outlook's English column names first.
- * Cells that a spreadsheet would run as formulas get a leading `'`; our importer removes exactly that quote,
- * so "+33 1 23 45 67 89" survives the round trip.
+ * A directory as UTF-8 CSV with BOM (so Excel reads accents), Outlook's English column names first, contacts in name
+ * order. Cells that a spreadsheet would run as formulas get a leading `'`; our importer removes exactly that quote,
+ * so "+33 1 23 45 67 89" survives the round trip. Read in storage order a page at a time (ContactStore.readPages),
+ * each contact's line put at its place in name order; between pages the progress is reported, the signal checked and
+ * the thread's loop turns (the storage worker answers searches meanwhile). A contact added during the export is not
+ * in it; one deleted meanwhile is left out.
  */
-export async function exportContactsCsv(store: ContactStore, directoryId: number): Promise<Buffer> {
-  const rows: string[][] = [[...EXPORT_COLUMNS]];
-  for (let offset = 0; ; offset += 1000) {
-    const page = await store.list(directoryId, { limit: 1000, offset });
-    rows.push(...page.map(contactToRow));
-    if (page.length < 1000) break;
+export async function exportContactsCsv(store: ContactStore, directoryId: number, opts: ExportOptions = {}): Promise<Buffer> {
+  const { signal, onProgress } = opts;
+  signal?.throwIfAborted();
+  const order = await store.orderedIds(directoryId);
+  const place = new Map<number, number>();
+  order.forEach((id, i) => place.set(id, i));
+  const lines: (string | undefined)[] = new Array<string | undefined>(order.length);
+  let done = 0;
+  onProgress?.(0, order.length);
+  for await (const page of store.readPages(directoryId, EXPORT_PAGE)) {
+    for (const c of page) {
+      const at = place.get(c.id);
+      if (at === undefined) continue;
+      lines[at] = csvLine(contactToRow(c));
+      done++;
+    }
+    onProgress?.(Math.min(done, order.length), order.length);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
   }
-  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(toCsv(rows), 'utf8')]);
+  const body = [csvLine(EXPORT_COLUMNS), ...lines.filter((l): l is string => l !== undefined)].join('\r\n') + '\r\n';
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body, 'utf8')]);
 }

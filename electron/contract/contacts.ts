@@ -209,10 +209,16 @@ export const contactsCommands = {
   ),
   /** Drop an upload; during `contacts.importCommit`, stop it: rolled back, the commit fails with `contacts.importError.cancelled`. */
   'contacts.importCancel': def<void>()(z.strictObject({ uploadId })),
-  /** A directory as CSV (UTF-8 with BOM, formula cells neutralised), base64. */
+  /**
+   * A directory as CSV (UTF-8 with BOM, formula cells neutralised), base64: `directoryId`, else the Outlook or Personal
+   * directory (Personal by default). With `exportId`, progress as `contacts.exportProgress` and `contacts.exportCancel`
+   * stops it (it then fails with `contacts.exportCancelled`).
+   */
   'contacts.export': def<{ fileName: string; data: string; count: number }>()(
-    z.strictObject({ directoryId: id.optional() }),
+    z.strictObject({ directoryId: id.optional(), directory: z.enum(['outlook', 'personal']).optional(), exportId: uploadId.optional() }),
   ),
+  /** Stops a running `contacts.export` between two pages: no file. */
+  'contacts.exportCancel': def<void>()(z.strictObject({ exportId: uploadId })),
   'contacts.companyStatus': def<CompanySyncView>()(z.strictObject({})),
   /** Refresh the company directory from LDAP now. */
   'contacts.companyRefresh': def<CompanySyncView>()(z.strictObject({})),
@@ -243,6 +249,8 @@ export interface ContactsEvents {
   /** Directory contents changed (import, edit, LDAP refresh): lists on screen should reload. */
   'contacts.changed': { readonly directoryKind?: DirectoryKindName };
   'contacts.importProgress': { readonly uploadId: string; readonly phase: string; readonly done: number; readonly total: number };
+  /** A `contacts.export` with an `exportId`: contacts written of the directory's. */
+  'contacts.exportProgress': { readonly exportId: string; readonly done: number; readonly total: number };
   'history.added': HistoryEntryView;
 }
-export const CONTACTS_EVENT_NAMES = ['contacts.changed', 'contacts.importProgress', 'history.added'] as const;
+export const CONTACTS_EVENT_NAMES = ['contacts.changed', 'contacts.importProgress', 'contacts.exportProgress', 'history.added'] as const;

@@ -89,6 +89,8 @@ interface Upload {
 }
 
 const MAX_UPLOADS = 4;
+/** Exports with an id running at once (a window's button allows one; a second window another). */
+const MAX_EXPORTS = 4;
 const UPLOAD_TTL_MS = 15 * 60_000;
 const EDITABLE: ReadonlySet<DirectoryKindName> = new Set(['personal', 'speed-dial']);
 const DELETABLE: ReadonlySet<DirectoryKindName> = new Set(['personal', 'speed-dial', 'outlook', 'custom']);
@@ -196,6 +198,8 @@ export class ContactsService implements ConsoleExtension {
   /** Messages raised before start(): delivered then. */
   #pending: [MessageLevel, string, Record<string, string | number>][] = [];
   #uploads = new Map<string, Upload>();
+  /** Running exports by their `exportId` (contacts.exportCancel aborts one). */
+  readonly #exports = new Map<string, AbortController>();
   #sync: {
     lastSyncAt?: number;
     lastError?: string;
@@ -854,12 +858,42 @@ export class ContactsService implements ConsoleExtension {
       this.#uploads.get(uploadId)?.abort?.abort(); // a running commit stops and rolls back (contacts.importError.cancelled)
       this.#uploads.delete(uploadId);
     },
-    'contacts.export': async ({ directoryId }) => {
-      const svc = await this.#db();
-      const dir = directoryId !== undefined ? await svc.getDirectory(directoryId) : await svc.ensureDirectory('personal', 'Personal');
-      if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists', 'error.directoryGone');
-      const csv = await svc.exportContactsCsv(dir.id);
-      return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.countContacts(dir.id) };
+    'contacts.export': async ({ directoryId, directory, exportId }) => {
+      // Registered before the first await: a cancel sent right after the request finds it.
+      const abort = new AbortController();
+      if (exportId !== undefined) {
+        if (this.#exports.has(exportId) || this.#exports.size >= MAX_EXPORTS) {
+          throw new CommandFailure('invalid-state', 'An export is already running: wait for it or cancel it', 'contacts.exportBusy');
+        }
+        this.#exports.set(exportId, abort);
+      }
+      try {
+        const svc = await this.#db();
+        const dir =
+          directoryId !== undefined ? await svc.getDirectory(directoryId) : await svc.ensureDirectory(directory ?? 'personal', directory === 'outlook' ? 'Outlook' : 'Personal');
+        if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists', 'error.directoryGone');
+        let lastSent = 0;
+        const csv = await svc.exportContactsCsv(dir.id, {
+          signal: abort.signal,
+          ...(exportId !== undefined && {
+            onProgress: (done: number, total: number) => {
+              const now = Date.now();
+              if (now - lastSent < 100 && done !== total && done !== 0) return;
+              lastSent = now;
+              this.#broadcast('contacts.exportProgress', { exportId, done, total });
+            },
+          }),
+        });
+        return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.countContacts(dir.id) };
+      } catch (e) {
+        if (abort.signal.aborted) throw new CommandFailure('invalid-state', 'The export was cancelled: no file was saved', 'contacts.exportCancelled');
+        throw e;
+      } finally {
+        if (exportId !== undefined && this.#exports.get(exportId) === abort) this.#exports.delete(exportId);
+      }
+    },
+    'contacts.exportCancel': ({ exportId }) => {
+      this.#exports.get(exportId)?.abort(); // the export stops before its next page and fails with contacts.exportCancelled
     },
     'contacts.companyStatus': () => this.companyStatus(),
     'contacts.companyRefresh': async () => {

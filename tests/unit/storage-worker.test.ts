@@ -14,6 +14,7 @@ import { isCorruption, isDiskFull, SqliteError, StorageError } from '../../elect
 import { fromWire, toWire } from '../../electron/services/directory/worker/errors';
 import { SchemaTooNewError } from '../../electron/storage/migrate';
 import { companyErrorKey, ContactsService } from '../../electron/services/contacts-service';
+import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
 import { LdapConfigSchema } from '../../electron/services/directory/directory-config';
 import { LdapError } from '../../electron/services/directory/ldap-failure';
 import { LdapCompanySource } from '../../electron/services/directory/ldap-source';
@@ -173,6 +174,68 @@ describe('storage worker: the directory service in its own thread', () => {
     expect(await importing).toMatchObject({ inserted: 14_000, updated: 6000 });
     expect(await client.countContacts(outlook.id)).toBe(20_000);
     await client.close();
+  });
+
+  it('an export reads in the worker with its progress, gives the same file as in process, and can be cancelled', async () => {
+    const file = join(dir, 'x.sqlite');
+    const client = await DirectoryClient.open({ dbPath: file, defaultCountry: 'FR', workerFile });
+    const outlook = await client.ensureDirectory('outlook', 'Outlook');
+    await client.importBuffer(outlookCsv(2500), outlook.id);
+    const progress: [number, number][] = [];
+    const csv = await client.exportContactsCsv(outlook.id, { onProgress: (done, total) => progress.push([done, total]) });
+    expect(progress[0]).toEqual([0, 2500]);
+    expect(progress.at(-1)).toEqual([2500, 2500]);
+    expect(progress.length).toBeGreaterThanOrEqual(4); // 0, then after each of the 3 pages
+    // Cancelled once sent (the flag is up before the worker reads the message): an AbortError, and the worker goes on.
+    const abort = new AbortController();
+    const cancelled = client.exportContactsCsv(outlook.id, { signal: abort.signal }).catch((e: unknown) => e);
+    abort.abort();
+    expect(await cancelled).toMatchObject({ name: 'AbortError' });
+    expect(await client.countContacts(outlook.id)).toBe(2500);
+    await client.close();
+    const local = await DirectoryService.open({ dbPath: file, defaultCountry: 'FR' });
+    expect(csv.equals(await local.exportContactsCsv(outlook.id))).toBe(true);
+    expect(csv.toString('utf8').split('\r\n')).toHaveLength(2502);
+    await local.close();
+  });
+
+  it('the console\'s export command sends its progress to the window and stops on contacts.exportCancel', async () => {
+    const contacts = new ContactsService({ dbPath: join(dir, 'svc-export.sqlite'), config: { defaultCountry: 'FR', queues: [] }, storageWorker: { workerFile } });
+    const events: { name: string; payload: unknown }[] = [];
+    const conn: HostConnection = { id: 'w1', send: (name, payload) => events.push({ name, payload }) };
+    const service = new ConsoleService({
+      host: 'web',
+      createSoftphone: () => {
+        throw new Error('no phone in this test');
+      },
+      createMediaFactory: () => ({
+        create: () => {
+          throw new Error('unused');
+        },
+      }),
+      extensions: [contacts],
+    });
+    service.connect(conn);
+    const storage = await contacts.storage();
+    const personal = await storage.ensureDirectory('personal', 'Personal');
+    await storage.importBuffer(outlookCsv(2100), personal.id);
+    const ok = await service.dispatch(conn, 'contacts.export', { directory: 'personal', exportId: 'e-1' });
+    expect(ok).toMatchObject({ ok: true, value: { fileName: 'Personal.csv', count: 2100 } });
+    const sent = events.filter((e) => e.name === 'contacts.exportProgress').map((e) => e.payload);
+    expect(sent[0]).toEqual({ exportId: 'e-1', done: 0, total: 2100 });
+    expect(sent.at(-1)).toEqual({ exportId: 'e-1', done: 2100, total: 2100 });
+    // Cancelled right after it was asked for: no file, her own words for it, and the id can be used again.
+    const running = service.dispatch(conn, 'contacts.export', { directory: 'personal', exportId: 'e-2' });
+    const busy = await service.dispatch(conn, 'contacts.export', { directory: 'personal', exportId: 'e-2' });
+    expect(busy).toMatchObject({ ok: false, error: { key: 'contacts.exportBusy' } });
+    await service.dispatch(conn, 'contacts.exportCancel', { exportId: 'e-2' });
+    expect(await running).toMatchObject({ ok: false, error: { code: 'invalid-state', key: 'contacts.exportCancelled' } });
+    expect(await service.dispatch(conn, 'contacts.export', { directory: 'personal', exportId: 'e-2' })).toMatchObject({ ok: true });
+    // Without an id (the CLI, older windows): no progress events, the file all the same.
+    const before = events.length;
+    expect(await service.dispatch(conn, 'contacts.export', {})).toMatchObject({ ok: true, value: { count: 2100 } });
+    expect(events.slice(before).filter((e) => e.name === 'contacts.exportProgress')).toEqual([]);
+    await contacts.stop();
   });
 
   it('closing (quit) cancels a running import, rolled back, and does not wait for it', async () => {

@@ -16,7 +16,8 @@ import type { SetAside } from '../../../storage/open-database';
 import type { ContactInput } from '../../../storage/types';
 import { fetchCompany, type CompanySyncOptions, type CompanySyncProgress, type DirectoryApi, type Result } from '../directory-service';
 import type { CompanyDirectorySource } from '../company-source';
-import type { ImportOptions, ImportProgress, ImportReport, ProgressCallback } from '../import';
+import type { ExportOptions, ImportOptions, ImportProgress, ImportReport, ProgressCallback } from '../import';
+import type { ExportProgress } from './protocol';
 import { fromWire } from './errors';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
 
@@ -36,7 +37,7 @@ export function defaultWorkerFile(): string {
   return candidates.find((f) => existsSync(f)) ?? candidates[1]!;
 }
 
-type WorkerProgress = ImportProgress | CompanySyncProgress;
+type WorkerProgress = ImportProgress | CompanySyncProgress | ExportProgress;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -205,8 +206,13 @@ export class DirectoryClient implements DirectoryApi {
   readonly scrub = this.#op('scrub');
   readonly sqliteVersion = this.#op('sqliteVersion');
 
-  async exportContactsCsv(directoryId: number): Promise<Buffer> {
-    const data = await this.#call<Uint8Array>('exportContactsCsv', [directoryId]);
+  /** Progress as the worker reads pages; `signal` stops it between two pages (it fails with an AbortError). */
+  async exportContactsCsv(directoryId: number, opts: ExportOptions = {}): Promise<Buffer> {
+    const { onProgress, signal } = opts;
+    const data = await this.#call<Uint8Array, ExportProgress>('exportContactsCsv', [directoryId], {
+      onProgress: onProgress && ((p) => onProgress(p.done, p.total)),
+      signal,
+    });
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 

@@ -62,6 +62,23 @@ async function run(svc: DirectoryService, reader: DirectoryService | undefined, 
     const r = await svc.importFile(args[0] as string, args[1] as number, opts);
     return r.ok ? { ok: true, value: slim(r.value) } : r;
   }
+  if (m.method === 'exportContactsCsv') {
+    // A read: on the read connection where there is one. The cancel flag is read between pages (the thread is busy
+    // in between), where the progress goes out.
+    const controller = new AbortController();
+    const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
+    const check = (): void => {
+      if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
+    };
+    check();
+    return (reader ?? svc).exportContactsCsv(args[0] as number, {
+      signal: controller.signal,
+      onProgress: (done, total) => {
+        check();
+        if (m.progress) post({ type: 'progress', id: m.id, progress: { phase: 'export', done, total } });
+      },
+    });
+  }
   if (m.method === 'syncCompany' || m.method === 'replaceCompany') {
     const options = args[1] as Pick<CompanySyncOptions, 'minRatio' | 'force'>;
     const controller = new AbortController();

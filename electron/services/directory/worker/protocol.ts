@@ -7,6 +7,13 @@ import type { SetAside } from '../../../storage/open-database';
 import type { ImportProgress } from '../import';
 import type { CompanySyncProgress } from '../directory-service';
 
+/** An export's progress: contacts written of the directory's. */
+export interface ExportProgress {
+  readonly phase: 'export';
+  readonly done: number;
+  readonly total: number;
+}
+
 export interface WorkerInit {
   readonly dbPath: string;
   readonly recover: boolean;
@@ -33,7 +40,7 @@ export type ToWorker =
       readonly id: number;
       readonly method: string;
       readonly args: readonly unknown[];
-      /** Imports and company syncs: send progress messages. */
+      /** Imports, company syncs and exports: send progress messages. */
       readonly progress?: boolean;
       /**
        * Imports and company syncs: a 4-byte flag the console sets to cancel; read between batches, even while the
@@ -49,5 +56,5 @@ export type FromWorker =
   | { readonly type: 'open-failed'; readonly error: WireError }
   | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError }
-  | { readonly type: 'progress'; readonly id: number; readonly progress: ImportProgress | CompanySyncProgress }
+  | { readonly type: 'progress'; readonly id: number; readonly progress: ImportProgress | CompanySyncProgress | ExportProgress }
   | { readonly type: 'closed' };

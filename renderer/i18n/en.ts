@@ -1015,6 +1015,15 @@ export const en = {
   'contacts.importCancelling': "Cancelling…",
   'contacts.importCancelled': "Import cancelled, nothing changed.",
   'contacts.importError.cancelled': "The import was cancelled: nothing was imported and your contacts are unchanged.",
+  // issue 14: export progress
+  'contacts.exportRegion': "Export",
+  'contacts.exportProgress': "Export progress",
+  'contacts.exportStarting': "Preparing the file…",
+  'contacts.exportPhase': "Writing the file: {done} of {total} contacts",
+  'contacts.exportStop': "Cancel export",
+  'contacts.exportCancelling': "Cancelling…",
+  'contacts.exportCancelled': "Export cancelled: no file was saved.",
+  'contacts.exportBusy': "An export is already running: wait for it to finish or cancel it.",
 } as const;
 
 export type MessageKey = keyof typeof en;

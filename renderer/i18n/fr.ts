@@ -1016,4 +1016,13 @@ export const fr: Dictionary = {
   'contacts.importCancelling': "Annulation…",
   'contacts.importCancelled': "Importation annulée, rien n’a changé.",
   'contacts.importError.cancelled': "L’importation a été annulée : rien n’a été importé et vos contacts sont inchangés.",
+  // issue 14: export progress
+  'contacts.exportRegion': "Exportation",
+  'contacts.exportProgress': "Progression de l’exportation",
+  'contacts.exportStarting': "Préparation du fichier…",
+  'contacts.exportPhase': "Écriture du fichier : {done} contacts sur {total}",
+  'contacts.exportStop': "Annuler l’exportation",
+  'contacts.exportCancelling': "Annulation…",
+  'contacts.exportCancelled': "Exportation annulée : aucun fichier n’a été enregistré.",
+  'contacts.exportBusy': "Une exportation est déjà en cours : attendez qu’elle se termine ou annulez-la.",
 };

@@ -1016,4 +1016,13 @@ export const nl: Dictionary = {
   'contacts.importCancelling': "Annuleren…",
   'contacts.importCancelled': "Import geannuleerd, er is niets gewijzigd.",
   'contacts.importError.cancelled': "De import is geannuleerd: er is niets geïmporteerd en uw contacten zijn ongewijzigd.",
+  // issue 14: export progress
+  'contacts.exportRegion': "Export",
+  'contacts.exportProgress': "Voortgang van de export",
+  'contacts.exportStarting': "Bestand voorbereiden…",
+  'contacts.exportPhase': "Bestand schrijven: {done} van {total} contacten",
+  'contacts.exportStop': "Export annuleren",
+  'contacts.exportCancelling': "Annuleren…",
+  'contacts.exportCancelled': "Export geannuleerd: er is geen bestand opgeslagen.",
+  'contacts.exportBusy': "Er loopt al een export: wacht tot die klaar is of annuleer hem.",
 };

@@ -53,6 +53,23 @@ export interface ImportState {
   readonly error?: ContractError;
 }
 
+/** A directory's export (issue 14): running with its progress, or cancelled (told until closed). */
+export interface ExportState {
+  readonly step: 'idle' | 'exporting' | 'cancelled';
+  /** The request's id: its `contacts.exportProgress` events and `contacts.exportCancel`. */
+  readonly exportId?: string;
+  readonly directory?: 'outlook' | 'personal';
+  readonly done?: number;
+  readonly total?: number;
+  /** Cancel was pressed: waiting for the export to stop before its next page. */
+  readonly cancelling?: boolean;
+}
+
+/** A request id for `contacts.export` (crypto.getRandomValues: also outside secure contexts). */
+function newExportId(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** A failed command inside the import sequence: carries main's error to the `catch`. */
 class ImportFailure extends Error {
   constructor(readonly error: ContractError) {
@@ -92,6 +109,7 @@ export class ContactsState {
   #historyFilter = $state<HistoryFilter>('all');
   #historyText = $state('');
   #import = $state<ImportState>({ step: 'idle' });
+  #export = $state<ExportState>({ step: 'idle' });
   /** Every directory (search filter, Custom tab); reloaded with the tabs that show them. */
   #directories = $state<DirectoryView[]>([]);
   /** Search only this directory (undefined: all of them). */
@@ -113,6 +131,9 @@ export class ContactsState {
     client.on('history.added', (entry) => {
       if (this.#tab === 'history') void this.loadHistory();
       else this.#history = [entry, ...this.#history.filter((e) => e.id !== entry.id)];
+    });
+    client.on('contacts.exportProgress', (p) => {
+      if (this.#export.step === 'exporting' && p.exportId === this.#export.exportId) this.#export = { ...this.#export, done: p.done, total: p.total };
     });
     client.on('contacts.importProgress', (p) => {
       if (this.#import.step === 'importing' && p.total > 0 && p.uploadId === this.#import.preview?.uploadId) {
@@ -170,6 +191,9 @@ export class ContactsState {
   }
   get importState(): ImportState {
     return this.#import;
+  }
+  get exportState(): ExportState {
+    return this.#export;
   }
   /** The last failed command's error (the pane shows it translated: `locale.error`). */
   get error(): ContractError | undefined {
@@ -401,9 +425,38 @@ export class ContactsState {
     this.#import = { step: 'idle' };
   }
 
-  async exportPersonal(): Promise<{ fileName: string; data: string } | undefined> {
-    const r = await this.#call('contacts.export', {});
-    return r.ok ? r.value : undefined;
+  /**
+   * The directory as a CSV file, with its progress in `exportState` (a large directory takes a second or more) and
+   * Cancel (`stopExport`); undefined when it failed (the error is shown) or was cancelled (exportState says so).
+   */
+  async exportDirectory(directory: 'outlook' | 'personal'): Promise<{ fileName: string; data: string } | undefined> {
+    if (this.#export.step === 'exporting') return undefined;
+    const exportId = newExportId();
+    this.#export = { step: 'exporting', exportId, directory, done: 0, total: 0 };
+    const r = await this.#call('contacts.export', { directory, exportId });
+    if (r.ok) {
+      this.#export = { step: 'idle' };
+      return r.value;
+    }
+    if (r.error.key === 'contacts.exportCancelled') {
+      this.#error = undefined; // not a failure: she asked for it (told in the export's own status)
+      this.#export = { step: 'cancelled', directory };
+    } else {
+      this.#export = { step: 'idle' };
+    }
+    return undefined;
+  }
+
+  /** Cancel while the export runs: it stops before its next page and no file is made. */
+  stopExport(): void {
+    const { step, exportId, cancelling } = this.#export;
+    if (step !== 'exporting' || !exportId || cancelling) return;
+    this.#export = { ...this.#export, cancelling: true };
+    void this.#client.invoke('contacts.exportCancel', { exportId });
+  }
+
+  closeExport(): void {
+    if (this.#export.step === 'cancelled') this.#export = { step: 'idle' };
   }
 
   // ─── history ───

@@ -217,7 +217,7 @@ export const contactsCommands = {
   'contacts.export': def<{ fileName: string; data: string; count: number }>()(
     z.strictObject({ directoryId: id.optional(), directory: z.enum(['outlook', 'personal']).optional(), exportId: uploadId.optional() }),
   ),
-  /** Stops a running `contacts.export` between two pages: no file. */
+  /** Stops a running `contacts.export` or `history.export` between two pages: no file. */
   'contacts.exportCancel': def<void>()(z.strictObject({ exportId: uploadId })),
   'contacts.companyStatus': def<CompanySyncView>()(z.strictObject({})),
   /** Refresh the company directory from LDAP now. */
@@ -236,7 +236,8 @@ export const contactsCommands = {
   'history.delete': def<{ deleted: number }>()(
     z.union([z.strictObject({ ids: z.array(id).min(1).max(10_000) }), z.strictObject({ all: z.literal(true) })]),
   ),
-  'history.export': def<{ fileName: string; data: string }>()(z.strictObject({})),
+  /** Every call of the history as CSV, base64; `exportId` as for `contacts.export` (progress, cancel). */
+  'history.export': def<{ fileName: string; data: string }>()(z.strictObject({ exportId: uploadId.optional() })),
   /** One history entry with its timeline and quality samples (the detail window). */
   'history.detail': def<HistoryDetailView>()(z.strictObject({ id })),
   // Call-quality samples from the renderer (electron/contract/call-quality.ts).
@@ -249,7 +250,7 @@ export interface ContactsEvents {
   /** Directory contents changed (import, edit, LDAP refresh): lists on screen should reload. */
   'contacts.changed': { readonly directoryKind?: DirectoryKindName };
   'contacts.importProgress': { readonly uploadId: string; readonly phase: string; readonly done: number; readonly total: number };
-  /** A `contacts.export` with an `exportId`: contacts written of the directory's. */
+  /** A `contacts.export` or `history.export` with an `exportId`: contacts (calls) written of the total. */
   'contacts.exportProgress': { readonly exportId: string; readonly done: number; readonly total: number };
   'history.added': HistoryEntryView;
 }

@@ -36,7 +36,7 @@ import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
 import { CompanyShrinkError, DirectoryService, type CompanySyncProgress, type DirectoryApi } from './directory/directory-service';
 import { DirectoryClient } from './directory/worker/directory-client';
-import { ImportError } from './directory/import';
+import { ImportError, type ExportOptions } from './directory/import';
 import { LIMITS as IMPORT_LIMITS } from './directory/import/errors';
 import { LdapCompanySource } from './directory/ldap-source';
 import { LdapError } from './directory/ldap-failure';
@@ -665,6 +665,41 @@ export class ContactsService implements ConsoleExtension {
     }
   }
 
+  /**
+   * An export (contacts or history) with its cancel and, given an `exportId`, its progress to the windows
+   * (`contacts.exportProgress`, at most every 100 ms, the first and the last always); cancelled (contacts.exportCancel)
+   * it fails with `contacts.exportCancelled`. Registered before its first await: a cancel sent right after the
+   * request finds it.
+   */
+  async #exporting<T>(exportId: string | undefined, run: (opts: ExportOptions) => Promise<T>): Promise<T> {
+    const abort = new AbortController();
+    if (exportId !== undefined) {
+      if (this.#exports.has(exportId) || this.#exports.size >= MAX_EXPORTS) {
+        throw new CommandFailure('invalid-state', 'An export is already running: wait for it or cancel it', 'contacts.exportBusy');
+      }
+      this.#exports.set(exportId, abort);
+    }
+    let lastSent = 0;
+    try {
+      return await run({
+        signal: abort.signal,
+        ...(exportId !== undefined && {
+          onProgress: (done: number, total: number) => {
+            const now = Date.now();
+            if (now - lastSent < 100 && done !== total && done !== 0) return;
+            lastSent = now;
+            this.#broadcast('contacts.exportProgress', { exportId, done, total });
+          },
+        }),
+      });
+    } catch (e) {
+      if (abort.signal.aborted) throw new CommandFailure('invalid-state', 'The export was cancelled: no file was saved', 'contacts.exportCancelled');
+      throw e;
+    } finally {
+      if (exportId !== undefined && this.#exports.get(exportId) === abort) this.#exports.delete(exportId);
+    }
+  }
+
   // ───────────────────────────── commands ─────────────────────────────
 
   readonly handlers: ConsoleExtension['handlers'] = {
@@ -858,40 +893,15 @@ export class ContactsService implements ConsoleExtension {
       this.#uploads.get(uploadId)?.abort?.abort(); // a running commit stops and rolls back (contacts.importError.cancelled)
       this.#uploads.delete(uploadId);
     },
-    'contacts.export': async ({ directoryId, directory, exportId }) => {
-      // Registered before the first await: a cancel sent right after the request finds it.
-      const abort = new AbortController();
-      if (exportId !== undefined) {
-        if (this.#exports.has(exportId) || this.#exports.size >= MAX_EXPORTS) {
-          throw new CommandFailure('invalid-state', 'An export is already running: wait for it or cancel it', 'contacts.exportBusy');
-        }
-        this.#exports.set(exportId, abort);
-      }
-      try {
+    'contacts.export': ({ directoryId, directory, exportId }) =>
+      this.#exporting(exportId, async (opts) => {
         const svc = await this.#db();
         const dir =
           directoryId !== undefined ? await svc.getDirectory(directoryId) : await svc.ensureDirectory(directory ?? 'personal', directory === 'outlook' ? 'Outlook' : 'Personal');
         if (!dir) throw new CommandFailure('not-found', 'This directory no longer exists', 'error.directoryGone');
-        let lastSent = 0;
-        const csv = await svc.exportContactsCsv(dir.id, {
-          signal: abort.signal,
-          ...(exportId !== undefined && {
-            onProgress: (done: number, total: number) => {
-              const now = Date.now();
-              if (now - lastSent < 100 && done !== total && done !== 0) return;
-              lastSent = now;
-              this.#broadcast('contacts.exportProgress', { exportId, done, total });
-            },
-          }),
-        });
+        const csv = await svc.exportContactsCsv(dir.id, opts);
         return { fileName: `${dir.name.replace(/[^\p{L}\p{N} _-]+/gu, '')}.csv`, data: b64(csv), count: await svc.countContacts(dir.id) };
-      } catch (e) {
-        if (abort.signal.aborted) throw new CommandFailure('invalid-state', 'The export was cancelled: no file was saved', 'contacts.exportCancelled');
-        throw e;
-      } finally {
-        if (exportId !== undefined && this.#exports.get(exportId) === abort) this.#exports.delete(exportId);
-      }
-    },
+      }),
     'contacts.exportCancel': ({ exportId }) => {
       this.#exports.get(exportId)?.abort(); // the export stops before its next page and fails with contacts.exportCancelled
     },
@@ -944,11 +954,11 @@ export class ContactsService implements ConsoleExtension {
       };
       return view;
     },
-    'history.export': async () => {
-      const svc = await this.#db();
-      const csv = await svc.exportHistoryCsv();
-      return { fileName: 'call-history.csv', data: b64(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv, 'utf8')])) };
-    },
+    'history.export': ({ exportId }) =>
+      this.#exporting(exportId, async (opts) => {
+        const csv = await (await this.#db()).exportHistoryCsv(undefined, opts);
+        return { fileName: 'call-history.csv', data: b64(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(csv, 'utf8')])) };
+      }),
   };
 
   #log(level: 'info' | 'warn' | 'error', message: string): void {

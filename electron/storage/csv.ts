@@ -5,6 +5,13 @@
  * lossless: "+33 1 23" → "'+33 1 23" → "+33 1 23", and a real "'=x" → "''=x" → "'=x".
  */
 
+/** A long export's progress (rows written of the total, after each page) and its cancel (checked between pages). */
+export interface CsvExportOptions {
+  readonly onProgress?: (done: number, total: number) => void;
+  /** The export stops with the signal's AbortError before its next page: no file. */
+  readonly signal?: AbortSignal;
+}
+
 const NEEDS_NEUTRALISING = /^'*[=+\-@\t\r]/;
 
 export function neutralise(cell: string): string {

@@ -1,6 +1,6 @@
 /** Call history rows: written by the call service when a call ends, read by the history pane and exports. */
 import type { Database, SqlValue } from './db';
-import { toCsv } from './csv';
+import { csvLine, type CsvExportOptions } from './csv';
 import type { CountryCode } from 'libphonenumber-js';
 import { digitsOf, looksLikeNumber, partialNationalForms, phoneForms } from './phone';
 import { fold } from './text';
@@ -90,7 +90,12 @@ export interface HistoryQuery {
   readonly limit?: number;
   /** Keyset paging: entries strictly older than this id's start. */
   readonly beforeId?: number;
+  /** Keyset paging by value (an export's next page): entries strictly before this start time and id. */
+  readonly before?: readonly [startedAt: number, id: number];
 }
+
+/** Entries per page of a history export (a progress report, a cancel check and a turn of the loop after each). */
+export const HISTORY_EXPORT_PAGE = 5000;
 
 interface HistoryRow extends Record<string, unknown> {
   id: number;
@@ -178,6 +183,18 @@ export class HistoryStore {
   }
 
   async query(q: HistoryQuery = {}): Promise<HistoryEntry[]> {
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 10_000));
+    const { from, where, params } = await this.#plan(q, limit);
+    const rows = await this.db.all<HistoryRow>(
+      `SELECT call_history.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY started_at DESC, id DESC LIMIT ?`,
+      [...params, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  /** The FROM, WHERE terms and parameters of `q`'s entries (`limit`: how many will be read, for the plan's choice). */
+  async #plan(q: HistoryQuery, limit: number): Promise<{ from: string; where: string[]; params: SqlValue[] }> {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (q.types?.length) {
@@ -200,7 +217,10 @@ export class HistoryStore {
       where.push('(started_at, id) < (SELECT started_at, id FROM call_history WHERE id = ?)');
       params.push(q.beforeId);
     }
-    const limit = Math.max(1, Math.min(q.limit ?? 100, 10_000));
+    if (q.before !== undefined) {
+      where.push('(started_at, id) < (?, ?)');
+      params.push(q.before[0], q.before[1]);
+    }
     const text = q.text?.trim();
     let from = 'call_history';
     if (text) {
@@ -227,12 +247,7 @@ export class HistoryStore {
         params.push(fold(text));
       }
     }
-    const rows = await this.db.all<HistoryRow>(
-      `SELECT call_history.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY started_at DESC, id DESC LIMIT ?`,
-      [...params, limit],
-    );
-    return rows.map(toEntry);
+    return { from, where, params };
   }
 
   /**
@@ -265,24 +280,55 @@ export class HistoryStore {
     });
   }
 
-  /** CSV (UTF-8, RFC 4180, neutralised cells) of the matching entries; ISO 8601 UTC times. */
-  async exportCsv(q: HistoryQuery = {}): Promise<string> {
-    const entries = await this.query({ ...q, limit: q.limit ?? 10_000 });
-    const header = ['Started', 'Direction', 'Type', 'Number', 'Name', 'Ring (s)', 'Talk (s)', 'Line', 'Transferred to', 'Account'];
-    return toCsv([
-      header,
-      ...entries.map((e) => [
-        new Date(e.startedAt).toISOString(),
-        e.direction,
-        e.type,
-        e.remoteNumber,
-        e.remoteName,
-        (e.ringMs / 1000).toFixed(1),
-        (e.talkMs / 1000).toFixed(1),
-        e.line === null ? '' : String(e.line),
-        e.transferTarget ?? '',
-        e.account,
-      ]),
-    ]);
+  /**
+   * CSV (UTF-8, RFC 4180, neutralised cells) of the matching entries, newest first; ISO 8601 UTC times. Every entry
+   * (a page of HISTORY_EXPORT_PAGE at a time, with the progress, the signal checked and the thread's loop turning
+   * between pages), or the newest `q.limit` (at most 10,000) in one read. Calls added during the export are newer
+   * than its first page: not in it.
+   */
+  async exportCsv(q: HistoryQuery = {}, opts: CsvExportOptions = {}): Promise<string> {
+    const { signal, onProgress } = opts;
+    signal?.throwIfAborted();
+    const lines = [csvLine(HISTORY_CSV_HEADER)];
+    if (q.limit !== undefined) {
+      const entries = await this.query(q);
+      for (const e of entries) lines.push(csvLine(historyCsvRow(e)));
+      onProgress?.(entries.length, entries.length);
+      return `${lines.join('\r\n')}\r\n`;
+    }
+    const { from, where, params } = await this.#plan(q, HISTORY_EXPORT_PAGE);
+    const count = await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+    const total = count?.n ?? 0;
+    onProgress?.(0, total);
+    let done = 0;
+    for (let before: [number, number] | undefined; ; ) {
+      const page = await this.query({ ...q, limit: HISTORY_EXPORT_PAGE, ...(before && { before }) });
+      for (const e of page) lines.push(csvLine(historyCsvRow(e)));
+      done += page.length;
+      onProgress?.(Math.min(done, total), total);
+      if (page.length < HISTORY_EXPORT_PAGE) break;
+      const last = page[page.length - 1]!;
+      before = [last.startedAt, last.id];
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      signal?.throwIfAborted();
+    }
+    return `${lines.join('\r\n')}\r\n`;
   }
+}
+
+const HISTORY_CSV_HEADER = ['Started', 'Direction', 'Type', 'Number', 'Name', 'Ring (s)', 'Talk (s)', 'Line', 'Transferred to', 'Account'];
+
+function historyCsvRow(e: HistoryEntry): string[] {
+  return [
+    new Date(e.startedAt).toISOString(),
+    e.direction,
+    e.type,
+    e.remoteNumber,
+    e.remoteName,
+    (e.ringMs / 1000).toFixed(1),
+    (e.talkMs / 1000).toFixed(1),
+    e.line === null ? '' : String(e.line),
+    e.transferTarget ?? '',
+    e.account,
+  ];
 }

@@ -1020,6 +1020,7 @@ export const en = {
   'contacts.exportProgress': "Export progress",
   'contacts.exportStarting': "Preparing the file…",
   'contacts.exportPhase': "Writing the file: {done} of {total} contacts",
+  'history.exportPhase': "Writing the file: {done} of {total} calls",
   'contacts.exportStop': "Cancel export",
   'contacts.exportCancelling': "Cancelling…",
   'contacts.exportCancelled': "Export cancelled: no file was saved.",

@@ -1021,6 +1021,7 @@ export const fr: Dictionary = {
   'contacts.exportProgress': "Progression de l’exportation",
   'contacts.exportStarting': "Préparation du fichier…",
   'contacts.exportPhase': "Écriture du fichier : {done} contacts sur {total}",
+  'history.exportPhase': "Écriture du fichier : {done} appels sur {total}",
   'contacts.exportStop': "Annuler l’exportation",
   'contacts.exportCancelling': "Annulation…",
   'contacts.exportCancelled': "Exportation annulée : aucun fichier n’a été enregistré.",

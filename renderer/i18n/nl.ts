@@ -1021,6 +1021,7 @@ export const nl: Dictionary = {
   'contacts.exportProgress': "Voortgang van de export",
   'contacts.exportStarting': "Bestand voorbereiden…",
   'contacts.exportPhase': "Bestand schrijven: {done} van {total} contacten",
+  'history.exportPhase': "Bestand schrijven: {done} van {total} gesprekken",
   'contacts.exportStop': "Export annuleren",
   'contacts.exportCancelling': "Annuleren…",
   'contacts.exportCancelled': "Export geannuleerd: er is geen bestand opgeslagen.",

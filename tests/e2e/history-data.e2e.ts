@@ -8,12 +8,17 @@
  * - the Company tab shows the last synchronisation and "Refresh now" updates it; with the directory server
  *   unreachable (a closed port) it says so in the receptionist's language;
  * - Delete all data on a console that saves (--data-dir): the set-up screen, and after a restart the contacts and the
- *   history are gone.
+ *   history are gone;
+ * - issue 14: Export CSV of a history of 30,000 calls shows its progress, Cancel leaves no file, and the file holds
+ *   every call.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { Database } from '../../electron/storage/db';
+import { migrate } from '../../electron/storage/migrate';
+import { fillCallHistory } from '../bench/lib/directory-data';
 import { baresipCalls, hangupAll, waitFor } from '../testbed/baresip';
 import { LDAP_BED } from '../testbed/ldap/bed';
 import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
@@ -21,6 +26,8 @@ import { expect, ROOT, startConsole, test, type RunningConsole } from './console
 const CSV = join(__dirname, '..', 'fixtures', 'contacts', 'e2e-colleagues.csv');
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const LDAP = { ...LDAP_BED, timeoutMs: 5000 };
+/** Calls in the history whose export is tested (more than the 10,000 the export used to stop at). */
+const CALLS = 30_000;
 
 let console_: RunningConsole | undefined;
 const dirs: string[] = [];
@@ -214,4 +221,53 @@ test('Delete all data on a console that saves: confirmed twice, set-up screen, a
   await contacts(page).getByRole('tab', { name: 'Search' }).click();
   await contacts(page).getByRole('combobox', { name: 'Search', exact: true }).fill('Colette');
   await expect(contacts(page).getByRole('listbox', { name: 'Results' }).locator('li')).toHaveCount(0);
+});
+
+test('Export CSV of a history of 30,000 calls: its bar, Cancel leaves no file, then every call in the file', async ({ page }) => {
+  test.setTimeout(120_000);
+  // A console that saves, whose database already holds 30,000 calls (written here, closed before it starts).
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-history-export-e2e-'));
+  dirs.push(dataDir);
+  const db = await Database.open(join(dataDir, 'contacts.sqlite'));
+  await migrate(db);
+  await fillCallHistory(db, CALLS);
+  await db.close();
+  await open(page, {}, ['--data-dir', dataDir]);
+  await contacts(page).getByRole('tab', { name: 'History' }).click();
+  await expect(historyList(page).locator('li.history').first()).toBeVisible();
+  const exporting = contacts(page).getByRole('region', { name: 'Export' });
+  const downloads: string[] = [];
+  page.on('download', (d) => downloads.push(d.suggestedFilename()));
+
+  // Cancel pressed a frame after Export (in the page, as a string: these tests are compiled without the DOM's types).
+  await page.evaluate(`(async () => {
+    const button = (name) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === name);
+    button('Export CSV').click();
+    await new Promise(requestAnimationFrame);
+    button('Cancel export').click();
+  })()`);
+  await expect(exporting.getByRole('status')).toHaveText('Export cancelled: no file was saved.', { timeout: 30_000 });
+  await exporting.getByRole('button', { name: 'Close' }).click();
+  await expect(exporting).toHaveCount(0);
+  expect(downloads).toEqual([]);
+
+  // Not cancelled: the bar's states recorded in the page, the file with every call.
+  await page.evaluate(`{
+    const seen = (globalThis.exportBar = []);
+    new MutationObserver(() => {
+      const text = document.querySelector('[role=progressbar][aria-label="Export progress"]')?.getAttribute('aria-valuetext');
+      if (text && seen.at(-1) !== text) seen.push(text);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  }`);
+  const downloading = page.waitForEvent('download');
+  await contacts(page).getByRole('button', { name: 'Export CSV' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('call-history.csv');
+  const csv = readFileSync(await download.path(), 'utf8');
+  expect(csv.startsWith('\uFEFFStarted,Direction,Type,Number,Name,')).toBe(true);
+  expect(csv.match(/^\d{4}-\d\d-\d\dT[\d:.]+Z,/gm)).toHaveLength(CALLS); // it used to stop at the newest 10,000
+  const states = await page.evaluate(() => (globalThis as unknown as { exportBar: string[] }).exportBar);
+  expect(states).toContainEqual(expect.stringMatching(/^Writing the file: [\d,]+ of 30,?000 calls$/));
+  expect(states.every((s) => /^(Preparing the file…|Writing the file: [\d,]+ of 30,?000 calls)$/.test(s))).toBe(true);
+  await expect(exporting).toHaveCount(0);
 });

@@ -235,6 +235,18 @@ describe('storage worker: the directory service in its own thread', () => {
     const before = events.length;
     expect(await service.dispatch(conn, 'contacts.export', {})).toMatchObject({ ok: true, value: { count: 2100 } });
     expect(events.slice(before).filter((e) => e.name === 'contacts.exportProgress')).toEqual([]);
+    // The history's export: the same progress and cancel, every call in the file.
+    for (let i = 0; i < 30; i++) await storage.addHistory({ direction: 'incoming', type: 'received', remoteNumber: `06000000${String(i).padStart(2, '0')}`, startedAt: 1_700_000_000_000 + i, talkMs: 1000 });
+    const history = await service.dispatch(conn, 'history.export', { exportId: 'h-1' });
+    if (!history.ok) throw new Error(history.error.message);
+    expect(Buffer.from((history.value as { data: string }).data, 'base64').toString('utf8').match(/06000000\d\d/g)).toHaveLength(30);
+    expect(events.filter((e) => e.name === 'contacts.exportProgress' && (e.payload as { exportId: string }).exportId === 'h-1').map((e) => e.payload)).toEqual([
+      { exportId: 'h-1', done: 0, total: 30 },
+      { exportId: 'h-1', done: 30, total: 30 },
+    ]);
+    const runningHistory = service.dispatch(conn, 'history.export', { exportId: 'h-2' });
+    await service.dispatch(conn, 'contacts.exportCancel', { exportId: 'h-2' });
+    expect(await runningHistory).toMatchObject({ ok: false, error: { key: 'contacts.exportCancelled' } });
     await contacts.stop();
   });
 

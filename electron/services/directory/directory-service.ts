@@ -294,9 +294,11 @@ export class DirectoryService {
   deleteHistory(target: Parameters<HistoryStore['delete']>[0]): Promise<number> {
     return this.history.delete(target);
   }
-  exportHistoryCsv(q?: HistoryQuery): Promise<string> {
-    return this.history.exportCsv(q);
+  /** Every matching call (or the newest `q.limit`), with progress and a cancel signal: HistoryStore.exportCsv. */
+  exportHistoryCsv(q?: HistoryQuery, opts: ExportOptions = {}): Promise<string> {
+    return this.history.exportCsv(q, opts);
   }
+
 
   // ───── The rest of what the contacts service (contacts-service.ts) needs: one call each, so through the storage
   // worker (worker/directory-client.ts) every operation is one message round trip.

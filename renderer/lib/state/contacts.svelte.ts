@@ -53,12 +53,15 @@ export interface ImportState {
   readonly error?: ContractError;
 }
 
-/** A directory's export (issue 14): running with its progress, or cancelled (told until closed). */
+/** What Export CSV writes: a directory, or the call history. */
+export type ExportTarget = 'outlook' | 'personal' | 'history';
+
+/** An export (issue 14): running with its progress, or cancelled (told until closed). */
 export interface ExportState {
   readonly step: 'idle' | 'exporting' | 'cancelled';
   /** The request's id: its `contacts.exportProgress` events and `contacts.exportCancel`. */
   readonly exportId?: string;
-  readonly directory?: 'outlook' | 'personal';
+  readonly what?: ExportTarget;
   readonly done?: number;
   readonly total?: number;
   /** Cancel was pressed: waiting for the export to stop before its next page. */
@@ -426,21 +429,22 @@ export class ContactsState {
   }
 
   /**
-   * The directory as a CSV file, with its progress in `exportState` (a large directory takes a second or more) and
-   * Cancel (`stopExport`); undefined when it failed (the error is shown) or was cancelled (exportState says so).
+   * The directory (or the call history) as a CSV file, with its progress in `exportState` (a large one takes a second
+   * or more) and Cancel (`stopExport`); undefined when it failed (the error is shown) or was cancelled (exportState
+   * says so).
    */
-  async exportDirectory(directory: 'outlook' | 'personal'): Promise<{ fileName: string; data: string } | undefined> {
+  async exportCsv(what: ExportTarget): Promise<{ fileName: string; data: string } | undefined> {
     if (this.#export.step === 'exporting') return undefined;
     const exportId = newExportId();
-    this.#export = { step: 'exporting', exportId, directory, done: 0, total: 0 };
-    const r = await this.#call('contacts.export', { directory, exportId });
+    this.#export = { step: 'exporting', exportId, what, done: 0, total: 0 };
+    const r = what === 'history' ? await this.#call('history.export', { exportId }) : await this.#call('contacts.export', { directory: what, exportId });
     if (r.ok) {
       this.#export = { step: 'idle' };
       return r.value;
     }
     if (r.error.key === 'contacts.exportCancelled') {
       this.#error = undefined; // not a failure: she asked for it (told in the export's own status)
-      this.#export = { step: 'cancelled', directory };
+      this.#export = { step: 'cancelled', what };
     } else {
       this.#export = { step: 'idle' };
     }
@@ -486,9 +490,5 @@ export class ContactsState {
   }
   async clearHistory(): Promise<void> {
     if ((await this.#call('history.delete', { all: true })).ok) await this.loadHistory();
-  }
-  async exportHistory(): Promise<{ fileName: string; data: string } | undefined> {
-    const r = await this.#call('history.export', {});
-    return r.ok ? r.value : undefined;
   }
 }

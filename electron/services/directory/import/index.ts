@@ -3,7 +3,7 @@
  * that fails leaves the database untouched), and export of a directory to CSV that imports back losslessly.
  */
 import type { ContactStore, UpsertOptions } from '../../../storage/contact-store';
-import { csvLine } from '../../../storage/csv';
+import { csvLine, type CsvExportOptions } from '../../../storage/csv';
 import type { Contact, ContactInput, PhoneType } from '../../../storage/types';
 import { CsvReader, detectDelimiter } from './csv-parse';
 import { decodeText, type TextEncodingName } from './decode';
@@ -285,12 +285,8 @@ export function contactToRow(c: Contact): string[] {
   return EXPORT_COLUMNS.map((col) => cells[col] ?? '');
 }
 
-export interface ExportOptions {
-  /** Contacts written to the file so far, of `total`: after each page. */
-  readonly onProgress?: (done: number, total: number) => void;
-  /** Checked before each page: the export stops with the signal's AbortError and nothing is returned. */
-  readonly signal?: AbortSignal;
-}
+/** Contacts written to the file so far of the directory's, after each page; the signal checked between pages. */
+export type ExportOptions = CsvExportOptions;
 
 /** Contacts read per page of an export (a progress report, a cancel check and a turn of the thread's loop after each). */
 export const EXPORT_PAGE = 1000;

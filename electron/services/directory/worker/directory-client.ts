@@ -13,6 +13,7 @@ import type { CountryCode } from 'libphonenumber-js';
 import { StorageError } from '../../../storage/db';
 import type { PreparedDatabaseErasure } from '../../../storage/erase';
 import type { SetAside } from '../../../storage/open-database';
+import type { HistoryQuery } from '../../../storage/history-store';
 import type { ContactInput } from '../../../storage/types';
 import { fetchCompany, type CompanySyncOptions, type CompanySyncProgress, type DirectoryApi, type Result } from '../directory-service';
 import type { CompanyDirectorySource } from '../company-source';
@@ -190,7 +191,6 @@ export class DirectoryClient implements DirectoryApi {
   readonly addHistory = this.#op('addHistory');
   readonly queryHistory = this.#op('queryHistory');
   readonly deleteHistory = this.#op('deleteHistory');
-  readonly exportHistoryCsv = this.#op('exportHistoryCsv');
   readonly countContacts = this.#op('countContacts');
   readonly getDirectory = this.#op('getDirectory');
   readonly speedDials = this.#op('speedDials');
@@ -205,6 +205,12 @@ export class DirectoryClient implements DirectoryApi {
   readonly mirrorFavorites = this.#op('mirrorFavorites');
   readonly scrub = this.#op('scrub');
   readonly sqliteVersion = this.#op('sqliteVersion');
+
+  /** Every matching call (or the newest `q.limit`); progress and cancel as exportContactsCsv. */
+  exportHistoryCsv(q?: HistoryQuery, opts: ExportOptions = {}): Promise<string> {
+    const { onProgress, signal } = opts;
+    return this.#call<string, ExportProgress>('exportHistoryCsv', [q], { onProgress: onProgress && ((p) => onProgress(p.done, p.total)), signal });
+  }
 
   /** Progress as the worker reads pages; `signal` stops it between two pages (it fails with an AbortError). */
   async exportContactsCsv(directoryId: number, opts: ExportOptions = {}): Promise<Buffer> {

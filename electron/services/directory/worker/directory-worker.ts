@@ -10,7 +10,8 @@ import type { PreparedDatabaseErasure } from '../../../storage/erase';
 import type { ContactInput } from '../../../storage/types';
 import type { CompanySourceSpec } from '../company-source';
 import { DirectoryService, type CompanySyncOptions } from '../directory-service';
-import type { ImportOptions, ImportReport } from '../import';
+import type { ExportOptions, ImportOptions, ImportReport } from '../import';
+import type { HistoryQuery } from '../../../storage/history-store';
 import { LdapCompanySource } from '../ldap-source';
 import { toWire } from './errors';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
@@ -62,7 +63,7 @@ async function run(svc: DirectoryService, reader: DirectoryService | undefined, 
     const r = await svc.importFile(args[0] as string, args[1] as number, opts);
     return r.ok ? { ok: true, value: slim(r.value) } : r;
   }
-  if (m.method === 'exportContactsCsv') {
+  if (m.method === 'exportContactsCsv' || m.method === 'exportHistoryCsv') {
     // A read: on the read connection where there is one. The cancel flag is read between pages (the thread is busy
     // in between), where the progress goes out.
     const controller = new AbortController();
@@ -71,13 +72,15 @@ async function run(svc: DirectoryService, reader: DirectoryService | undefined, 
       if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
     };
     check();
-    return (reader ?? svc).exportContactsCsv(args[0] as number, {
+    const opts: ExportOptions = {
       signal: controller.signal,
       onProgress: (done, total) => {
         check();
         if (m.progress) post({ type: 'progress', id: m.id, progress: { phase: 'export', done, total } });
       },
-    });
+    };
+    const target = reader ?? svc;
+    return m.method === 'exportContactsCsv' ? target.exportContactsCsv(args[0] as number, opts) : target.exportHistoryCsv(args[0] as HistoryQuery | undefined, opts);
   }
   if (m.method === 'syncCompany' || m.method === 'replaceCompany') {
     const options = args[1] as Pick<CompanySyncOptions, 'minRatio' | 'force'>;

@@ -21,6 +21,7 @@ import { migrate } from '../../electron/storage/migrate';
 import { fillCallHistory } from '../bench/lib/directory-data';
 import { baresipCalls, hangupAll, waitFor } from '../testbed/baresip';
 import { LDAP_BED } from '../testbed/ldap/bed';
+import { exportCancelledRightAway, exportedFile } from './export-bar';
 import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
 
 const CSV = join(__dirname, '..', 'fixtures', 'contacts', 'e2e-colleagues.csv');
@@ -236,37 +237,14 @@ test('Export CSV of a history of 30,000 calls: its bar, Cancel leaves no file, t
   await contacts(page).getByRole('tab', { name: 'History' }).click();
   await expect(historyList(page).locator('li.history').first()).toBeVisible();
   const exporting = contacts(page).getByRole('region', { name: 'Export' });
-  const downloads: string[] = [];
-  page.on('download', (d) => downloads.push(d.suggestedFilename()));
+  // Cancel pressed a frame after Export, while the worker reads its first pages: no file, and she is told so.
+  await exportCancelledRightAway(page, exporting);
 
-  // Cancel pressed a frame after Export (in the page, as a string: these tests are compiled without the DOM's types).
-  await page.evaluate(`(async () => {
-    const button = (name) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === name);
-    button('Export CSV').click();
-    await new Promise(requestAnimationFrame);
-    button('Cancel export').click();
-  })()`);
-  await expect(exporting.getByRole('status')).toHaveText('Export cancelled: no file was saved.', { timeout: 30_000 });
-  await exporting.getByRole('button', { name: 'Close' }).click();
-  await expect(exporting).toHaveCount(0);
-  expect(downloads).toEqual([]);
-
-  // Not cancelled: the bar's states recorded in the page, the file with every call.
-  await page.evaluate(`{
-    const seen = (globalThis.exportBar = []);
-    new MutationObserver(() => {
-      const text = document.querySelector('[role=progressbar][aria-label="Export progress"]')?.getAttribute('aria-valuetext');
-      if (text && seen.at(-1) !== text) seen.push(text);
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-  }`);
-  const downloading = page.waitForEvent('download');
-  await contacts(page).getByRole('button', { name: 'Export CSV' }).click();
-  const download = await downloading;
-  expect(download.suggestedFilename()).toBe('call-history.csv');
-  const csv = readFileSync(await download.path(), 'utf8');
+  // Not cancelled: the file with every call, its bar shown meanwhile.
+  const { name, text: csv, barStates: states } = await exportedFile(page, contacts(page).getByRole('button', { name: 'Export CSV' }));
+  expect(name).toBe('call-history.csv');
   expect(csv.startsWith('\uFEFFStarted,Direction,Type,Number,Name,')).toBe(true);
   expect(csv.match(/^\d{4}-\d\d-\d\dT[\d:.]+Z,/gm)).toHaveLength(CALLS); // it used to stop at the newest 10,000
-  const states = await page.evaluate(() => (globalThis as unknown as { exportBar: string[] }).exportBar);
   expect(states).toContainEqual(expect.stringMatching(/^Writing the file: [\d,]+ of 30,?000 calls$/));
   expect(states.every((s) => /^(Preparing the file…|Writing the file: [\d,]+ of 30,?000 calls)$/.test(s))).toBe(true);
   await expect(exporting).toHaveCount(0);

@@ -3,9 +3,10 @@
  * import changes nothing; the same file then imports fully. Then the 50,002 contacts are exported: Cancel leaves no
  * file, and the export shows its progress and gives every contact. Runs as 1005 on Kamailio, like contacts.e2e.ts.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exportCancelledRightAway, exportedFile } from './export-bar';
 import { expect, startConsole, test, type RunningConsole } from './console';
 
 const SMALL = join(__dirname, '..', 'fixtures', 'contacts', 'e2e-colleagues.csv');
@@ -89,39 +90,16 @@ test('a 50,000-row import: the progress bar moves, Cancel rolls back (nothing ch
 
   // Export of the 50,002 contacts (read in the storage worker a page at a time). Cancel, pressed a frame after Export
   // while the worker reads its first pages: no file, and she is told so.
-  const downloads: string[] = [];
-  page.on('download', (d) => downloads.push(d.suggestedFilename()));
   const exporting = pane.getByRole('region', { name: 'Export' });
-  // (In the page, as a string: these tests are compiled without the DOM's types.)
-  await page.evaluate(`(async () => {
-    const button = (name) => [...document.querySelectorAll('button')].find((b) => b.textContent.trim() === name);
-    button('Export CSV').click();
-    await new Promise(requestAnimationFrame);
-    button('Cancel export').click();
-  })()`);
-  await expect(exporting.getByRole('status')).toHaveText('Export cancelled: no file was saved.', { timeout: 30_000 });
-  await exporting.getByRole('button', { name: 'Close' }).click();
-  await expect(exporting).toHaveCount(0);
-  expect(downloads).toEqual([]);
+  await exportCancelledRightAway(page, exporting);
 
-  // Not cancelled: every state of its bar is recorded in the page (50,002 contacts may take less than a poll).
-  await page.evaluate(`{
-    const seen = (globalThis.exportBar = []);
-    new MutationObserver(() => {
-      const text = document.querySelector('[role=progressbar][aria-label="Export progress"]')?.getAttribute('aria-valuetext');
-      if (text && seen.at(-1) !== text) seen.push(text);
-    }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
-  }`);
-  const downloading = page.waitForEvent('download');
-  await pane.getByRole('button', { name: 'Export CSV' }).click();
-  const download = await downloading;
-  expect(download.suggestedFilename()).toBe('Outlook.csv');
-  const csv = readFileSync(await download.path(), 'utf8');
+  // Not cancelled: every contact in the file, its bar shown meanwhile.
+  const { name, text: csv, barStates: states } = await exportedFile(page, pane.getByRole('button', { name: 'Export CSV' }));
+  expect(name).toBe('Outlook.csv');
   expect(csv.startsWith('\uFEFFFirst Name,Last Name,Company,')).toBe(true);
   expect(new Set(csv.match(/Généré\d+/g))).toHaveProperty('size', ROWS); // (in Last Name and Display Name)
   expect(new Set(csv.match(/g\d+@example\.com/g))).toHaveProperty('size', ROWS);
   expect(csv).toMatch(/"Ligne 1\r?\nLigne 2, ""citée"""/);
-  const states = await page.evaluate(() => (globalThis as unknown as { exportBar: string[] }).exportBar);
   expect(states).toContainEqual(expect.stringMatching(/^Writing the file: [\d,]+ of 50,?002 contacts$/));
   expect(states.every((s) => /^(Preparing the file…|Writing the file: [\d,]+ of 50,?002 contacts)$/.test(s))).toBe(true);
   await expect(exporting).toHaveCount(0);

@@ -10,31 +10,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CompanySyncView, GlobalMessage } from '../../electron/contract';
-import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
+import type { HostConnection } from '../../electron/services/console-service';
 import { ContactsService } from '../../electron/services/contacts-service';
 import type { CompanyDirectorySource } from '../../electron/services/directory/company-source';
 import { parseProvisioning } from '../../electron/services/provisioning';
 import { createSettingsStore } from '../../electron/services/settings-store';
 import { MessageCenter } from '../../electron/services/message-center';
 import type { ContactInput } from '../../electron/storage/types';
+import { contactsConsole } from './helpers/contacts-console';
 
 const conn: HostConnection = { id: 't', send: () => undefined };
 
-function consoleWith(contacts: ContactsService, persist?: ConstructorParameters<typeof ConsoleService>[0]['persist']): ConsoleService {
-  return new ConsoleService({
-    host: 'web',
-    createSoftphone: () => {
-      throw new Error('no account in these tests');
-    },
-    createMediaFactory: () => ({
-      create: () => {
-        throw new Error('unused');
-      },
-    }),
-    extensions: [contacts],
-    ...(persist && { persist }),
-  });
-}
+const consoleWith = contactsConsole;
 
 const ldap = {
   // Nothing listens on port 1: the refresh fails at once (the settings are what matters here).

@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import iconv from 'iconv-lite';
 import type { Result } from '../../electron/contract';
-import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
+import type { ConsoleService, HostConnection } from '../../electron/services/console-service';
+import { contactsConsole } from './helpers/contacts-console';
 import { ContactsService } from '../../electron/services/contacts-service';
 import type { DirectoryService } from '../../electron/services/directory/directory-service';
 import { parseCsv } from '../../electron/services/directory/import/csv-parse';
@@ -105,18 +106,7 @@ const fold = (value: string): string => value.replace(/(.{74})(?=.)/g, '$1\r\n '
 beforeAll(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rc-import-hostile-'));
   contacts = new ContactsService({ dbPath: path.join(tmp, 'contacts.sqlite') });
-  service = new ConsoleService({
-    host: 'web',
-    createSoftphone: () => {
-      throw new Error('no phone in this test');
-    },
-    createMediaFactory: () => ({
-      create: () => {
-        throw new Error('unused');
-      },
-    }),
-    extensions: [contacts],
-  });
+  service = contactsConsole(contacts);
   svc = await contacts.directory();
   service.connect(conn);
 

@@ -14,7 +14,8 @@ import { isCorruption, isDiskFull, SqliteError, StorageError } from '../../elect
 import { fromWire, toWire } from '../../electron/services/directory/worker/errors';
 import { SchemaTooNewError } from '../../electron/storage/migrate';
 import { companyErrorKey, ContactsService } from '../../electron/services/contacts-service';
-import { ConsoleService, type HostConnection } from '../../electron/services/console-service';
+import type { HostConnection } from '../../electron/services/console-service';
+import { contactsConsole } from './helpers/contacts-console';
 import { LdapConfigSchema } from '../../electron/services/directory/directory-config';
 import { LdapError } from '../../electron/services/directory/ldap-failure';
 import { LdapCompanySource } from '../../electron/services/directory/ldap-source';
@@ -203,18 +204,7 @@ describe('storage worker: the directory service in its own thread', () => {
     const contacts = new ContactsService({ dbPath: join(dir, 'svc-export.sqlite'), config: { defaultCountry: 'FR', queues: [] }, storageWorker: { workerFile } });
     const events: { name: string; payload: unknown }[] = [];
     const conn: HostConnection = { id: 'w1', send: (name, payload) => events.push({ name, payload }) };
-    const service = new ConsoleService({
-      host: 'web',
-      createSoftphone: () => {
-        throw new Error('no phone in this test');
-      },
-      createMediaFactory: () => ({
-        create: () => {
-          throw new Error('unused');
-        },
-      }),
-      extensions: [contacts],
-    });
+    const service = contactsConsole(contacts);
     service.connect(conn);
     const storage = await contacts.storage();
     const personal = await storage.ensureDirectory('personal', 'Personal');

@@ -186,15 +186,14 @@ export class HistoryStore {
     const limit = Math.max(1, Math.min(q.limit ?? 100, 10_000));
     const { from, where, params } = await this.#plan(q, limit);
     const rows = await this.db.all<HistoryRow>(
-      `SELECT call_history.* FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY started_at DESC, id DESC LIMIT ?`,
+      `SELECT call_history.* FROM ${from} ${where} ORDER BY started_at DESC, id DESC LIMIT ?`,
       [...params, limit],
     );
     return rows.map(toEntry);
   }
 
-  /** The FROM, WHERE terms and parameters of `q`'s entries (`limit`: how many will be read, for the plan's choice). */
-  async #plan(q: HistoryQuery, limit: number): Promise<{ from: string; where: string[]; params: SqlValue[] }> {
+  /** The FROM, the WHERE clause (or '') and the parameters of `q`'s entries (`limit`: how many will be read, for the plan's choice). */
+  async #plan(q: HistoryQuery, limit: number): Promise<{ from: string; where: string; params: SqlValue[] }> {
     const where: string[] = [];
     const params: SqlValue[] = [];
     if (q.types?.length) {
@@ -247,7 +246,7 @@ export class HistoryStore {
         params.push(fold(text));
       }
     }
-    return { from, where, params };
+    return { from, where: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
   }
 
   /**
@@ -297,7 +296,7 @@ export class HistoryStore {
       return `${lines.join('\r\n')}\r\n`;
     }
     const { from, where, params } = await this.#plan(q, HISTORY_EXPORT_PAGE);
-    const count = await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+    const count = await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM ${from} ${where}`, params);
     const total = count?.n ?? 0;
     onProgress?.(0, total);
     let done = 0;

@@ -299,7 +299,6 @@ export class DirectoryService {
     return this.history.exportCsv(q, opts);
   }
 
-
   // ───── The rest of what the contacts service (contacts-service.ts) needs: one call each, so through the storage
   // worker (worker/directory-client.ts) every operation is one message round trip.
 

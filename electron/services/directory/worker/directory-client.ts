@@ -18,9 +18,8 @@ import type { ContactInput } from '../../../storage/types';
 import { fetchCompany, type CompanySyncOptions, type CompanySyncProgress, type DirectoryApi, type Result } from '../directory-service';
 import type { CompanyDirectorySource } from '../company-source';
 import type { ExportOptions, ImportOptions, ImportProgress, ImportReport, ProgressCallback } from '../import';
-import type { ExportProgress } from './protocol';
 import { fromWire } from './errors';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol';
+import type { ExportProgress, FromWorker, ToWorker, WorkerInit } from './protocol';
 
 export interface DirectoryClientOptions {
   readonly dbPath: string;

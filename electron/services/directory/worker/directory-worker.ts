@@ -7,11 +7,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CountryCode } from 'libphonenumber-js';
 import type { PreparedDatabaseErasure } from '../../../storage/erase';
+import type { HistoryQuery } from '../../../storage/history-store';
 import type { ContactInput } from '../../../storage/types';
 import type { CompanySourceSpec } from '../company-source';
 import { DirectoryService, type CompanySyncOptions } from '../directory-service';
 import type { ExportOptions, ImportOptions, ImportReport } from '../import';
-import type { HistoryQuery } from '../../../storage/history-store';
 import { LdapCompanySource } from '../ldap-source';
 import { toWire } from './errors';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol';
@@ -43,39 +43,45 @@ const post = (m: FromWorker): void => port.postMessage(m);
 /** An import's report without the parsed contacts (50,000 objects nobody reads on the other side). */
 const slim = (r: ImportReport): ImportReport => ({ ...r, contacts: [] });
 
+/**
+ * The console's cancel flag for a long operation (import, export, company sync) as an AbortSignal: `check()` reads the
+ * flag and aborts; it is called between batches or pages, where this thread, too busy to read a message, can see it.
+ */
+function cancelFlag(m: Extract<ToWorker, { type: 'call' }>): { signal: AbortSignal; check(): void; flagged: boolean } {
+  const controller = new AbortController();
+  const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
+  const check = (): void => {
+    if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
+  };
+  check();
+  return { signal: controller.signal, check, flagged: flag !== undefined };
+}
+
 async function run(svc: DirectoryService, reader: DirectoryService | undefined, m: Extract<ToWorker, { type: 'call' }>): Promise<unknown> {
   const args = m.args as unknown[];
   if (m.method === 'importBuffer' || m.method === 'importFile') {
-    const controller = new AbortController();
-    const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
+    const cancel = cancelFlag(m);
     const opts: ImportOptions = {
       ...(args[2] as { dryRun?: boolean }),
-      signal: controller.signal,
-      // Called between batches, in the parse and in the write: the console's cancel flag is read here, while this
-      // thread is too busy to read a message.
+      signal: cancel.signal,
+      // Called between batches, in the parse and in the write.
       onProgress: (progress) => {
-        if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
+        cancel.check();
         if (m.progress) post({ type: 'progress', id: m.id, progress });
       },
     };
-    if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
     if (m.method === 'importBuffer') return slim(await svc.importBuffer(args[0] as Uint8Array, args[1] as number, opts));
     const r = await svc.importFile(args[0] as string, args[1] as number, opts);
     return r.ok ? { ok: true, value: slim(r.value) } : r;
   }
   if (m.method === 'exportContactsCsv' || m.method === 'exportHistoryCsv') {
-    // A read: on the read connection where there is one. The cancel flag is read between pages (the thread is busy
-    // in between), where the progress goes out.
-    const controller = new AbortController();
-    const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
-    const check = (): void => {
-      if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
-    };
-    check();
+    // A read: on the read connection where there is one. The cancel flag is read between pages, where the progress
+    // goes out.
+    const cancel = cancelFlag(m);
     const opts: ExportOptions = {
-      signal: controller.signal,
+      signal: cancel.signal,
       onProgress: (done, total) => {
-        check();
+        cancel.check();
         if (m.progress) post({ type: 'progress', id: m.id, progress: { phase: 'export', done, total } });
       },
     };
@@ -84,19 +90,14 @@ async function run(svc: DirectoryService, reader: DirectoryService | undefined, 
   }
   if (m.method === 'syncCompany' || m.method === 'replaceCompany') {
     const options = args[1] as Pick<CompanySyncOptions, 'minRatio' | 'force'>;
-    const controller = new AbortController();
-    const flag = m.cancel ? new Int32Array(m.cancel) : undefined;
-    const check = (): void => {
-      if (flag && Atomics.load(flag, 0) !== 0) controller.abort();
-    };
-    check();
+    const cancel = cancelFlag(m);
     // While a sync waits for the server this thread is idle: a cancel is seen within 50 ms, not only at the next page.
-    const poll = flag ? setInterval(check, 50) : undefined;
+    const poll = cancel.flagged ? setInterval(cancel.check, 50) : undefined;
     const opts: CompanySyncOptions = {
       ...options,
-      signal: controller.signal,
+      signal: cancel.signal,
       onProgress: (progress) => {
-        check();
+        cancel.check();
         if (m.progress) post({ type: 'progress', id: m.id, progress });
       },
     };

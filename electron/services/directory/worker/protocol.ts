@@ -43,8 +43,8 @@ export type ToWorker =
       /** Imports, company syncs and exports: send progress messages. */
       readonly progress?: boolean;
       /**
-       * Imports and company syncs: a 4-byte flag the console sets to cancel; read between batches, even while the
-       * worker is busy.
+       * Imports, exports and company syncs: a 4-byte flag the console sets to cancel; read between batches or pages,
+       * even while the worker is busy.
        */
       readonly cancel?: SharedArrayBuffer;
     }

@@ -20,14 +20,20 @@
  * the others' keys are suffixed with `.<label>`).
  */
 import dgram from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type Page } from '@playwright/test';
+import { ContactStore } from '../../electron/storage/contact-store';
+import { Database } from '../../electron/storage/db';
+import { migrate } from '../../electron/storage/migrate';
 import { startConsole, type RunningConsole, ROOT } from '../e2e/console';
+import { fillContacts } from './lib/directory-data';
 
 const SAMPLES = Number(process.env.BENCH_RENDERER_SAMPLES ?? 15);
 const N = 500;
-const PARTS = new Set((process.env.BENCH_RENDERER_PARTS ?? 'paint,blf').split(',').map((s) => s.trim()));
+const PARTS = new Set((process.env.BENCH_RENDERER_PARTS ?? 'paint,blf,search').split(',').map((s) => s.trim()));
 const DIRS: { label: string; dir: string }[] = (process.env.BENCH_RENDERER_DIRS ?? `current=${join(ROOT, 'dist/renderer')}`)
   .split(',')
   .filter((s) => s.includes('='))
@@ -178,6 +184,179 @@ async function blfRender(browser: Browser, dir: string): Promise<{ samples: numb
   }
 }
 
+// ───────────────────────────── part 3: search as she types ─────────────────────────────
+
+/** Words typed letter by letter into the search box (as in contacts-bench.ts's "typed letter by letter"). */
+const SEARCH_WORDS = ['helene', 'lefevre', 'bachedor', 'jean m', 'comptab', 'bjorn'];
+const SEARCH_CONTACTS = 100_000;
+/** Typing pace: a receptionist's ordinary pace, and a fast typist's. */
+const TYPING_MS = 120;
+const FAST_TYPING_MS = 35;
+const SEARCH_ROUNDS = Number(process.env.BENCH_RENDERER_SEARCH_ROUNDS ?? 3);
+
+// Records, in the page, each value typed into the search box (the input event's time stamp: when the key reached the
+// page) and, for each `contacts.search` answer, when the frame that shows it was painted (the same rAF + MessageChannel
+// probe as part 1), plus the main-thread work that answer cost (handler and Svelte's flush, then style/layout/paint) and
+// the 'longtask' entries.
+const SEARCH_INIT_SCRIPT = `(() => {
+  const rec = { inputs: [], shown: [], longtasks: [], inflight: 0 };
+  globalThis.__rcSearch = rec;
+  document.addEventListener('input', (e) => {
+    if (e.target && e.target.id === 'contacts-search') rec.inputs.push({ value: e.target.value, t: e.timeStamp });
+  }, true);
+  const asked = new Map();
+  const RES = /^\\{"t":"res","id":(\\d+)/;
+  const afterMicrotasks = (n, fn) => (n === 0 ? fn() : queueMicrotask(() => afterMicrotasks(n - 1, fn)));
+  const channel = new MessageChannel();
+  const afterPaint = [];
+  channel.port1.onmessage = () => { const next = afterPaint.shift(); if (next) next(); };
+  const Native = globalThis.WebSocket;
+  class BenchSocket extends Native {
+    send(data) {
+      if (typeof data === 'string' && data.includes('"contacts.search"')) {
+        try { const f = JSON.parse(data); if (f.t === 'cmd' && f.name === 'contacts.search') asked.set(f.id, { query: f.args.query, sent: performance.now() }); } catch {}
+      }
+      return super.send(data);
+    }
+    addEventListener(type, listener, options) {
+      if (type !== 'message' || typeof listener !== 'function') return super.addEventListener(type, listener, options);
+      return super.addEventListener(type, function (event) {
+        const m = typeof event.data === 'string' ? RES.exec(event.data.slice(0, 40)) : null;
+        const id = m ? Number(m[1]) : -1;
+        if (!asked.has(id)) return listener.call(this, event);
+        const s = { ...asked.get(id), t0: performance.now(), flushed: 0, frame: 0, painted: 0 };
+        asked.delete(id);
+        rec.inflight++;
+        try {
+          return listener.call(this, event);
+        } finally {
+          afterMicrotasks(3, () => {
+            s.flushed = performance.now();
+            requestAnimationFrame(() => {
+              s.frame = performance.now();
+              afterPaint.push(() => { s.painted = performance.now(); rec.shown.push(s); rec.inflight--; });
+              channel.port2.postMessage(0);
+            });
+          });
+        }
+      }, options);
+    }
+  }
+  globalThis.WebSocket = BenchSocket;
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) rec.longtasks.push(e.duration); }).observe({ type: 'longtask' });
+  } catch {}
+})();`;
+
+interface SearchInput {
+  value: string;
+  t: number;
+}
+interface SearchShown {
+  query: string;
+  sent: number;
+  t0: number;
+  flushed: number;
+  frame: number;
+  painted: number;
+}
+interface SearchRun {
+  /** Each keystroke at typing pace → the frame showing the results for what was typed. */
+  paced: number[];
+  /** The last keystroke of a word typed fast → the frame showing its results. */
+  fast: number[];
+  /** Keystrokes at typing pace whose results were never shown. */
+  unshown: number;
+  /** Main-thread work of showing one answer (script + rendering). */
+  work: number[];
+  /** Where the paced keystrokes' time went: key → query sent, sent → answer arrived (main and back), arrived → painted. */
+  toSend: number[];
+  roundTrip: number[];
+  toPaint: number[];
+  longtasks: number[];
+  fillMs: number;
+}
+
+/** A console whose database holds SEARCH_CONTACTS contacts (written here and closed before it starts). */
+async function searchConsole(dir: string): Promise<{ app: RunningConsole; dataDir: string; sip: dgram.Socket; fillMs: number }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rc-bench-search-'));
+  const t = performance.now();
+  const db = await Database.open(join(dataDir, 'contacts.sqlite'));
+  await migrate(db);
+  const store = new ContactStore(db, { defaultCountry: 'FR' });
+  const company = (await store.ensureDirectory('company', 'Company')).id;
+  const personal = (await store.ensureDirectory('personal', 'Personal')).id;
+  await fillContacts(db, store, { company, personal }, SEARCH_CONTACTS);
+  await db.close();
+  const fillMs = performance.now() - t;
+  const sip = dgram.createSocket('udp4');
+  await new Promise<void>((r) => sip.bind(0, '127.0.0.1', r));
+  const app = await startConsole({ port: sip.address().port, media: 'rtp' }, {}, ['--renderer-dir', dir, '--data-dir', dataDir]);
+  return { app, dataDir, sip, fillMs };
+}
+
+async function searchAsTyped(browser: Browser, dir: string): Promise<SearchRun> {
+  const { app, dataDir, sip, fillMs } = await searchConsole(dir);
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
+  try {
+    const page = await context.newPage();
+    await page.addInitScript(SEARCH_INIT_SCRIPT);
+    await page.goto(app.url);
+    const box = page.locator('#contacts-search');
+    await box.waitFor({ state: 'visible', timeout: 20_000 });
+    const read = async (): Promise<{ inputs: SearchInput[]; shown: SearchShown[]; longtasks: number[] }> =>
+      JSON.parse((await page.evaluate('JSON.stringify({ inputs: __rcSearch.inputs, shown: __rcSearch.shown, longtasks: __rcSearch.longtasks })')) as string);
+    const reset = (): Promise<unknown> => page.evaluate('__rcSearch.inputs = []; __rcSearch.shown = []; __rcSearch.longtasks = []');
+    const shownFor = (word: string): string =>
+      `__rcSearch.inflight === 0 && __rcSearch.shown.some((s) => s.query === ${JSON.stringify(word)}) && document.querySelectorAll('#contacts-results [role=option]').length > 0`;
+    const typeWord = async (word: string, delay: number): Promise<void> => {
+      await box.fill('');
+      await sleep(300);
+      await box.focus();
+      await page.keyboard.type(word, { delay });
+      await waitInPage(page, shownFor(word), `the results for "${word}"`, 10_000, 20);
+    };
+    // Warm-up: every word once, not counted (Chromium's first compile, the worker's first pages).
+    for (const word of SEARCH_WORDS) await typeWord(word, TYPING_MS);
+    const run: SearchRun = { paced: [], fast: [], unshown: 0, work: [], toSend: [], roundTrip: [], toPaint: [], longtasks: [], fillMs };
+    for (let round = 0; round < SEARCH_ROUNDS; round++) {
+      for (const word of SEARCH_WORDS) {
+        await reset();
+        await typeWord(word, TYPING_MS);
+        const { inputs, shown, longtasks } = await read();
+        for (const input of inputs.filter((i) => i.value !== '')) {
+          const s = shown.find((x) => x.query === input.value && x.painted > input.t);
+          if (!s) {
+            run.unshown++;
+            continue;
+          }
+          run.paced.push(s.painted - input.t);
+          run.toSend.push(s.sent - input.t);
+          run.roundTrip.push(s.t0 - s.sent);
+          run.toPaint.push(s.painted - s.t0);
+        }
+        for (const s of shown) run.work.push(s.flushed - s.t0 + (s.painted - s.frame));
+        run.longtasks.push(...longtasks);
+      }
+      for (const word of SEARCH_WORDS) {
+        await reset();
+        await typeWord(word, FAST_TYPING_MS);
+        const { inputs, shown, longtasks } = await read();
+        const last = inputs.filter((i) => i.value === word).at(-1);
+        const s = last && shown.find((x) => x.query === word && x.painted > last.t);
+        if (last && s) run.fast.push(s.painted - last.t);
+        run.longtasks.push(...longtasks);
+      }
+    }
+    return run;
+  } finally {
+    await context.close();
+    await app.stop();
+    sip.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   const bench = (key: string, label: string, first: boolean, value: string, unit: string): void =>
@@ -206,6 +385,23 @@ async function main(): Promise<void> {
         );
         bench('blf.render500', label, first, f1(pct(samples, 50)), 'ms');
         bench('blf.render500.p95', label, first, f1(pct(samples, 95)), 'ms');
+      }
+      if (PARTS.has('search')) {
+        const r = await searchAsTyped(browser, dir);
+        const line = (xs: number[]): string => `p50 ${f1(pct(xs, 50))} ms  p95 ${f1(pct(xs, 95))} ms  max ${f1(Math.max(...xs))} ms  (n=${xs.length})`;
+        process.stdout.write(
+          `renderer-bench [${label}] search box, ${SEARCH_CONTACTS.toLocaleString('en')} contacts (filled in ${(r.fillMs / 1000).toFixed(1)} s), ${SEARCH_ROUNDS} rounds of ${SEARCH_WORDS.length} words:\n` +
+            `  keystroke → its results painted, ${TYPING_MS} ms between keys   ${line(r.paced)}` + (r.unshown ? `  (${r.unshown} keystrokes never shown)` : '') + '\n' +
+            `    of which key → query sent  ${line(r.toSend)}\n` +
+            `             sent → answer in the page (main, worker and back)  ${line(r.roundTrip)}\n` +
+            `             answer → painted (incl. the wait for the next frame)  ${line(r.toPaint)}\n` +
+            `  last key of a word typed ${FAST_TYPING_MS} ms apart → its results   ${line(r.fast)}\n` +
+            `  main-thread work to show one answer (script + rendering)    ${line(r.work)}\n` +
+            `  long tasks (> 50 ms) while typing: ${r.longtasks.length}${r.longtasks.length ? `, longest ${f1(Math.max(...r.longtasks))} ms` : ''}\n`,
+        );
+        bench('search.keystroke_to_paint.p95', label, first, f1(pct(r.paced, 95)), 'ms');
+        bench('search.fast_typing_to_paint.p95', label, first, f1(pct(r.fast, 95)), 'ms');
+        bench('search.render_work.p95', label, first, f1(pct(r.work, 95)), 'ms');
       }
     }
   } finally {

@@ -50,7 +50,7 @@ async function dialFrom1002(target: string): Promise<void> {
   await waitFor('1002 to dial', async () => (await baresip('1002', 'dial', target).catch(() => undefined))?.ok === true, 15_000, 1000);
 }
 
-test('three letters of a colleague → result with presence slot → Enter dials (1003 answers)', async ({ page }) => {
+test('three letters of a colleague → result with presence slot → Enter dials (1003 answers), also pressed right after typing', async ({ page }) => {
   await open(page);
   await importColleagues(page);
   const pane = page.locator('section.contacts');
@@ -60,16 +60,34 @@ test('three letters of a colleague → result with presence slot → Enter dials
   await page.keyboard.press('Control+f');
   const search = pane.getByRole('combobox', { name: 'Search', exact: true });
   await expect(search).toBeFocused();
-  await page.keyboard.type('col');
   const results = pane.getByRole('listbox', { name: 'Results' });
   const first = results.locator('li.contact').first();
+  // Results come as she types (a query per keystroke). Enter pressed right after the last letter acts on what she
+  // typed, not on the results still shown from before: "ber" shows Bernard (1002); then "col" replaces it and Enter
+  // comes in the same task (before any answer can arrive), and Colette (1003, who answers) is dialled.
+  await page.keyboard.type('ber');
+  await expect(first).toContainText('Bernard Appelant');
+  await page.evaluate(`(() => {
+    const box = document.getElementById('contacts-search');
+    box.value = 'col';
+    box.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'col' }));
+    box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+  })()`);
+  let line = page.locator('li.call').first();
+  await expect(line).toContainText('Colette Durand');
+  await expect(line).toContainText('Connected');
+  await line.getByRole('button', { name: 'Hang up' }).click();
+  await expect(line).toContainText('Ended');
+  await search.focus();
+  await page.keyboard.press('Control+a');
+  await page.keyboard.type('col');
   await expect(first).toContainText('Colette Durand');
   await expect(first).toContainText('Exemple SA');
   await expect(first).toContainText('Outlook');
   await expect(first.locator('[data-presence-slot]')).toHaveCount(1);
   await expect(first).toHaveAttribute('aria-selected', 'true');
   await page.keyboard.press('Enter');
-  const line = page.locator('li.call').first();
+  line = page.locator('li.call').first();
   await expect(line).toContainText('Colette Durand');
   await expect(line).toContainText('Connected');
   await line.getByRole('button', { name: 'Hang up' }).click();

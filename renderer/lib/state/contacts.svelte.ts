@@ -22,6 +22,7 @@ import type {
 } from '../../../electron/contract';
 import { IMPORT_CHUNK_BASE64 } from '../../../electron/contract';
 import { importProgressOf } from './import-progress';
+import { Latest } from './latest';
 
 export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'custom', 'outlook', 'history'] as const;
 export type ContactTab = (typeof CONTACT_TABS)[number];
@@ -121,9 +122,10 @@ export class ContactsState {
   #customDirectory = $state<number | undefined>(undefined);
   #detail = $state<HistoryDetailView | undefined>(undefined);
   #error = $state<ContractError | undefined>(undefined);
-  #searchSeq = 0;
-  #listSeq = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The search box's, the directory tabs' filter's and the history's queries: sent as she types, newest shown. */
+  readonly #searches = new Latest();
+  readonly #lists = new Latest();
+  readonly #histories = new Latest();
   readonly #client: ConsoleClient;
 
   constructor(client: ConsoleClient) {
@@ -240,36 +242,32 @@ export class ContactsState {
   // ─── search ───
   setQuery(q: string): void {
     this.#query = q;
-    clearTimeout(this.#timer);
-    if (!q.trim()) {
-      this.#searchSeq++;
-      this.#hits = [];
-      this.#selected = -1;
+    if (q.trim()) {
+      void this.#search();
       return;
     }
-    // A short pause between keystrokes: one query per burst of typing, not one per letter.
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined; // fired: settle() must not search again (it would reset the selection)
-      void this.#search();
-    }, 60);
+    this.#searches.drop();
+    this.#hits = [];
+    this.#selected = -1;
   }
 
-  async #search(): Promise<void> {
-    const seq = ++this.#searchSeq;
-    const dir = this.#searchDirectory;
-    const r = await this.#call('contacts.search', { query: this.#query, limit: 30, ...(dir !== undefined && { directoryIds: [dir] }) });
-    if (seq !== this.#searchSeq || !r.ok) return; // a newer keystroke already asked
-    this.#hits = r.value;
-    this.#selected = r.value.length ? 0 : -1;
+  /** Searches what the box holds now (at every keystroke: see Latest); resolves once the newest answer is shown. */
+  #search(): Promise<void> {
+    this.#searches.request(async () => {
+      const dir = this.#searchDirectory;
+      const r = await this.#call('contacts.search', { query: this.#query, limit: 30, ...(dir !== undefined && { directoryIds: [dir] }) });
+      if (!r.ok) return undefined;
+      return () => {
+        this.#hits = r.value;
+        this.#selected = r.value.length ? 0 : -1;
+      };
+    });
+    return this.#searches.settled();
   }
 
   /** Wait until the results match what was typed (Enter right after typing). */
-  async settle(): Promise<void> {
-    if (this.#timer !== undefined && this.#query.trim()) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      await this.#search();
-    }
+  settle(): Promise<void> {
+    return this.#searches.settled();
   }
 
   async loadDirectories(): Promise<void> {
@@ -304,12 +302,16 @@ export class ContactsState {
   // ─── directory tabs ───
   setListFilter(text: string): void {
     this.#listFilter = text;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#loadList(), 60);
+    void this.#loadList();
   }
 
-  async #loadList(): Promise<void> {
-    const seq = ++this.#listSeq;
+  /** Loads what the current directory tab shows (its filter too); resolves once the newest request's list is shown. */
+  #loadList(): Promise<void> {
+    this.#lists.request(() => this.#fetchList());
+    return this.#lists.settled();
+  }
+
+  async #fetchList(): Promise<(() => void) | undefined> {
     const tab = this.#tab;
     let contacts: ContactView[] | undefined;
     if (tab === 'speed-dial') {
@@ -343,7 +345,11 @@ export class ContactsState {
         if (r.ok) contacts = r.value;
       }
     }
-    if (seq === this.#listSeq && contacts && tab === this.#tab) this.#list = contacts;
+    if (!contacts) return undefined;
+    const list = contacts;
+    return () => {
+      if (tab === this.#tab) this.#list = list;
+    };
   }
 
   async save(id: number | undefined, contact: CommandArgs<'contacts.create'>['contact']): Promise<boolean> {
@@ -470,14 +476,20 @@ export class ContactsState {
   }
   setHistoryText(text: string): void {
     this.#historyText = text;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.loadHistory(), 100);
+    void this.loadHistory();
   }
-  async loadHistory(): Promise<void> {
-    const types = HISTORY_TYPES[this.#historyFilter];
-    const text = this.#historyText.trim();
-    const r = await this.#call('history.list', { ...(types && { types }), ...(text && { text }), limit: 200 });
-    if (r.ok) this.#history = r.value;
+  /** Loads the history the filter and text ask for; resolves once the newest request's entries are shown. */
+  loadHistory(): Promise<void> {
+    this.#histories.request(async () => {
+      const types = HISTORY_TYPES[this.#historyFilter];
+      const text = this.#historyText.trim();
+      const r = await this.#call('history.list', { ...(types && { types }), ...(text && { text }), limit: 200 });
+      if (!r.ok) return undefined;
+      return () => {
+        this.#history = r.value;
+      };
+    });
+    return this.#histories.settled();
   }
   /** Open the detail window of a history entry. */
   async openDetail(id: number): Promise<boolean> {

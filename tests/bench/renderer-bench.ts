@@ -12,10 +12,19 @@
  *    get a NOTIFY too) shown on the favorites board; once main has a state for all 500, the page is reloaded and the
  *    page reports navigation start → the frame in which all 500 lamps are in the DOM with a state other than
  *    `unknown` (checked once per animation frame).
+ * 3. Search as she types and directory tabs: a console whose database holds 100,000 contacts (half Company, half
+ *    Personal) and 100,000 calls. Chromium types six words into the search box, letter by letter, 120 ms and 35 ms
+ *    between keys; the page reports each keystroke's input event → the frame that paints the answer to it
+ *    (`search.keystroke_to_paint.p95`; split into key → query sent → answer in the page → painted), the last key of a
+ *    word typed fast → its answer painted (`search.fast_typing_to_paint.p95`), the main-thread work of showing an
+ *    answer (`search.render_work.p95`). Then the Personal, Company, History and Search tabs are clicked in turn
+ *    (`tabs.<tab>.p50`: the click → the frame that paints the tab's last answer; the first two list 500 contacts,
+ *    History 200 calls), and the long tasks (> 50 ms) seen throughout are counted (`renderer.long_tasks`).
  *
- * Knobs: BENCH_RENDERER_SAMPLES (15), BENCH_RENDERER_DIRS (`label=dir,label=dir`: compare renderer builds in the same
- * run against the same main, e.g. `before=/tmp/old-build,after=dist/renderer`; default the current dist/renderer),
- * BENCH_RENDERER_PARTS (`paint,blf`).
+ * Knobs: BENCH_RENDERER_SAMPLES (15), BENCH_RENDERER_SEARCH_ROUNDS (3), BENCH_RENDERER_TAB_ROUNDS (5),
+ * BENCH_RENDERER_DIRS (`label=dir,label=dir`: compare renderer builds in the same run against the same main, e.g.
+ * `before=/tmp/old-build,after=dist/renderer`; default the current dist/renderer), BENCH_RENDERER_PARTS
+ * (`paint,blf,search`).
  * Prints a human summary and `bench <key> <value> <unit>` lines (the first directory's figures carry the plain keys,
  * the others' keys are suffixed with `.<label>`).
  */
@@ -29,7 +38,7 @@ import { ContactStore } from '../../electron/storage/contact-store';
 import { Database } from '../../electron/storage/db';
 import { migrate } from '../../electron/storage/migrate';
 import { startConsole, type RunningConsole, ROOT } from '../e2e/console';
-import { fillContacts } from './lib/directory-data';
+import { fillCallHistory, fillContacts } from './lib/directory-data';
 
 const SAMPLES = Number(process.env.BENCH_RENDERER_SAMPLES ?? 15);
 const N = 500;
@@ -195,14 +204,18 @@ const FAST_TYPING_MS = 35;
 const SEARCH_ROUNDS = Number(process.env.BENCH_RENDERER_SEARCH_ROUNDS ?? 3);
 
 // Records, in the page, each value typed into the search box (the input event's time stamp: when the key reached the
-// page) and, for each `contacts.search` answer, when the frame that shows it was painted (the same rAF + MessageChannel
-// probe as part 1), plus the main-thread work that answer cost (handler and Svelte's flush, then style/layout/paint) and
-// the 'longtask' entries.
+// page), each click on a directory tab, and, for each answer to a `contacts.*` or `history.*` command, when the frame
+// that shows it was painted (the same rAF + MessageChannel probe as part 1), plus the main-thread work that answer
+// cost (handler and Svelte's flush, then style/layout/paint) and the 'longtask' entries.
 const SEARCH_INIT_SCRIPT = `(() => {
-  const rec = { inputs: [], shown: [], longtasks: [], inflight: 0 };
+  const rec = { inputs: [], clicks: [], shown: [], longtasks: [], inflight: 0 };
   globalThis.__rcSearch = rec;
   document.addEventListener('input', (e) => {
     if (e.target && e.target.id === 'contacts-search') rec.inputs.push({ value: e.target.value, t: e.timeStamp });
+  }, true);
+  document.addEventListener('click', (e) => {
+    const tab = e.target && e.target.closest && e.target.closest('[role=tab]');
+    if (tab) rec.clicks.push({ tab: tab.textContent.trim(), t: e.timeStamp });
   }, true);
   const asked = new Map();
   const RES = /^\\{"t":"res","id":(\\d+)/;
@@ -213,8 +226,8 @@ const SEARCH_INIT_SCRIPT = `(() => {
   const Native = globalThis.WebSocket;
   class BenchSocket extends Native {
     send(data) {
-      if (typeof data === 'string' && data.includes('"contacts.search"')) {
-        try { const f = JSON.parse(data); if (f.t === 'cmd' && f.name === 'contacts.search') asked.set(f.id, { query: f.args.query, sent: performance.now() }); } catch {}
+      if (typeof data === 'string' && /"name":"(contacts|history)\\./.test(data)) {
+        try { const f = JSON.parse(data); if (f.t === 'cmd') asked.set(f.id, { name: f.name, query: f.args.query, sent: performance.now() }); } catch {}
       }
       return super.send(data);
     }
@@ -253,13 +266,18 @@ interface SearchInput {
   t: number;
 }
 interface SearchShown {
-  query: string;
+  name: string;
+  query?: string;
   sent: number;
   t0: number;
   flushed: number;
   frame: number;
   painted: number;
 }
+/** Directory tabs clicked in turn (the Personal and Company tabs list their first 500 contacts, History 200 calls). */
+const TABS = ['Personal', 'Company', 'History', 'Search'];
+const TAB_ROUNDS = Number(process.env.BENCH_RENDERER_TAB_ROUNDS ?? 5);
+
 interface SearchRun {
   /** Each keystroke at typing pace → the frame showing the results for what was typed. */
   paced: number[];
@@ -275,9 +293,11 @@ interface SearchRun {
   toPaint: number[];
   longtasks: number[];
   fillMs: number;
+  /** Per tab: click → the frame showing its last answer; the main-thread work of its largest answer. */
+  tabs: Map<string, { shown: number[]; work: number[] }>;
 }
 
-/** A console whose database holds SEARCH_CONTACTS contacts (written here and closed before it starts). */
+/** A console whose database holds SEARCH_CONTACTS contacts and as many calls (written here, closed before it starts). */
 async function searchConsole(dir: string): Promise<{ app: RunningConsole; dataDir: string; sip: dgram.Socket; fillMs: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rc-bench-search-'));
   const t = performance.now();
@@ -287,6 +307,7 @@ async function searchConsole(dir: string): Promise<{ app: RunningConsole; dataDi
   const company = (await store.ensureDirectory('company', 'Company')).id;
   const personal = (await store.ensureDirectory('personal', 'Personal')).id;
   await fillContacts(db, store, { company, personal }, SEARCH_CONTACTS);
+  await fillCallHistory(db, SEARCH_CONTACTS);
   await db.close();
   const fillMs = performance.now() - t;
   const sip = dgram.createSocket('udp4');
@@ -304,11 +325,12 @@ async function searchAsTyped(browser: Browser, dir: string): Promise<SearchRun> 
     await page.goto(app.url);
     const box = page.locator('#contacts-search');
     await box.waitFor({ state: 'visible', timeout: 20_000 });
-    const read = async (): Promise<{ inputs: SearchInput[]; shown: SearchShown[]; longtasks: number[] }> =>
-      JSON.parse((await page.evaluate('JSON.stringify({ inputs: __rcSearch.inputs, shown: __rcSearch.shown, longtasks: __rcSearch.longtasks })')) as string);
-    const reset = (): Promise<unknown> => page.evaluate('__rcSearch.inputs = []; __rcSearch.shown = []; __rcSearch.longtasks = []');
+    const read = async (): Promise<{ inputs: SearchInput[]; clicks: { tab: string; t: number }[]; shown: SearchShown[]; longtasks: number[] }> =>
+      JSON.parse((await page.evaluate('JSON.stringify({ inputs: __rcSearch.inputs, clicks: __rcSearch.clicks, shown: __rcSearch.shown, longtasks: __rcSearch.longtasks })')) as string);
+    const reset = (): Promise<unknown> => page.evaluate('__rcSearch.inputs = []; __rcSearch.clicks = []; __rcSearch.shown = []; __rcSearch.longtasks = []');
+    const answered = (s: SearchShown): boolean => s.name === 'contacts.search';
     const shownFor = (word: string): string =>
-      `__rcSearch.inflight === 0 && __rcSearch.shown.some((s) => s.query === ${JSON.stringify(word)}) && document.querySelectorAll('#contacts-results [role=option]').length > 0`;
+      `__rcSearch.inflight === 0 && __rcSearch.shown.some((s) => s.name === 'contacts.search' && s.query === ${JSON.stringify(word)}) && document.querySelectorAll('#contacts-results [role=option]').length > 0`;
     const typeWord = async (word: string, delay: number): Promise<void> => {
       await box.fill('');
       await sleep(300);
@@ -318,14 +340,14 @@ async function searchAsTyped(browser: Browser, dir: string): Promise<SearchRun> 
     };
     // Warm-up: every word once, not counted (Chromium's first compile, the worker's first pages).
     for (const word of SEARCH_WORDS) await typeWord(word, TYPING_MS);
-    const run: SearchRun = { paced: [], fast: [], unshown: 0, work: [], toSend: [], roundTrip: [], toPaint: [], longtasks: [], fillMs };
+    const run: SearchRun = { paced: [], fast: [], unshown: 0, work: [], toSend: [], roundTrip: [], toPaint: [], longtasks: [], fillMs, tabs: new Map() };
     for (let round = 0; round < SEARCH_ROUNDS; round++) {
       for (const word of SEARCH_WORDS) {
         await reset();
         await typeWord(word, TYPING_MS);
         const { inputs, shown, longtasks } = await read();
         for (const input of inputs.filter((i) => i.value !== '')) {
-          const s = shown.find((x) => x.query === input.value && x.painted > input.t);
+          const s = shown.find((x) => answered(x) && x.query === input.value && x.painted > input.t);
           if (!s) {
             run.unshown++;
             continue;
@@ -335,7 +357,7 @@ async function searchAsTyped(browser: Browser, dir: string): Promise<SearchRun> 
           run.roundTrip.push(s.t0 - s.sent);
           run.toPaint.push(s.painted - s.t0);
         }
-        for (const s of shown) run.work.push(s.flushed - s.t0 + (s.painted - s.frame));
+        for (const s of shown.filter(answered)) run.work.push(s.flushed - s.t0 + (s.painted - s.frame));
         run.longtasks.push(...longtasks);
       }
       for (const word of SEARCH_WORDS) {
@@ -343,8 +365,31 @@ async function searchAsTyped(browser: Browser, dir: string): Promise<SearchRun> 
         await typeWord(word, FAST_TYPING_MS);
         const { inputs, shown, longtasks } = await read();
         const last = inputs.filter((i) => i.value === word).at(-1);
-        const s = last && shown.find((x) => x.query === word && x.painted > last.t);
+        const s = last && shown.find((x) => answered(x) && x.query === word && x.painted > last.t);
         if (last && s) run.fast.push(s.painted - last.t);
+        run.longtasks.push(...longtasks);
+      }
+    }
+    await box.fill('');
+    for (let round = 0; round <= TAB_ROUNDS; round++) {
+      for (const tab of TABS) {
+        await reset();
+        await page.getByRole('tab', { name: tab, exact: true }).click();
+        // Everything the tab asked is answered and painted, and nothing more came for 300 ms.
+        let count = -1;
+        for (;;) {
+          await sleep(300);
+          const now = (await page.evaluate('__rcSearch.inflight === 0 ? __rcSearch.shown.length : -1')) as number;
+          if (now >= 0 && now === count) break;
+          count = now;
+        }
+        const { clicks, shown, longtasks } = await read();
+        const click = clicks.at(-1);
+        if (round === 0 || !click || shown.length === 0) continue; // round 0 warms up
+        const entry = run.tabs.get(tab) ?? { shown: [], work: [] };
+        run.tabs.set(tab, entry);
+        entry.shown.push(Math.max(...shown.map((x) => x.painted)) - click.t);
+        entry.work.push(Math.max(...shown.map((x) => x.flushed - x.t0 + (x.painted - x.frame))));
         run.longtasks.push(...longtasks);
       }
     }
@@ -397,11 +442,15 @@ async function main(): Promise<void> {
             `             answer → painted (incl. the wait for the next frame)  ${line(r.toPaint)}\n` +
             `  last key of a word typed ${FAST_TYPING_MS} ms apart → its results   ${line(r.fast)}\n` +
             `  main-thread work to show one answer (script + rendering)    ${line(r.work)}\n` +
-            `  long tasks (> 50 ms) while typing: ${r.longtasks.length}${r.longtasks.length ? `, longest ${f1(Math.max(...r.longtasks))} ms` : ''}\n`,
+            [...r.tabs].map(([tab, x]) => `  ${tab} tab clicked → its answer painted  ${line(x.shown)};  work of its largest answer p95 ${f1(pct(x.work, 95))} ms\n`).join('') +
+            `  long tasks (> 50 ms) while typing and switching tabs: ${r.longtasks.length}${r.longtasks.length ? `, longest ${f1(Math.max(...r.longtasks))} ms` : ''}\n`,
         );
         bench('search.keystroke_to_paint.p95', label, first, f1(pct(r.paced, 95)), 'ms');
         bench('search.fast_typing_to_paint.p95', label, first, f1(pct(r.fast, 95)), 'ms');
         bench('search.render_work.p95', label, first, f1(pct(r.work, 95)), 'ms');
+        for (const [tab, x] of r.tabs) bench(`tabs.${tab.toLowerCase()}.p50`, label, first, f1(pct(x.shown, 50)), 'ms');
+        bench('renderer.long_tasks', label, first, String(r.longtasks.length), 'count');
+        if (r.longtasks.length) bench('renderer.long_task_max', label, first, f1(Math.max(...r.longtasks)), 'ms');
       }
     }
   } finally {

@@ -107,9 +107,13 @@ export class ContactsState {
   #hits = $state<ContactHitView[]>([]);
   #selected = $state(-1);
   #list = $state<ContactView[]>([]);
+  /** Which view `#list` answers (tab, directory, filter): a refresh of the same view keeps its key. */
+  #listView = $state('');
   #listFilter = $state('');
   #queues = $state<QueueView[]>([]);
   #history = $state<HistoryEntryView[]>([]);
+  /** Which filter and text `#history` answers. */
+  #historyView = $state('');
   #historyFilter = $state<HistoryFilter>('all');
   #historyText = $state('');
   #import = $state<ImportState>({ step: 'idle' });
@@ -162,6 +166,10 @@ export class ContactsState {
   get list(): readonly ContactView[] {
     return this.#list;
   }
+  /** The view (tab, directory, filter) the list answers: another key is another list, the same key a refresh. */
+  get listView(): string {
+    return this.#listView;
+  }
   get listFilter(): string {
     return this.#listFilter;
   }
@@ -170,6 +178,10 @@ export class ContactsState {
   }
   get history(): readonly HistoryEntryView[] {
     return this.#history;
+  }
+  /** The filter and text the history answers (as `listView`). */
+  get historyView(): string {
+    return this.#historyView;
   }
   get historyFilter(): HistoryFilter {
     return this.#historyFilter;
@@ -313,6 +325,7 @@ export class ContactsState {
 
   async #fetchList(): Promise<(() => void) | undefined> {
     const tab = this.#tab;
+    const view = `${tab}|${this.#customDirectory ?? ''}|${this.#listFilter.trim()}`;
     let contacts: ContactView[] | undefined;
     if (tab === 'speed-dial') {
       const r = await this.#call('contacts.speedDials', {});
@@ -348,7 +361,9 @@ export class ContactsState {
     if (!contacts) return undefined;
     const list = contacts;
     return () => {
-      if (tab === this.#tab) this.#list = list;
+      if (tab !== this.#tab) return;
+      this.#list = list;
+      this.#listView = view;
     };
   }
 
@@ -483,10 +498,12 @@ export class ContactsState {
     this.#histories.request(async () => {
       const types = HISTORY_TYPES[this.#historyFilter];
       const text = this.#historyText.trim();
+      const view = `${this.#historyFilter}|${text}`;
       const r = await this.#call('history.list', { ...(types && { types }), ...(text && { text }), limit: 200 });
       if (!r.ok) return undefined;
       return () => {
         this.#history = r.value;
+        this.#historyView = view;
       };
     });
     return this.#histories.settled();

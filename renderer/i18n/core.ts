@@ -39,6 +39,19 @@ export function formatNumber(language: Language, value: number): string {
   return format.format(value);
 }
 
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A date or time written the language's way, through one Intl.DateTimeFormat per language and options: building one
+ * costs ~70 µs, formatting with it ~1 µs (the history lists 200 calls, each with its date).
+ */
+export function formatDateTime(language: Language, options: Intl.DateTimeFormatOptions, at: number | Date): string {
+  const key = `${language}|${JSON.stringify(options)}`;
+  let format = dateTimeFormats.get(key);
+  if (!format) dateTimeFormats.set(key, (format = new Intl.DateTimeFormat(language, options)));
+  return format.format(at);
+}
+
 /**
  * The dictionary key for `key`: itself when it exists, else its plural variant for `params.count`
  * (`key.<category>`, falling back to `key.other`); undefined when there is none.

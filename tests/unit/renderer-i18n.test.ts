@@ -13,7 +13,7 @@ import type { ScreenPopErrorCode } from '../../electron/services/screen-pop';
 import type { LdapFailureReason } from '../../electron/services/directory/ldap-source';
 import type { ErasablePart } from '../../electron/services/data-erasure';
 import type { CallError } from '../../sip-core/api/softphone';
-import { DICTIONARIES, errorKey, errorText, formatNumber, isMessageKey, pluralCategory, translate } from '../../renderer/i18n';
+import { DICTIONARIES, errorKey, errorText, formatDateTime, formatNumber, isMessageKey, pluralCategory, translate } from '../../renderer/i18n';
 import { APPLY_ERRORS } from '../../renderer/lib/state/services-form';
 
 const ROOT = join(__dirname, '..', '..');
@@ -112,6 +112,25 @@ describe('plurals (Intl.PluralRules)', () => {
   it('falls back to `.other` for a category a group does not have (French "many": 1 000 000)', () => {
     expect(pluralCategory('fr', 1_000_000)).toBe('many');
     expect(translate('fr', 'mwi.button', { count: 1_000_000 })).toBe(`Messagerie vocale : ${formatNumber('fr', 1_000_000)} nouveaux messages`);
+  });
+});
+
+describe('dates and times (Intl.DateTimeFormat, one per language and options)', () => {
+  it('are written exactly as a new formatter writes them, each language with its own, whatever the order of use', () => {
+    const options: Intl.DateTimeFormatOptions[] = [
+      { day: '2-digit', month: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+      { hour: '2-digit', minute: '2-digit', second: '2-digit' },
+      { dateStyle: 'short', timeStyle: 'medium' },
+    ];
+    const at = [Date.UTC(2026, 0, 1, 8, 5, 9), Date.UTC(2026, 11, 31, 23, 59, 59), 0];
+    for (let round = 0; round < 2; round++) {
+      for (const language of ['en', 'fr', 'nl'] as const) {
+        for (const o of options) {
+          for (const t of at) expect([language, o, t, formatDateTime(language, o, t)]).toEqual([language, o, t, new Intl.DateTimeFormat(language, o).format(t)]);
+        }
+      }
+    }
+    expect(formatDateTime('fr', options[1]!, at[0]!)).not.toBe(formatDateTime('en', options[1]!, at[0]!)); // not one formatter for all
   });
 });
 

@@ -1,6 +1,6 @@
 /** Current UI language and theme, driven by main's preferences; before the first snapshot, by the browser. */
 import type { Language, LanguagePreference, Theme } from '../../../electron/contract';
-import { errorKey, formatNumber, resolveLanguage, translateWith, type Dictionary, type Params, type ShownError } from '../../i18n/core';
+import { errorKey, formatDateTime, formatNumber, resolveLanguage, translateWith, type Dictionary, type Params, type ShownError } from '../../i18n/core';
 import { en } from '../../i18n/en';
 import { loadDictionary, loadedDictionary, rememberLanguage, startLanguage } from '../../i18n/loader';
 
@@ -100,6 +100,8 @@ export class Locale {
   /** A count or figure written the UI language's way (Intl.NumberFormat). */
   number = (value: number): string => formatNumber(this.#language, value);
 
-  time = (at: number): string =>
-    new Intl.DateTimeFormat(this.#language, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(at);
+  time = (at: number): string => formatDateTime(this.#language, { hour: '2-digit', minute: '2-digit', second: '2-digit' }, at);
+
+  /** A date or time written the UI language's way (one Intl.DateTimeFormat per language and options, kept). */
+  dateTime = (options: Intl.DateTimeFormatOptions, at: number | Date): string => formatDateTime(this.#language, options, at);
 }

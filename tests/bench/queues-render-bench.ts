@@ -32,6 +32,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { chromium, type Browser, type Page } from '@playwright/test';
 import { FakeAmi } from '../unit/pbx-fake-ami';
+import { PAINT_PROBE } from './lib/paint-probe';
 
 const ROOT = join(__dirname, '..', '..');
 const QUEUE_NAMES = ['support', 'sales', 'billing', 'reception', 'after-hours'];
@@ -208,10 +209,7 @@ const INIT_SCRIPT = `(() => {
     if (m) return m[1] === 'queues.changed';
     try { return JSON.parse(data).name === 'queues.changed'; } catch { return false; }
   };
-  const afterMicrotasks = (n, fn) => (n === 0 ? fn() : queueMicrotask(() => afterMicrotasks(n - 1, fn)));
-  const channel = new MessageChannel();
-  const afterPaint = [];
-  channel.port1.onmessage = () => { const next = afterPaint.shift(); if (next) next(); };
+  ${PAINT_PROBE}
   const Native = globalThis.WebSocket;
   class BenchSocket extends Native {
     addEventListener(type, listener, options) {
@@ -224,15 +222,7 @@ const INIT_SCRIPT = `(() => {
         try {
           return listener.call(this, event);
         } finally {
-          // Svelte flushes in one microtask queued during the handler; a few more ticks land after it (and its MutationObserver records).
-          afterMicrotasks(3, () => {
-            s.flushed = performance.now();
-            requestAnimationFrame(() => {
-              s.frame = performance.now();
-              afterPaint.push(() => { s.painted = performance.now(); rec.samples.push(s); rec.inflight--; });
-              channel.port2.postMessage(0);
-            });
-          });
+          whenPainted(s, () => { rec.samples.push(s); rec.inflight--; });
         }
       }, options);
     }

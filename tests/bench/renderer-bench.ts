@@ -39,6 +39,7 @@ import { Database } from '../../electron/storage/db';
 import { migrate } from '../../electron/storage/migrate';
 import { startConsole, type RunningConsole, ROOT } from '../e2e/console';
 import { fillCallHistory, fillContacts } from './lib/directory-data';
+import { PAINT_PROBE } from './lib/paint-probe';
 
 const SAMPLES = Number(process.env.BENCH_RENDERER_SAMPLES ?? 15);
 const N = 500;
@@ -205,8 +206,8 @@ const SEARCH_ROUNDS = Number(process.env.BENCH_RENDERER_SEARCH_ROUNDS ?? 3);
 
 // Records, in the page, each value typed into the search box (the input event's time stamp: when the key reached the
 // page), each click on a directory tab, and, for each answer to a `contacts.*` or `history.*` command, when the frame
-// that shows it was painted (the same rAF + MessageChannel probe as part 1), plus the main-thread work that answer
-// cost (handler and Svelte's flush, then style/layout/paint) and the 'longtask' entries.
+// that shows it was painted (lib/paint-probe.ts), plus the main-thread work that answer cost (handler and Svelte's
+// flush, then style/layout/paint) and the 'longtask' entries.
 const SEARCH_INIT_SCRIPT = `(() => {
   const rec = { inputs: [], clicks: [], shown: [], longtasks: [], inflight: 0 };
   globalThis.__rcSearch = rec;
@@ -219,10 +220,7 @@ const SEARCH_INIT_SCRIPT = `(() => {
   }, true);
   const asked = new Map();
   const RES = /^\\{"t":"res","id":(\\d+)/;
-  const afterMicrotasks = (n, fn) => (n === 0 ? fn() : queueMicrotask(() => afterMicrotasks(n - 1, fn)));
-  const channel = new MessageChannel();
-  const afterPaint = [];
-  channel.port1.onmessage = () => { const next = afterPaint.shift(); if (next) next(); };
+  ${PAINT_PROBE}
   const Native = globalThis.WebSocket;
   class BenchSocket extends Native {
     send(data) {
@@ -243,14 +241,7 @@ const SEARCH_INIT_SCRIPT = `(() => {
         try {
           return listener.call(this, event);
         } finally {
-          afterMicrotasks(3, () => {
-            s.flushed = performance.now();
-            requestAnimationFrame(() => {
-              s.frame = performance.now();
-              afterPaint.push(() => { s.painted = performance.now(); rec.shown.push(s); rec.inflight--; });
-              channel.port2.postMessage(0);
-            });
-          });
+          whenPainted(s, () => { rec.shown.push(s); rec.inflight--; });
         }
       }, options);
     }

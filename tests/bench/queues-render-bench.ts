@@ -210,24 +210,15 @@ const INIT_SCRIPT = `(() => {
     try { return JSON.parse(data).name === 'queues.changed'; } catch { return false; }
   };
   ${PAINT_PROBE}
-  const Native = globalThis.WebSocket;
-  class BenchSocket extends Native {
-    addEventListener(type, listener, options) {
-      if (type !== 'message' || typeof listener !== 'function') return super.addEventListener(type, listener, options);
-      return super.addEventListener(type, function (event) {
-        if (!isQueues(event.data)) return listener.call(this, event);
-        const s = { t0: performance.now(), flushed: 0, frame: 0, painted: 0, bytes: event.data.length };
-        rec.arrivals++;
-        rec.inflight++;
-        try {
-          return listener.call(this, event);
-        } finally {
-          whenPainted(s, () => { rec.samples.push(s); rec.inflight--; });
-        }
-      }, options);
-    }
-  }
-  globalThis.WebSocket = BenchSocket;
+  probeSocket({
+    arrived: (event) => {
+      if (!isQueues(event.data)) return undefined;
+      rec.arrivals++;
+      rec.inflight++;
+      return { bytes: event.data.length };
+    },
+    shown: (s) => { rec.samples.push(s); rec.inflight--; },
+  });
   try {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) rec.longtasks.push({ start: e.startTime, duration: e.duration }); })
       .observe({ type: 'longtask', buffered: true });

@@ -221,32 +221,22 @@ const SEARCH_INIT_SCRIPT = `(() => {
   const asked = new Map();
   const RES = /^\\{"t":"res","id":(\\d+)/;
   ${PAINT_PROBE}
-  const Native = globalThis.WebSocket;
-  class BenchSocket extends Native {
-    send(data) {
-      if (typeof data === 'string' && /"name":"(contacts|history)\\./.test(data)) {
-        try { const f = JSON.parse(data); if (f.t === 'cmd') asked.set(f.id, { name: f.name, query: f.args.query, sent: performance.now() }); } catch {}
-      }
-      return super.send(data);
-    }
-    addEventListener(type, listener, options) {
-      if (type !== 'message' || typeof listener !== 'function') return super.addEventListener(type, listener, options);
-      return super.addEventListener(type, function (event) {
-        const m = typeof event.data === 'string' ? RES.exec(event.data.slice(0, 40)) : null;
-        const id = m ? Number(m[1]) : -1;
-        if (!asked.has(id)) return listener.call(this, event);
-        const s = { ...asked.get(id), t0: performance.now(), flushed: 0, frame: 0, painted: 0 };
-        asked.delete(id);
-        rec.inflight++;
-        try {
-          return listener.call(this, event);
-        } finally {
-          whenPainted(s, () => { rec.shown.push(s); rec.inflight--; });
-        }
-      }, options);
-    }
-  }
-  globalThis.WebSocket = BenchSocket;
+  probeSocket({
+    sent: (data) => {
+      if (typeof data !== 'string' || !/"name":"(contacts|history)\\./.test(data)) return;
+      try { const f = JSON.parse(data); if (f.t === 'cmd') asked.set(f.id, { name: f.name, query: f.args.query, sent: performance.now() }); } catch {}
+    },
+    arrived: (event) => {
+      const m = typeof event.data === 'string' ? RES.exec(event.data.slice(0, 40)) : null;
+      const id = m ? Number(m[1]) : -1;
+      const fields = asked.get(id);
+      if (!fields) return undefined;
+      asked.delete(id);
+      rec.inflight++;
+      return fields;
+    },
+    shown: (s) => { rec.shown.push(s); rec.inflight--; },
+  });
   try {
     new PerformanceObserver((list) => { for (const e of list.getEntries()) rec.longtasks.push(e.duration); }).observe({ type: 'longtask' });
   } catch {}

@@ -18,8 +18,9 @@
  *    (`search.keystroke_to_paint.p95`; split into key → query sent → answer in the page → painted), the last key of a
  *    word typed fast → its answer painted (`search.fast_typing_to_paint.p95`), the main-thread work of showing an
  *    answer (`search.render_work.p95`). Then the Personal, Company, History and Search tabs are clicked in turn
- *    (`tabs.<tab>.p50`: the click → the frame that paints the tab's last answer; the first two list 500 contacts,
- *    History 200 calls), and the long tasks (> 50 ms) seen throughout are counted (`renderer.long_tasks`).
+ *    (`tabs.<tab>.p50`: the click → the frame that paints the tab's last answer; the first two list a first page of
+ *    100 contacts, 500 before 2026-12-07 evening; History 200 calls), and the long tasks (> 50 ms) seen throughout are
+ *    counted (`renderer.long_tasks`).
  *
  * Knobs: BENCH_RENDERER_SAMPLES (15), BENCH_RENDERER_SEARCH_ROUNDS (3), BENCH_RENDERER_TAB_ROUNDS (5),
  * BENCH_RENDERER_DIRS (`label=dir,label=dir`: compare renderer builds in the same run against the same main, e.g.
@@ -255,7 +256,7 @@ interface SearchShown {
   frame: number;
   painted: number;
 }
-/** Directory tabs clicked in turn (the Personal and Company tabs list their first 500 contacts, History 200 calls). */
+/** Directory tabs clicked in turn (the Personal and Company tabs list a first page of 100 contacts, History 200 calls). */
 const TABS = ['Personal', 'Company', 'History', 'Favorites', 'Search'];
 const TAB_ROUNDS = Number(process.env.BENCH_RENDERER_TAB_ROUNDS ?? 5);
 

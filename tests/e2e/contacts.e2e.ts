@@ -199,3 +199,40 @@ test('the Custom tab lists the directories the administrator provisioned; the Se
   await pane.getByRole('combobox', { name: 'Search in' }).selectOption({ label: 'All directories' });
   await expect(results).toHaveCount(2);
 });
+
+test('a directory tab lists the whole directory a page at a time as she scrolls; a change keeps what she scrolled to', async ({ page }) => {
+  await open(page);
+  const pane = page.locator('section.contacts');
+  await pane.getByRole('tab', { name: 'Personal' }).click();
+  const rows = Array.from({ length: 250 }, (_, i) => `Page${String(i).padStart(3, '0')},Listed,+33 1 40 00 ${String(1000 + i).slice(0, 2)} ${String(1000 + i).slice(2)}`);
+  const csv = `First Name,Last Name,Business Phone\r\n${rows.join('\r\n')}\r\n`;
+  await pane.locator('input[type=file]').setInputFiles({ name: 'pages.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const region = pane.getByRole('region', { name: 'Import' });
+  await region.getByRole('button', { name: 'Import 250 contacts' }).click();
+  await expect(region.getByRole('status')).toContainText('250 new');
+  await region.getByRole('button', { name: 'Close' }).click();
+
+  const list = pane.getByRole('list', { name: 'Personal' });
+  const contacts = list.locator(':scope > li.contact');
+  const names = (): Promise<string[]> => list.locator(':scope > li.contact .name').allTextContents();
+  const expected = (n: number): string[] => Array.from({ length: n }, (_, i) => `Page${String(i).padStart(3, '0')} Listed`);
+  // The first page: nothing more is read or rendered until she scrolls.
+  await expect(contacts).toHaveCount(100);
+  await page.waitForTimeout(500);
+  await expect(contacts).toHaveCount(100);
+  expect(await names()).toEqual(expected(100));
+  // Scrolled to the end of the list: the next page comes, then the last one, in name order, each contact once.
+  const scrollToEnd = (): Promise<void> => pane.locator(':scope > .body').evaluate((body) => void (body.scrollTop = body.scrollHeight));
+  await scrollToEnd();
+  await expect(contacts).toHaveCount(200);
+  await scrollToEnd();
+  await expect(contacts).toHaveCount(250);
+  expect(await names()).toEqual(expected(250));
+  await expect(list.locator('li.list-end')).toHaveCount(0); // the directory's end: nothing more is asked for
+  // A change to the directory refreshes the list: it keeps the 249 others, not only a first page under her.
+  page.once('dialog', (d) => void d.accept());
+  await contacts.filter({ hasText: 'Page150 Listed' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(list).not.toContainText('Page150 Listed');
+  await expect(contacts).toHaveCount(249);
+  expect(await names()).toEqual(expected(250).filter((n) => n !== 'Page150 Listed'));
+});

@@ -248,4 +248,15 @@ test('Export CSV of a history of 30,000 calls: its bar, Cancel leaves no file, t
   expect(states).toContainEqual(expect.stringMatching(/^Writing the file: [\d,]+ of 30,?000 calls$/));
   expect(states.every((s) => /^(Preparing the file…|Writing the file: [\d,]+ of 30,?000 calls)$/.test(s))).toBe(true);
   await expect(exporting).toHaveCount(0);
+  // The tab lists the newest 100 calls, then older ones a page at a time as she scrolls, newest first, each once;
+  // the Export and Delete buttons stay above the list (its end may be 30,000 calls away).
+  const rows = historyList(page).locator(':scope > li.history');
+  await expect(rows).toHaveCount(100);
+  for (const count of [200, 300]) {
+    await contacts(page).locator(':scope > .body').evaluate((body) => void (body.scrollTop = body.scrollHeight));
+    await expect(rows).toHaveCount(count);
+  }
+  const shown = await rows.evaluateAll((els) => els.map((e) => [Number(e.getAttribute('data-history-id')), Date.parse(e.querySelector('time')!.getAttribute('datetime')!)] as const));
+  expect(new Set(shown.map(([id]) => id)).size).toBe(300);
+  expect(shown.every(([, at], i) => i === 0 || at <= shown[i - 1]![1])).toBe(true);
 });

@@ -23,6 +23,7 @@ import type {
 import { IMPORT_CHUNK_BASE64 } from '../../../electron/contract';
 import { importProgressOf } from './import-progress';
 import { Latest } from './latest';
+import { LIST_PAGE, appendPage, firstPageLimit, mayHaveMore } from './list-pages';
 
 export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'custom', 'outlook', 'history'] as const;
 export type ContactTab = (typeof CONTACT_TABS)[number];
@@ -104,16 +105,24 @@ function toBase64(bytes: Uint8Array): string {
 export class ContactsState {
   #tab = $state<ContactTab>('search');
   #query = $state('');
-  #hits = $state<ContactHitView[]>([]);
+  // Lists are replaced whole, never changed in place: raw state (no proxy around each contact read by the rows).
+  #hits = $state.raw<ContactHitView[]>([]);
   #selected = $state(-1);
-  #list = $state<ContactView[]>([]);
+  #list = $state.raw<ContactView[]>([]);
   /** Which view `#list` answers (tab, directory, filter): a refresh of the same view keeps its key. */
   #listView = $state('');
+  /** The list is a directory's pages and its last page came full: more may follow (lib/state/list-pages.ts). */
+  #listMore = $state(false);
+  /** The next page on its way (one at a time). */
+  #listMoreBusy = false;
   #listFilter = $state('');
   #queues = $state<QueueView[]>([]);
-  #history = $state<HistoryEntryView[]>([]);
+  #history = $state.raw<HistoryEntryView[]>([]);
   /** Which filter and text `#history` answers. */
   #historyView = $state('');
+  /** The history's last page came full: older calls may follow. */
+  #historyMore = $state(false);
+  #historyMoreBusy = false;
   #historyFilter = $state<HistoryFilter>('all');
   #historyText = $state('');
   #import = $state<ImportState>({ step: 'idle' });
@@ -170,6 +179,10 @@ export class ContactsState {
   get listView(): string {
     return this.#listView;
   }
+  /** More contacts of the directory may follow the list (asked for by `loadMore` as she scrolls). */
+  get listMore(): boolean {
+    return this.#listMore;
+  }
   get listFilter(): string {
     return this.#listFilter;
   }
@@ -182,6 +195,10 @@ export class ContactsState {
   /** The filter and text the history answers (as `listView`). */
   get historyView(): string {
     return this.#historyView;
+  }
+  /** Older calls may follow the history shown (asked for by `loadMoreHistory` as she scrolls). */
+  get historyMore(): boolean {
+    return this.#historyMore;
   }
   get historyFilter(): HistoryFilter {
     return this.#historyFilter;
@@ -323,11 +340,31 @@ export class ContactsState {
     return this.#lists.settled();
   }
 
+  /**
+   * What `contacts.list` pages through for the current tab (a directory by kind or id), or undefined when the tab
+   * shows something else: a filter's matches, the speed dials, the favorites.
+   */
+  #pagedList(): { kind: DirectoryKindName } | { directoryId: number } | undefined {
+    if (this.#listFilter.trim()) return undefined;
+    if (this.#tab === 'custom') return this.#customDirectory === undefined ? undefined : { directoryId: this.#customDirectory };
+    const kind = LIST_KIND[this.#tab];
+    return kind ? { kind } : undefined;
+  }
+
   async #fetchList(): Promise<(() => void) | undefined> {
     const tab = this.#tab;
     const view = `${tab}|${this.#customDirectory ?? ''}|${this.#listFilter.trim()}`;
+    const paged = this.#pagedList();
     let contacts: ContactView[] | undefined;
-    if (tab === 'speed-dial') {
+    let more = false;
+    if (paged) {
+      const limit = firstPageLimit(view === this.#listView, this.#list.length);
+      const r = await this.#call('contacts.list', { ...paged, limit });
+      if (r.ok) {
+        contacts = r.value;
+        more = mayHaveMore(r.value.length, limit);
+      }
+    } else if (tab === 'speed-dial') {
       const r = await this.#call('contacts.speedDials', {});
       if (r.ok) contacts = r.value;
     } else if (tab === 'favorites') {
@@ -337,26 +374,17 @@ export class ContactsState {
       const id = this.#customDirectory;
       const filter = this.#listFilter.trim();
       if (id === undefined) contacts = [];
-      else if (filter) {
+      else {
         const r = await this.#call('contacts.search', { query: filter, limit: 200, directoryIds: [id] });
         contacts = r.ok ? r.value.map((h) => h.contact) : [];
-      } else {
-        const r = await this.#call('contacts.list', { directoryId: id, limit: 500 });
-        if (r.ok) contacts = r.value;
       }
     } else {
       const kind = LIST_KIND[tab];
       if (!kind) return;
-      const filter = this.#listFilter.trim();
-      if (filter) {
-        const dirs = await this.#call('contacts.directories', {});
-        const ids = dirs.ok ? dirs.value.filter((d) => d.kind === kind).map((d) => d.id) : [];
-        const r = ids.length ? await this.#call('contacts.search', { query: filter, limit: 200, directoryIds: ids }) : undefined;
-        contacts = r?.ok ? r.value.map((h) => h.contact) : [];
-      } else {
-        const r = await this.#call('contacts.list', { kind, limit: 500 });
-        if (r.ok) contacts = r.value;
-      }
+      const dirs = await this.#call('contacts.directories', {});
+      const ids = dirs.ok ? dirs.value.filter((d) => d.kind === kind).map((d) => d.id) : [];
+      const r = ids.length ? await this.#call('contacts.search', { query: this.#listFilter.trim(), limit: 200, directoryIds: ids }) : undefined;
+      contacts = r?.ok ? r.value.map((h) => h.contact) : [];
     }
     if (!contacts) return undefined;
     const list = contacts;
@@ -364,7 +392,27 @@ export class ContactsState {
       if (tab !== this.#tab) return;
       this.#list = list;
       this.#listView = view;
+      this.#listMore = more;
     };
+  }
+
+  /**
+   * The directory's next page after the list (she scrolled near its end). One at a time; dropped if the list was
+   * replaced meanwhile (another tab, a filter, a refresh: that answer is newer).
+   */
+  async loadMore(): Promise<void> {
+    const paged = this.#pagedList();
+    if (!paged || !this.#listMore || this.#listMoreBusy || this.#lists.busy) return;
+    const list = this.#list;
+    this.#listMoreBusy = true;
+    try {
+      const r = await this.#call('contacts.list', { ...paged, limit: LIST_PAGE, offset: list.length });
+      if (!r.ok || this.#list !== list) return;
+      this.#list = appendPage(list, r.value);
+      this.#listMore = mayHaveMore(r.value.length, LIST_PAGE);
+    } finally {
+      this.#listMoreBusy = false;
+    }
   }
 
   async save(id: number | undefined, contact: CommandArgs<'contacts.create'>['contact']): Promise<boolean> {
@@ -496,17 +544,40 @@ export class ContactsState {
   /** Loads the history the filter and text ask for; resolves once the newest request's entries are shown. */
   loadHistory(): Promise<void> {
     this.#histories.request(async () => {
-      const types = HISTORY_TYPES[this.#historyFilter];
-      const text = this.#historyText.trim();
-      const view = `${this.#historyFilter}|${text}`;
-      const r = await this.#call('history.list', { ...(types && { types }), ...(text && { text }), limit: 200 });
+      const view = `${this.#historyFilter}|${this.#historyText.trim()}`;
+      // A first page, or what she had loaded of the same view (a call added, a deletion): lib/state/list-pages.ts.
+      const limit = firstPageLimit(view === this.#historyView, this.#history.length);
+      const r = await this.#call('history.list', { ...this.#historyQuery(), limit });
       if (!r.ok) return undefined;
       return () => {
         this.#history = r.value;
         this.#historyView = view;
+        this.#historyMore = mayHaveMore(r.value.length, limit);
       };
     });
     return this.#histories.settled();
+  }
+
+  #historyQuery(): { types?: CallTypeName[]; text?: string } {
+    const types = HISTORY_TYPES[this.#historyFilter];
+    const text = this.#historyText.trim();
+    return { ...(types && { types }), ...(text && { text }) };
+  }
+
+  /** Older calls after the history shown (she scrolled near its end); as `loadMore`. */
+  async loadMoreHistory(): Promise<void> {
+    const history = this.#history;
+    const last = history.at(-1);
+    if (!last || !this.#historyMore || this.#historyMoreBusy || this.#histories.busy) return;
+    this.#historyMoreBusy = true;
+    try {
+      const r = await this.#call('history.list', { ...this.#historyQuery(), limit: LIST_PAGE, beforeId: last.id });
+      if (!r.ok || this.#history !== history) return;
+      this.#history = appendPage(history, r.value);
+      this.#historyMore = mayHaveMore(r.value.length, LIST_PAGE);
+    } finally {
+      this.#historyMoreBusy = false;
+    }
   }
   /** Open the detail window of a history entry. */
   async openDetail(id: number): Promise<boolean> {

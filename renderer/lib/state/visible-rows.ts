@@ -15,6 +15,8 @@ export class VisibleRows {
   readonly #send: (extensions: readonly string[]) => void;
   #observer: IntersectionObserver | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the set is to be sent: VISIBLE_ROWS_DEBOUNCE_MS after the last change. */
+  #due = 0;
   #refresh: ReturnType<typeof setTimeout> | undefined;
   #last: string | undefined;
 
@@ -56,9 +58,23 @@ export class VisibleRows {
     return this.#observer;
   }
 
+  /**
+   * Every row added or removed calls this (a directory tab opened: a hundred rows at once). One timer, moved on when it
+   * fires early, instead of a clearTimeout and a setTimeout per row (~3 ms of each tab click on a 2-core machine).
+   */
   #schedule(): void {
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#flush(false), VISIBLE_ROWS_DEBOUNCE_MS);
+    this.#due = Date.now() + VISIBLE_ROWS_DEBOUNCE_MS;
+    this.#timer ??= setTimeout(() => this.#fire(), VISIBLE_ROWS_DEBOUNCE_MS);
+  }
+
+  #fire(): void {
+    const wait = this.#due - Date.now();
+    if (wait > 0) {
+      this.#timer = setTimeout(() => this.#fire(), wait);
+      return;
+    }
+    this.#timer = undefined;
+    this.#flush(false);
   }
 
   #flush(force: boolean): void {

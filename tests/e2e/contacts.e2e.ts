@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { baresip, hangupAll, waitFor } from '../testbed/baresip';
 import { expect, ROOT, startConsole, test, type RunningConsole } from './console';
+import { importPersonalRows } from './import-rows';
 
 const CSV = join(__dirname, '..', 'fixtures', 'contacts', 'e2e-colleagues.csv');
 let console_: RunningConsole | undefined;
@@ -203,14 +204,10 @@ test('the Custom tab lists the directories the administrator provisioned; the Se
 test('a directory tab lists the whole directory a page at a time as she scrolls; a change keeps what she scrolled to', async ({ page }) => {
   await open(page);
   const pane = page.locator('section.contacts');
-  await pane.getByRole('tab', { name: 'Personal' }).click();
-  const rows = Array.from({ length: 250 }, (_, i) => `Page${String(i).padStart(3, '0')},Listed,+33 1 40 00 ${String(1000 + i).slice(0, 2)} ${String(1000 + i).slice(2)}`);
-  const csv = `First Name,Last Name,Business Phone\r\n${rows.join('\r\n')}\r\n`;
-  await pane.locator('input[type=file]').setInputFiles({ name: 'pages.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
-  const region = pane.getByRole('region', { name: 'Import' });
-  await region.getByRole('button', { name: 'Import 250 contacts' }).click();
-  await expect(region.getByRole('status')).toContainText('250 new');
-  await region.getByRole('button', { name: 'Close' }).click();
+  await importPersonalRows(
+    pane,
+    Array.from({ length: 250 }, (_, i) => `Page${String(i).padStart(3, '0')},Listed,+33 1 40 00 ${String(1000 + i).slice(0, 2)} ${String(1000 + i).slice(2)}`),
+  );
 
   const list = pane.getByRole('list', { name: 'Personal' });
   const contacts = list.locator(':scope > li.contact');

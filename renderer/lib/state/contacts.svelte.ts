@@ -115,6 +115,11 @@ export class ContactsState {
   #listMore = $state(false);
   /** The next page on its way (one at a time). */
   #listMoreBusy = false;
+  /**
+   * Where the next page starts: the rows main answered so far, which may be more than the list holds when a page
+   * repeated contacts (the directory shifted between two pages), so a repeated page never asks for itself again.
+   */
+  #listNext = 0;
   #listFilter = $state('');
   #queues = $state<QueueView[]>([]);
   #history = $state.raw<HistoryEntryView[]>([]);
@@ -393,6 +398,7 @@ export class ContactsState {
       this.#list = list;
       this.#listView = view;
       this.#listMore = more;
+      this.#listNext = list.length;
     };
   }
 
@@ -406,9 +412,10 @@ export class ContactsState {
     const list = this.#list;
     this.#listMoreBusy = true;
     try {
-      const r = await this.#call('contacts.list', { ...paged, limit: LIST_PAGE, offset: list.length });
+      const r = await this.#call('contacts.list', { ...paged, limit: LIST_PAGE, offset: this.#listNext });
       if (!r.ok || this.#list !== list) return;
       this.#list = appendPage(list, r.value);
+      this.#listNext += r.value.length;
       this.#listMore = mayHaveMore(r.value.length, LIST_PAGE);
     } finally {
       this.#listMoreBusy = false;

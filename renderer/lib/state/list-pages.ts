@@ -26,7 +26,8 @@ export function mayHaveMore(answered: number, asked: number): boolean {
 /**
  * The list with a next page appended. Pages are asked by offset: a contact added or removed in between (an LDAP
  * refresh) shifts the next page by one, so a contact already listed may come again. It is listed once (the list is
- * keyed by id); the change itself refreshes the whole view.
+ * keyed by id); the change itself refreshes the whole view. The caller counts the rows answered, not the rows listed,
+ * for the next page's offset: a page of repeats must not be asked for again and again.
  */
 export function appendPage<T extends { id: number }>(list: readonly T[], page: readonly T[]): T[] {
   const ids = new Set(list.map((c) => c.id));

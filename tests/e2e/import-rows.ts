@@ -1,0 +1,16 @@
+/**
+ * Contacts for a test, imported the receptionist's way: a CSV chosen in the Personal tab, its preview, Import, Close.
+ */
+import type { Locator } from '@playwright/test';
+import { expect } from './console';
+
+/** Imports `rows` (CSV lines under the `First Name,Last Name,Business Phone` header) into the Personal directory. */
+export async function importPersonalRows(pane: Locator, rows: readonly string[]): Promise<void> {
+  await pane.getByRole('tab', { name: 'Personal' }).click();
+  const csv = `First Name,Last Name,Business Phone\r\n${rows.join('\r\n')}\r\n`;
+  await pane.locator('input[type=file]').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  const region = pane.getByRole('region', { name: 'Import' });
+  await region.getByRole('button', { name: `Import ${rows.length} contacts` }).click();
+  await expect(region.getByRole('status')).toContainText(`${rows.length} new`);
+  await region.getByRole('button', { name: 'Close' }).click();
+}

@@ -175,6 +175,8 @@ export const contactsCommands = {
       favorites: z.boolean().optional(),
       limit: z.number().int().min(1).max(1000).optional(),
       offset: z.number().int().min(0).max(10_000_000).optional(),
+      /** A directory's next page: the contacts after this one in name order (the last of the page before). */
+      afterId: id.optional(),
     }),
   ),
   'contacts.get': def<ContactView>()(z.strictObject({ id })),

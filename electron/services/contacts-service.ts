@@ -724,7 +724,7 @@ export class ContactsService implements ConsoleExtension {
       const dirs = await svc.listDirectories();
       return Promise.all(dirs.map(async (d) => ({ id: d.id, kind: d.kind, name: d.name, count: await svc.countContacts(d.id) })));
     },
-    'contacts.list': async ({ directoryId, kind, favorites, limit, offset }) => {
+    'contacts.list': async ({ directoryId, kind, favorites, limit, offset, afterId }) => {
       const svc = await this.#db();
       const page = { limit: limit ?? 200, offset: offset ?? 0 };
       if (favorites) {
@@ -736,7 +736,7 @@ export class ContactsService implements ConsoleExtension {
         id = (await svc.listDirectories()).find((d) => d.kind === kind)?.id;
         if (id === undefined) return [];
       }
-      return this.#view(svc, await svc.listContacts(id, page));
+      return this.#view(svc, await svc.listContacts(id, afterId === undefined ? page : { limit: page.limit, afterId }));
     },
     'contacts.get': async ({ id }) => {
       const svc = await this.#db();

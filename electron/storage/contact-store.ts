@@ -80,6 +80,13 @@ export interface UpsertOptions {
   readonly prepared?: { readonly country: CountryCode; readonly contacts: readonly (PreparedContact | undefined)[] };
 }
 
+/** A page of a directory in name order: `afterId` (the last contact of the previous page) or `offset`, and `limit`. */
+export interface ContactPage {
+  readonly limit?: number;
+  readonly offset?: number;
+  readonly afterId?: number;
+}
+
 export class ContactStore {
   constructor(
     readonly db: Database,
@@ -123,12 +130,25 @@ export class ContactStore {
     return row?.n ?? 0;
   }
 
-  /** Contacts of one directory in name order (paging for the contacts pane and for export). */
-  async list(directoryId: number, page: { limit?: number; offset?: number } = {}): Promise<Contact[]> {
-    const rows = await this.db.all<{ id: number }>(
-      'SELECT id FROM contacts WHERE directory_id = ? ORDER BY name_key, id LIMIT ? OFFSET ?',
-      [directoryId, page.limit ?? -1, page.offset ?? 0],
-    );
+  /**
+   * Contacts of one directory in name order (name, then id), a page at a time: after the contact `afterId` (a keyset,
+   * how the contacts pane pages as she scrolls), or from `offset`. A keyset page costs the same anywhere in the
+   * directory (OFFSET steps over the rows before it: ~1.5 ms at the end of 50,000) and is not shifted by a contact added
+   * or removed before it. A contact `afterId` that is no longer in the directory gives an empty page: the change that
+   * removed it refreshes the list.
+   */
+  async list(directoryId: number, page: ContactPage = {}): Promise<Contact[]> {
+    const rows = page.afterId === undefined
+      ? await this.db.all<{ id: number }>(
+          'SELECT id FROM contacts WHERE directory_id = ? ORDER BY name_key, id LIMIT ? OFFSET ?',
+          [directoryId, page.limit ?? -1, page.offset ?? 0],
+        )
+      : await this.db.all<{ id: number }>(
+          `SELECT id FROM contacts WHERE directory_id = ?
+             AND (name_key, id) > (SELECT name_key, id FROM contacts WHERE id = ? AND directory_id = ?)
+           ORDER BY name_key, id LIMIT ?`,
+          [directoryId, page.afterId, directoryId, page.limit ?? -1],
+        );
     return this.hydrate(this.db, rows.map((r) => r.id));
   }
 

@@ -2,18 +2,54 @@
  * A directory tab lists the whole directory a page at a time as she scrolls (renderer/lib/state/list-pages.ts), not
  * its first 500 contacts and nothing after them.
  */
-import { LIST_PAGE, REFRESH_MAX, appendPage, firstPageLimit, mayHaveMore, wantsMore, type MoreWanted } from '../../renderer/lib/state/list-pages';
+import { LIST_PAGE, REFRESH_MAX, NextPage, appendPage, mayHaveMore, readFirstRows, wantsMore, type MoreWanted, type PageReader } from '../../renderer/lib/state/list-pages';
 
 const contacts = (from: number, n: number): { id: number }[] => Array.from({ length: n }, (_, i) => ({ id: from + i }));
+const ids = (rows: readonly { id: number }[]): number[] => rows.map((c) => c.id);
+
+/** A directory of `n` rows (ids 1..n in list order) read by keyset, as contacts.list afterId; what was asked is kept. */
+function directory(n: number): { read: PageReader<{ id: number }>; asked: { after?: number; limit: number }[]; fail: Set<number> } {
+  const rows = contacts(1, n);
+  const asked: { after?: number; limit: number }[] = [];
+  const fail = new Set<number>();
+  const read: PageReader<{ id: number }> = (last, limit) => {
+    asked.push({ ...(last && { after: last.id }), limit });
+    if (fail.has(asked.length)) return Promise.resolve(undefined);
+    const from = last ? rows.findIndex((c) => c.id === last.id) + 1 : 0;
+    return Promise.resolve(rows.slice(from, from + limit));
+  };
+  return { read, asked, fail };
+}
 
 describe('directory tabs, a page at a time', () => {
-  it('asks for a first page when a tab opens, and for what was loaded when the same view is refreshed (up to the limit)', () => {
-    expect(firstPageLimit(false, 0)).toBe(LIST_PAGE);
-    expect(firstPageLimit(false, 700)).toBe(LIST_PAGE); // another tab or directory: its own first page
-    expect(firstPageLimit(true, 0)).toBe(LIST_PAGE);
-    expect(firstPageLimit(true, 30)).toBe(LIST_PAGE);
-    expect(firstPageLimit(true, 3 * LIST_PAGE)).toBe(3 * LIST_PAGE); // a refresh does not shrink what she scrolled to
-    expect(firstPageLimit(true, 50_000)).toBe(REFRESH_MAX);
+  it('reads a first page when a tab opens, and everything loaded when the same view is refreshed, however far', async () => {
+    const d = directory(5000);
+    const opened = await readFirstRows(d.read, false, 700); // another tab or directory: its own first page
+    expect(ids(opened!.rows)).toEqual(ids(contacts(1, LIST_PAGE)));
+    expect(opened!.more).toBe(true);
+    expect(d.asked).toEqual([{ limit: LIST_PAGE }]);
+
+    d.asked.length = 0;
+    const small = await readFirstRows(d.read, true, 30); // a refresh asks at least a page
+    expect(small!.rows).toHaveLength(LIST_PAGE);
+
+    d.asked.length = 0;
+    const refreshed = await readFirstRows(d.read, true, 2500); // she had scrolled to 2,500: the list does not shrink
+    expect(ids(refreshed!.rows)).toEqual(ids(contacts(1, 2500)));
+    expect(refreshed!.more).toBe(true);
+    // REFRESH_MAX a request, each starting after the last row answered.
+    expect(d.asked).toEqual([{ limit: REFRESH_MAX }, { after: 1000, limit: REFRESH_MAX }, { after: 2000, limit: 500 }]);
+
+    const whole = await readFirstRows(directory(1200).read, true, 3000); // the directory got shorter meanwhile
+    expect(whole!.rows).toHaveLength(1200);
+    expect(whole!.more).toBe(false);
+    expect(await readFirstRows(directory(0).read, false, 0)).toEqual({ rows: [], more: false });
+  });
+
+  it('reads nothing when a request of a refresh fails (the list shown stays as it was)', async () => {
+    const d = directory(5000);
+    d.fail.add(2);
+    expect(await readFirstRows(d.read, true, 2500)).toBeUndefined();
   });
 
   it('expects more only after a full page', () => {
@@ -22,15 +58,48 @@ describe('directory tabs, a page at a time', () => {
     expect(mayHaveMore(0, LIST_PAGE)).toBe(false);
   });
 
-  it('appends the next page, each contact once when the directory shifted between two pages', () => {
+  it('appends the next page, each contact once when one was renamed between two pages', () => {
     const first = contacts(1, 100);
-    expect(appendPage(first, contacts(101, 100)).map((c) => c.id)).toEqual(contacts(1, 200).map((c) => c.id));
-    // A contact was added before the second page was read: the page starts one contact early.
-    const shifted = appendPage(first, contacts(100, 100));
-    expect(shifted.map((c) => c.id)).toEqual(contacts(1, 199).map((c) => c.id));
-    expect(new Set(shifted.map((c) => c.id)).size).toBe(shifted.length);
+    expect(ids(appendPage(first, contacts(101, 100)))).toEqual(ids(contacts(1, 200)));
+    // Contact 150 was renamed to sort after 100: listed at its old place already, answered again at its new one.
+    const renamed = appendPage(contacts(101, 100), [{ id: 150 }, ...contacts(201, 99)]);
+    expect(new Set(ids(renamed)).size).toBe(renamed.length);
+    expect(renamed).toHaveLength(199);
     expect(appendPage(first, [])).toEqual(first);
     expect(first).toHaveLength(100); // the list shown is not changed in place
+  });
+
+  it('loads the next page after the last row, one at a time, and drops it when the list was replaced meanwhile', async () => {
+    const d = directory(250);
+    let list: { id: number }[] = contacts(1, LIST_PAGE);
+    let more = true;
+    const next = new NextPage(() => list, d.read, (rows, m) => ((list = rows), (more = m)));
+    await Promise.all([next.load(), next.load()]); // she scrolls twice quickly: one request
+    expect(d.asked).toEqual([{ after: 100, limit: LIST_PAGE }]);
+    expect(ids(list)).toEqual(ids(contacts(1, 200)));
+    expect(more).toBe(true);
+    await next.load();
+    expect(ids(list)).toEqual(ids(contacts(1, 250)));
+    expect(more).toBe(false); // the directory's end
+
+    // Another tab was opened while the page was on its way: its list is not touched.
+    list = contacts(1, LIST_PAGE);
+    const loading = next.load();
+    const other = [{ id: 9001 }];
+    list = other;
+    await loading;
+    expect(list).toBe(other);
+
+    // A failed page changes nothing; an empty list has no next page.
+    d.fail.add(d.asked.length + 1);
+    list = contacts(1, LIST_PAGE);
+    const before = list;
+    await next.load();
+    expect(list).toBe(before);
+    list = [];
+    const asked = d.asked.length;
+    await next.load();
+    expect(d.asked).toHaveLength(asked);
   });
 
   it('asks for the next page only near the end, with every loaded row on screen, after a full page, in a scrolling pane', () => {

@@ -7,7 +7,7 @@ import * as fs from 'node:fs/promises';
 import type { CountryCode } from 'libphonenumber-js';
 import { contactExtension } from '../../contract/contact-extension';
 import { ContactPreparer, type PreparedContact } from '../../storage/contact-prepare';
-import { ContactStore } from '../../storage/contact-store';
+import { ContactStore, type ContactPage } from '../../storage/contact-store';
 import { Database, StorageError } from '../../storage/db';
 import { prepareDatabaseErasure, scrubDatabase, type PreparedDatabaseErasure } from '../../storage/erase';
 import { HistoryStore, type CallDetails, type HistoryEntry, type HistoryEntryInput, type HistoryQuery } from '../../storage/history-store';
@@ -206,7 +206,7 @@ export class DirectoryService {
     return this.contacts.ensureDirectory(kind, name);
   }
   // contacts.list / get / create / update / delete / favorite
-  listContacts(directoryId: number, page?: { limit?: number; offset?: number }): Promise<Contact[]> {
+  listContacts(directoryId: number, page?: ContactPage): Promise<Contact[]> {
     return this.contacts.list(directoryId, page);
   }
   getContact(id: number): Promise<Contact | undefined> {

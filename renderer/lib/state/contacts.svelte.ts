@@ -23,7 +23,7 @@ import type {
 import { IMPORT_CHUNK_BASE64 } from '../../../electron/contract';
 import { importProgressOf } from './import-progress';
 import { Latest } from './latest';
-import { LIST_PAGE, appendPage, firstPageLimit, mayHaveMore } from './list-pages';
+import { NextPage, readFirstRows } from './list-pages';
 
 export const CONTACT_TABS = ['search', 'favorites', 'company', 'personal', 'speed-dial', 'queues', 'custom', 'outlook', 'history'] as const;
 export type ContactTab = (typeof CONTACT_TABS)[number];
@@ -37,6 +37,10 @@ const HISTORY_TYPES: Record<HistoryFilter, CallTypeName[] | undefined> = {
 };
 
 const LIST_KIND: Partial<Record<ContactTab, DirectoryKindName>> = { company: 'company', personal: 'personal', outlook: 'outlook' };
+/** A directory `contacts.list` pages through: a built-in one by kind, a custom one by id. */
+type PagedList = { kind: DirectoryKindName } | { directoryId: number };
+/** What the history filter and text ask `history.list` for. */
+type HistoryQuery = { types?: CallTypeName[]; text?: string };
 
 export interface ImportState {
   readonly step: 'idle' | 'uploading' | 'preview' | 'importing' | 'done' | 'error' | 'cancelled';
@@ -113,13 +117,17 @@ export class ContactsState {
   #listView = $state('');
   /** The list is a directory's pages and its last page came full: more may follow (lib/state/list-pages.ts). */
   #listMore = $state(false);
-  /** The next page on its way (one at a time). */
-  #listMoreBusy = false;
-  /**
-   * Where the next page starts: the rows main answered so far, which may be more than the list holds when a page
-   * repeated contacts (the directory shifted between two pages), so a repeated page never asks for itself again.
-   */
-  #listNext = 0;
+  readonly #listNext = new NextPage<ContactView>(
+    () => this.#list,
+    (last, limit) => {
+      const paged = this.#pagedList();
+      return paged ? this.#listPage(paged, last, limit) : Promise.resolve(undefined);
+    },
+    (rows, more) => {
+      this.#list = rows;
+      this.#listMore = more;
+    },
+  );
   #listFilter = $state('');
   #queues = $state<QueueView[]>([]);
   #history = $state.raw<HistoryEntryView[]>([]);
@@ -127,7 +135,14 @@ export class ContactsState {
   #historyView = $state('');
   /** The history's last page came full: older calls may follow. */
   #historyMore = $state(false);
-  #historyMoreBusy = false;
+  readonly #historyNext = new NextPage<HistoryEntryView>(
+    () => this.#history,
+    (last, limit) => this.#historyPage(this.#historyQuery(), last, limit),
+    (rows, more) => {
+      this.#history = rows;
+      this.#historyMore = more;
+    },
+  );
   #historyFilter = $state<HistoryFilter>('all');
   #historyText = $state('');
   #import = $state<ImportState>({ step: 'idle' });
@@ -349,7 +364,7 @@ export class ContactsState {
    * What `contacts.list` pages through for the current tab (a directory by kind or id), or undefined when the tab
    * shows something else: a filter's matches, the speed dials, the favorites.
    */
-  #pagedList(): { kind: DirectoryKindName } | { directoryId: number } | undefined {
+  #pagedList(): PagedList | undefined {
     if (this.#listFilter.trim()) return undefined;
     if (this.#tab === 'custom') return this.#customDirectory === undefined ? undefined : { directoryId: this.#customDirectory };
     const kind = LIST_KIND[this.#tab];
@@ -363,11 +378,10 @@ export class ContactsState {
     let contacts: ContactView[] | undefined;
     let more = false;
     if (paged) {
-      const limit = firstPageLimit(view === this.#listView, this.#list.length);
-      const r = await this.#call('contacts.list', { ...paged, limit });
-      if (r.ok) {
-        contacts = r.value;
-        more = mayHaveMore(r.value.length, limit);
+      const first = await readFirstRows<ContactView>((last, limit) => this.#listPage(paged, last, limit), view === this.#listView, this.#list.length);
+      if (first) {
+        contacts = first.rows;
+        more = first.more;
       }
     } else if (tab === 'speed-dial') {
       const r = await this.#call('contacts.speedDials', {});
@@ -398,8 +412,13 @@ export class ContactsState {
       this.#list = list;
       this.#listView = view;
       this.#listMore = more;
-      this.#listNext = list.length;
     };
+  }
+
+  /** A page of the directory `paged` after the contact `last` (lib/state/list-pages.ts: keyset pages). */
+  async #listPage(paged: PagedList, last: ContactView | undefined, limit: number): Promise<ContactView[] | undefined> {
+    const r = await this.#call('contacts.list', { ...paged, limit, ...(last && { afterId: last.id }) });
+    return r.ok ? r.value : undefined;
   }
 
   /**
@@ -407,19 +426,7 @@ export class ContactsState {
    * replaced meanwhile (another tab, a filter, a refresh: that answer is newer).
    */
   async loadMore(): Promise<void> {
-    const paged = this.#pagedList();
-    if (!paged || !this.#listMore || this.#listMoreBusy || this.#lists.busy) return;
-    const list = this.#list;
-    this.#listMoreBusy = true;
-    try {
-      const r = await this.#call('contacts.list', { ...paged, limit: LIST_PAGE, offset: this.#listNext });
-      if (!r.ok || this.#list !== list) return;
-      this.#list = appendPage(list, r.value);
-      this.#listNext += r.value.length;
-      this.#listMore = mayHaveMore(r.value.length, LIST_PAGE);
-    } finally {
-      this.#listMoreBusy = false;
-    }
+    if (this.#pagedList() && this.#listMore && !this.#lists.busy) await this.#listNext.load();
   }
 
   async save(id: number | undefined, contact: CommandArgs<'contacts.create'>['contact']): Promise<boolean> {
@@ -553,38 +560,33 @@ export class ContactsState {
     this.#histories.request(async () => {
       const view = `${this.#historyFilter}|${this.#historyText.trim()}`;
       // A first page, or what she had loaded of the same view (a call added, a deletion): lib/state/list-pages.ts.
-      const limit = firstPageLimit(view === this.#historyView, this.#history.length);
-      const r = await this.#call('history.list', { ...this.#historyQuery(), limit });
-      if (!r.ok) return undefined;
+      const query = this.#historyQuery();
+      const first = await readFirstRows<HistoryEntryView>((last, limit) => this.#historyPage(query, last, limit), view === this.#historyView, this.#history.length);
+      if (!first) return undefined;
       return () => {
-        this.#history = r.value;
+        this.#history = first.rows;
         this.#historyView = view;
-        this.#historyMore = mayHaveMore(r.value.length, limit);
+        this.#historyMore = first.more;
       };
     });
     return this.#histories.settled();
   }
 
-  #historyQuery(): { types?: CallTypeName[]; text?: string } {
+  #historyQuery(): HistoryQuery {
     const types = HISTORY_TYPES[this.#historyFilter];
     const text = this.#historyText.trim();
     return { ...(types && { types }), ...(text && { text }) };
   }
 
+  /** Calls older than `last` (newest first), as the query asks. */
+  async #historyPage(query: HistoryQuery, last: HistoryEntryView | undefined, limit: number): Promise<HistoryEntryView[] | undefined> {
+    const r = await this.#call('history.list', { ...query, limit, ...(last && { beforeId: last.id }) });
+    return r.ok ? r.value : undefined;
+  }
+
   /** Older calls after the history shown (she scrolled near its end); as `loadMore`. */
   async loadMoreHistory(): Promise<void> {
-    const history = this.#history;
-    const last = history.at(-1);
-    if (!last || !this.#historyMore || this.#historyMoreBusy || this.#histories.busy) return;
-    this.#historyMoreBusy = true;
-    try {
-      const r = await this.#call('history.list', { ...this.#historyQuery(), limit: LIST_PAGE, beforeId: last.id });
-      if (!r.ok || this.#history !== history) return;
-      this.#history = appendPage(history, r.value);
-      this.#historyMore = mayHaveMore(r.value.length, LIST_PAGE);
-    } finally {
-      this.#historyMoreBusy = false;
-    }
+    if (this.#historyMore && !this.#histories.busy) await this.#historyNext.load();
   }
   /** Open the detail window of a history entry. */
   async openDetail(id: number): Promise<boolean> {

@@ -7,15 +7,44 @@
  *
  * The first page is LIST_PAGE contacts; the next one is asked for when the end of what is loaded comes near the
  * screen, and so on to the directory's end. A refresh of the same view (a contact changed, an import, a company
- * refresh) asks again for what she had loaded, up to REFRESH_MAX: the list does not shrink under her.
+ * refresh) asks again for what she had loaded: the list does not shrink under her. The history pages the same way.
  */
 export const LIST_PAGE = 100;
-/** The most a refresh asks for at once (the command's own limit): beyond, the next pages come again as she scrolls. */
+/** The most one request asks for (the commands' own limit): a refresh of more asks again from where the last ended. */
 export const REFRESH_MAX = 1000;
 
-/** How many contacts to ask for from the start: a first page, or what was loaded of the same view (a refresh). */
-export function firstPageLimit(sameView: boolean, loaded: number): number {
-  return sameView ? Math.min(REFRESH_MAX, Math.max(LIST_PAGE, loaded)) : LIST_PAGE;
+/**
+ * Rows of a list after `last` (from the list's start when undefined), at most `limit`; undefined when the request failed
+ * (the error is shown). Pages are read by their last row, a keyset: `contacts.list` `afterId` in name order,
+ * `history.list` `beforeId` newest first. A contact added or removed before a page does not shift it, and a page deep in
+ * 50,000 contacts costs what the first does.
+ */
+export type PageReader<T> = (last: T | undefined, limit: number) => Promise<readonly T[] | undefined>;
+
+/** What a view shows after reading its first rows: the rows, and whether more may follow (the last page came full). */
+export interface FirstRows<T> {
+  readonly rows: T[];
+  readonly more: boolean;
+}
+
+/**
+ * The first rows of a view: a first page when she opens it, or everything she had loaded of it when the same view is
+ * refreshed (a contact changed, an import, a company refresh, a call added), REFRESH_MAX rows a request: the list does
+ * not shrink under her however far she scrolled. Undefined when a request failed (the list shown stays as it was).
+ */
+export async function readFirstRows<T extends { id: number }>(read: PageReader<T>, sameView: boolean, loaded: number): Promise<FirstRows<T> | undefined> {
+  const wanted = sameView ? Math.max(LIST_PAGE, loaded) : LIST_PAGE;
+  let rows: T[] = [];
+  // Each request starts after the last row answered (not the last row listed, which a repeat may have dropped).
+  for (let last: T | undefined; ; ) {
+    const limit = Math.min(REFRESH_MAX, wanted - rows.length);
+    const page = await read(last, limit);
+    if (!page) return undefined;
+    rows = appendPage(rows, page);
+    last = page.at(-1);
+    if (!mayHaveMore(page.length, limit)) return { rows, more: false };
+    if (rows.length >= wanted) return { rows, more: true };
+  }
 }
 
 /** Whether more may follow what a page answered: it came full. */
@@ -24,14 +53,45 @@ export function mayHaveMore(answered: number, asked: number): boolean {
 }
 
 /**
- * The list with a next page appended. Pages are asked by offset: a contact added or removed in between (an LDAP
- * refresh) shifts the next page by one, so a contact already listed may come again. It is listed once (the list is
- * keyed by id); the change itself refreshes the whole view. The caller counts the rows answered, not the rows listed,
- * for the next page's offset: a page of repeats must not be asked for again and again.
+ * The list with a next page appended. A page starts after the list's last row, so it repeats nothing unless a contact
+ * was renamed in between (listed at its old place, answered at its new one): it is listed once (the list is keyed by
+ * id), and the rename itself refreshes the whole view.
  */
 export function appendPage<T extends { id: number }>(list: readonly T[], page: readonly T[]): T[] {
   const ids = new Set(list.map((c) => c.id));
   return [...list, ...page.filter((c) => !ids.has(c.id))];
+}
+
+/**
+ * A list's next page as she scrolls: one at a time, after the list's last row, appended; dropped when the list was
+ * replaced while it was on its way (another tab, a filter, a refresh: that answer is newer).
+ */
+export class NextPage<T extends { id: number }> {
+  readonly #list: () => readonly T[];
+  readonly #read: PageReader<T>;
+  readonly #show: (rows: T[], more: boolean) => void;
+  #busy = false;
+
+  /** `list` is the list shown; `show` replaces it with the rows given and says whether more may follow. */
+  constructor(list: () => readonly T[], read: PageReader<T>, show: (rows: T[], more: boolean) => void) {
+    this.#list = list;
+    this.#read = read;
+    this.#show = show;
+  }
+
+  async load(): Promise<void> {
+    const list = this.#list();
+    const last = list.at(-1);
+    if (!last || this.#busy) return;
+    this.#busy = true;
+    try {
+      const page = await this.#read(last, LIST_PAGE);
+      if (!page || this.#list() !== list) return;
+      this.#show(appendPage(list, page), mayHaveMore(page.length, LIST_PAGE));
+    } finally {
+      this.#busy = false;
+    }
+  }
 }
 
 export interface MoreWanted {

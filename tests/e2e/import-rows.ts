@@ -10,7 +10,8 @@ export async function importPersonalRows(pane: Locator, rows: readonly string[])
   const csv = `First Name,Last Name,Business Phone\r\n${rows.join('\r\n')}\r\n`;
   await pane.locator('input[type=file]').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   const region = pane.getByRole('region', { name: 'Import' });
-  await region.getByRole('button', { name: `Import ${rows.length} contacts` }).click();
-  await expect(region.getByRole('status')).toContainText(`${rows.length} new`);
+  const count = rows.length.toLocaleString('en'); // as the console writes numbers in English: 1,250
+  await region.getByRole('button', { name: `Import ${count} contacts` }).click();
+  await expect(region.getByRole('status')).toContainText(`${count} new`);
   await region.getByRole('button', { name: 'Close' }).click();
 }

@@ -2,7 +2,7 @@
  * A directory tab lists the whole directory a page at a time as she scrolls (renderer/lib/state/list-pages.ts), not
  * its first 500 contacts and nothing after them.
  */
-import { LIST_PAGE, REFRESH_MAX, NextPage, appendPage, mayHaveMore, readFirstRows, wantsMore, type MoreWanted, type PageReader } from '../../renderer/lib/state/list-pages';
+import { LIST_PAGE, REFRESH_MAX, RETRY_MS, NextPage, appendPage, mayHaveMore, readFirstRows, wantsMore, type MoreWanted, type PageReader } from '../../renderer/lib/state/list-pages';
 
 const contacts = (from: number, n: number): { id: number }[] => Array.from({ length: n }, (_, i) => ({ id: from + i }));
 const ids = (rows: readonly { id: number }[]): number[] => rows.map((c) => c.id);
@@ -90,16 +90,44 @@ describe('directory tabs, a page at a time', () => {
     await loading;
     expect(list).toBe(other);
 
-    // A failed page changes nothing; an empty list has no next page.
-    d.fail.add(d.asked.length + 1);
-    list = contacts(1, LIST_PAGE);
-    const before = list;
-    await next.load();
-    expect(list).toBe(before);
+    // An empty list has no next page.
     list = [];
     const asked = d.asked.length;
     await next.load();
     expect(d.asked).toHaveLength(asked);
+  });
+
+  it('shows the same rows again a moment after a page failed, so the pane asks for it again; not once the list changed', async () => {
+    jest.useFakeTimers();
+    try {
+      const d = directory(250);
+      let list: { id: number }[] = contacts(1, LIST_PAGE);
+      let shown = 0;
+      const next = new NextPage(() => list, d.read, (rows) => ((list = rows), shown++));
+      d.fail.add(1);
+      const before = list;
+      await next.load();
+      expect(list).toBe(before); // nothing appended, nothing lost
+      jest.advanceTimersByTime(RETRY_MS - 1);
+      expect(shown).toBe(0);
+      jest.advanceTimersByTime(1);
+      expect(shown).toBe(1);
+      expect(list).not.toBe(before); // a new list: the pane's effect runs again
+      expect(ids(list)).toEqual(ids(before));
+      await next.load(); // the pane asks again: the page comes
+      expect(ids(list)).toEqual(ids(contacts(1, 200)));
+
+      // Failed again, but she opened another tab meanwhile: that list is left alone.
+      d.fail.add(d.asked.length + 1);
+      await next.load();
+      const other = [{ id: 9001 }];
+      list = other;
+      jest.advanceTimersByTime(RETRY_MS);
+      expect(list).toBe(other);
+      expect(shown).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('asks for the next page only near the end, with every loaded row on screen, after a full page, in a scrolling pane', () => {

@@ -62,9 +62,14 @@ export function appendPage<T extends { id: number }>(list: readonly T[], page: r
   return [...list, ...page.filter((c) => !ids.has(c.id))];
 }
 
+/** A next page that failed is asked for again after this long, if she is still near the end of the same list. */
+export const RETRY_MS = 3000;
+
 /**
  * A list's next page as she scrolls: one at a time, after the list's last row, appended; dropped when the list was
- * replaced while it was on its way (another tab, a filter, a refresh: that answer is newer).
+ * replaced while it was on its way (another tab, a filter, a refresh: that answer is newer). A page that failed (the
+ * pane shows the error) is retried: RETRY_MS later the same rows are shown again as a new list, which makes the pane
+ * ask again if the end is still near its view; the error goes once a page comes.
  */
 export class NextPage<T extends { id: number }> {
   readonly #list: () => readonly T[];
@@ -86,7 +91,11 @@ export class NextPage<T extends { id: number }> {
     this.#busy = true;
     try {
       const page = await this.#read(last, LIST_PAGE);
-      if (!page || this.#list() !== list) return;
+      if (this.#list() !== list) return;
+      if (!page) {
+        setTimeout(() => this.#list() === list && this.#show([...list], true), RETRY_MS);
+        return;
+      }
       this.#show(appendPage(list, page), mayHaveMore(page.length, LIST_PAGE));
     } finally {
       this.#busy = false;

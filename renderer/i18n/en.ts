@@ -509,6 +509,8 @@ export const en = {
   'contacts.results': 'Results',
   'contacts.noResults': 'Nobody found',
   'contacts.filter': 'Filter',
+  'contacts.directoryCount.one': '{count} contact',
+  'contacts.directoryCount.other': '{count} contacts',
   'contacts.newContact': 'New contact',
   'contacts.editContact': 'Edit contact',
   'contacts.export': 'Export CSV',

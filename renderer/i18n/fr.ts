@@ -510,6 +510,8 @@ export const fr: Dictionary = {
   'contacts.results': 'Résultats',
   'contacts.noResults': 'Personne trouvé',
   'contacts.filter': 'Filtrer',
+  'contacts.directoryCount.one': '{count} contact',
+  'contacts.directoryCount.other': '{count} contacts',
   'contacts.newContact': 'Nouveau contact',
   'contacts.editContact': 'Modifier le contact',
   'contacts.export': 'Exporter en CSV',

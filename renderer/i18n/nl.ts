@@ -510,6 +510,8 @@ export const nl: Dictionary = {
   'contacts.results': 'Resultaten',
   'contacts.noResults': 'Niemand gevonden',
   'contacts.filter': 'Filteren',
+  'contacts.directoryCount.one': '{count} contact',
+  'contacts.directoryCount.other': '{count} contacten',
   'contacts.newContact': 'Nieuw contact',
   'contacts.editContact': 'Contact bewerken',
   'contacts.export': 'Exporteren als CSV',

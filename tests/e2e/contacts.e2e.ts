@@ -214,8 +214,10 @@ test('a directory tab lists the whole directory a page at a time as she scrolls;
   const contacts = list.locator(':scope > li.contact');
   const names = (): Promise<string[]> => list.locator(':scope > li.contact .name').allTextContents();
   const expected = (n: number): string[] => Array.from({ length: n }, (_, i) => `${name(i)} Listed`);
-  // The first page: nothing more is read or rendered until she scrolls.
+  // The first page: nothing more is read or rendered until she scrolls; the directory's size is said beside it.
   await expect(contacts).toHaveCount(100);
+  const count = pane.getByTestId('directory-count');
+  await expect(count).toHaveText('1,250 contacts');
   await page.waitForTimeout(500);
   await expect(contacts).toHaveCount(100);
   expect(await names()).toEqual(expected(100));
@@ -235,4 +237,9 @@ test('a directory tab lists the whole directory a page at a time as she scrolls;
   await expect(list).not.toContainText(`${name(150)} Listed`);
   await expect(contacts).toHaveCount(N - 1);
   expect(await names()).toEqual(expected(N).filter((n) => n !== `${name(150)} Listed`));
+  await expect(count).toHaveText('1,249 contacts');
+  // A filter lists its matches, not the directory: no size then.
+  await pane.getByRole('searchbox', { name: 'Filter' }).fill('Page0007');
+  await expect(contacts).toHaveCount(1);
+  await expect(count).toHaveCount(0);
 });

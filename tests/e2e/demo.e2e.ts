@@ -94,6 +94,7 @@ test('every pane is alive: favorites with lamps, personal contacts, company dire
   // Its first page of 100 in name order (1,200 people: the rest comes as she scrolls); the filter finds anyone.
   const company = await contactsTab(page, 'company');
   await expect(company.locator('li.contact')).toHaveCount(100, { timeout: 30_000 });
+  await expect(company.getByTestId('directory-count')).toHaveText('1,200 contacts');
   await company.getByRole('searchbox', { name: 'Filter' }).fill('hélène dup');
   await expect(company).toContainText('Hélène Dupré');
 

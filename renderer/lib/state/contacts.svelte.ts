@@ -229,6 +229,12 @@ export class ContactsState {
   get directories(): readonly DirectoryView[] {
     return this.#directories;
   }
+  /** How many contacts the directory of the tab holds (no filter typed), once known: "1,200 contacts" beside its list. */
+  get listCount(): number | undefined {
+    const paged = this.#pagedList();
+    if (!paged) return undefined;
+    return ('directoryId' in paged ? this.#directories.find((d) => d.id === paged.directoryId) : this.#directories.find((d) => d.kind === paged.kind))?.count;
+  }
   /** The named directories the administrator provisioned (Custom tab). */
   get customDirectories(): readonly DirectoryView[] {
     return this.#directories.filter((d) => d.kind === 'custom');
@@ -284,7 +290,10 @@ export class ContactsState {
       case 'history':
         return this.loadHistory();
       default:
-        return this.#loadList();
+        await this.#loadList();
+        // The directory's size beside its list ("1,200 contacts"), asked for after the list is shown, not before it.
+        if (this.#pagedList()) await this.loadDirectories();
+        return;
     }
   }
 

@@ -423,6 +423,30 @@ describe.each(['udp', 'tcp', 'ws'] as const)('hostile SIP over %s from a fake PB
     await assertHealthy('absurd expiry', []);
   });
 
+  it('an INVITE whose Expires no timer can hold rings until the caller gives up, not 487 at once; a valid Expires still runs out', async () => {
+    // SIP.js hands an INVITE's Expires to setTimeout as it is: 1e26 s or "soon" became a 1 ms timer, and the call was
+    // rejected (487) as it started to ring.
+    for (const expires of ['99999999999999999999999999', '4294967296', 'soon']) {
+      const rang = nextCheckCall(10_000);
+      const pc = pbx.invite('checker', 'Valid Caller', [`Expires: ${expires}`]);
+      const call = await rang;
+      expect(call).toBeDefined();
+      expect(await within(pc.ringing.then(() => true), 5000)).toBe(true);
+      await sleep(500);
+      expect(call!.snapshot().state).toBe('incoming');
+      expect(pc.statuses).not.toContain(487);
+      await call!.decline(486);
+      expect(await within(pc.final, 5000)).toBe(486);
+    }
+    const rang = nextCheckCall(10_000);
+    const pc = pbx.invite('checker', 'Valid Caller', ['Expires: 1']);
+    const call = await rang;
+    expect(call).toBeDefined();
+    expect(await within(pc.final, 5000)).toBe(487);
+    expect(await waitForCall(call!, (s) => s.state === 'ended')).toBeDefined();
+    await assertHealthy('INVITE Expires', []);
+  });
+
   it(`survives ${INVITE_MUTATIONS} seeded mutations of a valid INVITE`, async () => {
     for (let done = 0; done < INVITE_MUTATIONS; done += BATCH) {
       const batch: Buffer[] = [];

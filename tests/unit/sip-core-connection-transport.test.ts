@@ -5,6 +5,7 @@
  */
 import { TransportState } from 'sip.js';
 import {
+  boundInviteExpires,
   ConnectionTransport,
   HELD_MAX_AGE_MS,
   rewriteIncoming,
@@ -231,5 +232,30 @@ describe('UDP request retransmission (RFC 3261 §17.1.1.2, §17.1.2.2: SIP.js ha
     await tu.send(INVITE.replace('INVITE sip', 'ACK sip').replace('2 INVITE', '2 ACK'));
     await jest.advanceTimersByTimeAsync(5000);
     expect(u.sent).toHaveLength(1);
+  });
+});
+
+describe('an incoming INVITE\'s Expires (SIP.js gives it to setTimeout as it is)', () => {
+  const invite = (expires: string | undefined, body = 'v=0\r\n'): string =>
+    ['INVITE sip:1001@192.0.2.1 SIP/2.0', 'Via: SIP/2.0/UDP 127.0.0.1;branch=z9hG4bK1', 'CSeq: 1 INVITE', ...(expires === undefined ? [] : [`Expires: ${expires}`]), 'Content-Length: 9', '', body].join('\r\n');
+
+  it('keeps a number of seconds a timer can hold', () => {
+    for (const v of ['0', '1', '180', '2147483']) expect(boundInviteExpires(invite(v))).toBe(invite(v));
+    expect(boundInviteExpires(invite(undefined))).toBe(invite(undefined));
+    expect(boundInviteExpires(invite('  60  '))).toBe(invite('  60  '));
+  });
+
+  it('drops the header when it is not one (too large for a timer, not a number): the INVITE then rings until cancelled', () => {
+    for (const v of ['2147484', '4294967296', '99999999999999999999999999', 'soon', '-5', '1e3', '', '60 seconds']) {
+      expect(boundInviteExpires(invite(v))).toBe(invite(undefined));
+    }
+    expect(boundInviteExpires(invite('soon').replace('Expires', 'expires'))).toBe(invite(undefined)); // any case
+  });
+
+  it('reads headers only, not the body; leaves a folded value to SIP.js\'s parser', () => {
+    const inBody = invite(undefined, 'v=0\r\nExpires: soon\r\n');
+    expect(boundInviteExpires(inBody)).toBe(inBody);
+    const folded = invite(undefined).replace('CSeq: 1 INVITE', 'CSeq: 1 INVITE\r\nExpires:\r\n 60');
+    expect(boundInviteExpires(folded)).toBe(folded);
   });
 });

@@ -272,6 +272,7 @@ export class ConnectionTransport implements Transport {
       if (response) this.send(response).catch(() => undefined);
       return;
     }
+    if (message.startsWith('INVITE ')) message = boundInviteExpires(message);
     try {
       this.onMessage?.(message);
     } catch (err) {
@@ -337,6 +338,26 @@ function responseKey(message: string): { id: string; method: string } | undefine
   const head = message.slice(0, message.indexOf('\r\n\r\n') >>> 0);
   const cseq = /^(?:CSeq)[ \t]*:[ \t]*\d+[ \t]+([A-Z]+)/im.exec(head);
   return cseq ? transactionId(head, cseq[1]!) : undefined;
+}
+
+/** The longest a timer holds (2^31 - 1 ms, ~24.8 days), in whole seconds. */
+const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
+
+/**
+ * An incoming INVITE with its Expires (RFC 3261 §20.19: how long the offer stands; SIP.js answers 487 when it runs
+ * out) dropped when it is not a number of seconds a timer can hold. SIP.js hands the value to setTimeout as it is:
+ * "Expires: 99999999999999999999999999" or "Expires: soon" became a 1 ms timer (Node's overflow), and the call was
+ * rejected as it started to ring. Such an INVITE now rings until the caller cancels it; valid values are kept.
+ */
+export function boundInviteExpires(message: string): string {
+  const end = message.indexOf('\r\n\r\n');
+  const head = end < 0 ? message : message.slice(0, end);
+  const m = /\r\nExpires[ \t]*:[ \t]*([^\r\n]*)/i.exec(head);
+  // A value folded onto the next line (RFC 3261 §7.3.1) is left to SIP.js's parser.
+  if (!m || /^\r\n[ \t]/.test(head.slice(m.index + m[0].length, m.index + m[0].length + 3))) return message;
+  const value = m[1]!.trim();
+  if (/^\d{1,10}$/.test(value) && Number(value) <= MAX_TIMER_SECONDS) return message;
+  return message.slice(0, m.index) + message.slice(m.index + m[0].length);
 }
 
 /**

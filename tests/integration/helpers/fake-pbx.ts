@@ -311,7 +311,7 @@ export class FakePbx {
   }
 
   /** A valid INVITE towards the console (RFC 3261 §8.1.1), with a plain RTP/AVP offer. */
-  invite(fromUser: string, displayName = 'Front Door'): PbxCall {
+  invite(fromUser: string, displayName = 'Front Door', extra: readonly string[] = []): PbxCall {
     const callId = `call-${token(8)}`;
     const fromTag = token();
     const branch = `z9hG4bK${token()}`;
@@ -351,6 +351,7 @@ export class FakePbx {
           `Contact: ${this.ourContact}`,
           'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, NOTIFY, REFER',
           'Content-Type: application/sdp',
+          ...extra,
         ],
         SDP_OFFER,
       ),

@@ -164,9 +164,16 @@ export const contactsCommands = {
       query: z.string().max(256),
       limit: z.number().int().min(1).max(200).optional(),
       directoryIds: z.array(id).max(32).optional(),
+      /** Only the directories of this kind (a directory tab's filter); with directoryIds, those of them of this kind. */
+      kind: z.enum(DIRECTORY_KIND_NAMES).optional(),
     }),
   ),
+  /** Every directory with its size. */
   'contacts.directories': def<DirectoryView[]>()(z.strictObject({})),
+  /** How many contacts one directory holds (kind picks the built-in one; 0 when there is none of that kind). */
+  'contacts.count': def<number>()(
+    z.strictObject({ directoryId: id.optional(), kind: z.enum(DIRECTORY_KIND_NAMES).optional() }),
+  ),
   /** A directory's contacts by name (kind picks the built-in one), or the favorites of every directory. */
   'contacts.list': def<ContactView[]>()(
     z.strictObject({
@@ -174,8 +181,7 @@ export const contactsCommands = {
       kind: z.enum(DIRECTORY_KIND_NAMES).optional(),
       favorites: z.boolean().optional(),
       limit: z.number().int().min(1).max(1000).optional(),
-      offset: z.number().int().min(0).max(10_000_000).optional(),
-      /** A directory's next page: the contacts after this one in name order (the last of the page before). */
+      /** The next page: the contacts after this one in name order (the last of the page before). */
       afterId: id.optional(),
     }),
   ),

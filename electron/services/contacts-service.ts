@@ -30,7 +30,7 @@ import type { SipLogger } from '../../sip-core/api/softphone';
 import { isDiskFull, StorageError } from '../storage/db';
 import type { HistoryEntry, HistoryEntryInput } from '../storage/history-store';
 import type { CallType } from '../storage/history-store';
-import type { Contact, ContactInput, Directory } from '../storage/types';
+import type { Contact, ContactInput, Directory, DirectoryKind } from '../storage/types';
 import { CommandFailure, type ConsoleExtension } from './console-service';
 import { CallRecorder, type CallRecord } from './call-recorder';
 import { DirectoriesConfigSchema, type DirectoriesConfig } from './directory/directory-config';
@@ -620,6 +620,13 @@ export class ContactsService implements ConsoleExtension {
     });
   }
 
+  /** The directory a command names by id, or by kind (the built-in one of that kind; undefined when there is none). */
+  async #directoryOf(svc: DirectoryApi, directoryId: number | undefined, kind: DirectoryKind | undefined, command: string): Promise<number | undefined> {
+    if (directoryId !== undefined) return directoryId;
+    if (!kind) throw new CommandFailure('bad-request', `${command}: give a directoryId or a kind`, 'error.badValue', { field: 'directoryId' });
+    return (await svc.listDirectories()).find((d) => d.kind === kind)?.id;
+  }
+
   async #contact(svc: DirectoryApi, id: number): Promise<{ contact: Contact; directory: Directory }> {
     const contact = await svc.getContact(id);
     const directory = contact && (await svc.getDirectory(contact.directoryId));
@@ -703,9 +710,16 @@ export class ContactsService implements ConsoleExtension {
   // ───────────────────────────── commands ─────────────────────────────
 
   readonly handlers: ConsoleExtension['handlers'] = {
-    'contacts.search': async ({ query, limit, directoryIds }) => {
+    'contacts.search': async ({ query, limit, directoryIds, kind }) => {
       const svc = await this.#db();
-      const hits = await svc.search(query, { limit: limit ?? 20, ...(directoryIds && { directoryIds }) });
+      let dirs = directoryIds;
+      if (kind) {
+        // A directory tab's filter: its directories (no count of every directory at each keystroke).
+        const ofKind = (await svc.listDirectories()).filter((d) => d.kind === kind && (!directoryIds || directoryIds.includes(d.id)));
+        if (!ofKind.length) return [];
+        dirs = ofKind.map((d) => d.id);
+      }
+      const hits = await svc.search(query, { limit: limit ?? 20, ...(dirs && { directoryIds: dirs }) });
       const views = await this.#view(svc, hits.map((h) => h.contact));
       const out = views.map((contact, i) => ({ contact, matchedOn: hits[i]!.matchedOn }));
       // A speed-dial code ("7") finds its key first.
@@ -724,19 +738,19 @@ export class ContactsService implements ConsoleExtension {
       const dirs = await svc.listDirectories();
       return Promise.all(dirs.map(async (d) => ({ id: d.id, kind: d.kind, name: d.name, count: await svc.countContacts(d.id) })));
     },
-    'contacts.list': async ({ directoryId, kind, favorites, limit, offset, afterId }) => {
+    'contacts.count': async ({ directoryId, kind }) => {
       const svc = await this.#db();
-      const page = { limit: limit ?? 200, offset: offset ?? 0 };
+      const id = await this.#directoryOf(svc, directoryId, kind, 'contacts.count');
+      return id === undefined ? 0 : svc.countContacts(id);
+    },
+    'contacts.list': async ({ directoryId, kind, favorites, limit, afterId }) => {
+      const svc = await this.#db();
+      const page = { limit: limit ?? 200, ...(afterId !== undefined && { afterId }) };
       if (favorites) {
         return this.#view(svc, await svc.listFavorites(page));
       }
-      let id = directoryId;
-      if (id === undefined) {
-        if (!kind) throw new CommandFailure('bad-request', 'contacts.list: give a directoryId, a kind or favorites', 'error.badValue', { field: 'directoryId' });
-        id = (await svc.listDirectories()).find((d) => d.kind === kind)?.id;
-        if (id === undefined) return [];
-      }
-      return this.#view(svc, await svc.listContacts(id, afterId === undefined ? page : { limit: page.limit, afterId }));
+      const id = await this.#directoryOf(svc, directoryId, kind, 'contacts.list');
+      return id === undefined ? [] : this.#view(svc, await svc.listContacts(id, page));
     },
     'contacts.get': async ({ id }) => {
       const svc = await this.#db();

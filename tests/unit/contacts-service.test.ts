@@ -145,6 +145,39 @@ describe('contacts service behind the contract', () => {
     await service.stop();
   });
 
+  it("a directory tab's size counts its one directory; its filter searches that kind; favorites page after the last one", async () => {
+    const { service, ok, cmd } = await setup();
+    const ids: number[] = [];
+    for (const name of ['Claire Petit', 'Anna Dupont', 'Bruno Martin']) {
+      ids.push((await ok<{ id: number }>('contacts.create', { contact: { name, phones: [{ type: 'work', number: '+33 1 23 45 67 89' }] } })).id);
+    }
+    await ok('contacts.setSpeedDial', { position: 3, name: 'Anna Taxi', number: '0800 123 456' });
+    const personal = (await ok<{ id: number; kind: string }[]>('contacts.directories', {})).find((d) => d.kind === 'personal')!.id;
+
+    expect(await ok('contacts.count', { kind: 'personal' })).toBe(3);
+    expect(await ok('contacts.count', { directoryId: personal })).toBe(3);
+    expect(await ok('contacts.count', { kind: 'speed-dial' })).toBe(1);
+    expect(await ok('contacts.count', { kind: 'company' })).toBe(0); // no company directory yet
+    expect(await cmd('contacts.count', {})).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+
+    const names = (hits: { contact: { name: string } }[]) => hits.map((h) => h.contact.name);
+    expect(names(await ok('contacts.search', { query: 'anna' })).sort()).toEqual(['Anna Dupont', 'Anna Taxi']);
+    expect(names(await ok('contacts.search', { query: 'anna', kind: 'personal' }))).toEqual(['Anna Dupont']);
+    expect(names(await ok('contacts.search', { query: 'anna', kind: 'speed-dial' }))).toEqual(['Anna Taxi']);
+    expect(await ok('contacts.search', { query: 'anna', kind: 'company' })).toEqual([]);
+    expect(await ok('contacts.search', { query: 'anna', kind: 'personal', directoryIds: [personal + 1000] })).toEqual([]);
+
+    // Pages go by keyset only: an offset is refused by the contract.
+    expect(await cmd('contacts.list', { kind: 'personal', offset: 1 })).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    for (const id of ids) await ok('contacts.favorite', { id, favorite: true });
+    const first = await ok<{ id: number; name: string }[]>('contacts.list', { favorites: true, limit: 2 });
+    expect(first.map((c) => c.name)).toEqual(['Anna Dupont', 'Bruno Martin']);
+    expect((await ok<{ name: string }[]>('contacts.list', { favorites: true, limit: 2, afterId: first[1]!.id })).map((c) => c.name)).toEqual(['Claire Petit']);
+    await ok('contacts.favorite', { id: first[1]!.id, favorite: false });
+    expect(await ok('contacts.list', { favorites: true, afterId: first[1]!.id })).toEqual([]); // no longer a favorite
+    await service.stop();
+  });
+
   it('speed dial: a key holds a name and number and its code is found first by search', async () => {
     const { service, ok } = await setup();
     await ok('contacts.setSpeedDial', { position: 7, name: 'Taxi', number: '0800 123 456' });

@@ -318,12 +318,8 @@ export class DirectoryService {
     return this.contacts.hydrate(this.db, ids);
   }
   /** The favorites (the mirror of the favorites list) in name order. */
-  async listFavorites(page: { limit: number; offset: number }): Promise<Contact[]> {
-    const rows = await this.db.all<{ id: number }>('SELECT id FROM contacts WHERE favorite = 1 ORDER BY name_key, id LIMIT ? OFFSET ?', [
-      page.limit,
-      page.offset,
-    ]);
-    return this.contacts.hydrate(this.db, rows.map((r) => r.id));
+  listFavorites(page: { limit: number; afterId?: number }): Promise<Contact[]> {
+    return this.contacts.favorites(page);
   }
   getHistory(id: number): Promise<HistoryEntry | undefined> {
     return this.history.get(id);

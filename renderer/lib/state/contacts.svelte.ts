@@ -39,6 +39,7 @@ const HISTORY_TYPES: Record<HistoryFilter, CallTypeName[] | undefined> = {
 const LIST_KIND: Partial<Record<ContactTab, DirectoryKindName>> = { company: 'company', personal: 'personal', outlook: 'outlook' };
 /** A directory `contacts.list` pages through: a built-in one by kind, a custom one by id. */
 type PagedList = { kind: DirectoryKindName } | { directoryId: number };
+const pagedKey = (p: PagedList): string => ('kind' in p ? `kind:${p.kind}` : `id:${p.directoryId}`);
 /** What the history filter and text ask `history.list` for. */
 type HistoryQuery = { types?: CallTypeName[]; text?: string };
 
@@ -149,6 +150,8 @@ export class ContactsState {
   #export = $state<ExportState>({ step: 'idle' });
   /** Every directory (search filter, Custom tab); reloaded with the tabs that show them. */
   #directories = $state<DirectoryView[]>([]);
+  /** The size of a paged directory (`pagedKey` of the directory it counts): "1,200 contacts" beside its list. */
+  #listCount = $state<{ readonly key: string; readonly count: number } | undefined>();
   /** Search only this directory (undefined: all of them). */
   #searchDirectory = $state<number | undefined>(undefined);
   /** The custom directory shown on the Custom tab. */
@@ -232,8 +235,8 @@ export class ContactsState {
   /** How many contacts the directory of the tab holds (no filter typed), once known: "1,200 contacts" beside its list. */
   get listCount(): number | undefined {
     const paged = this.#pagedList();
-    if (!paged) return undefined;
-    return ('directoryId' in paged ? this.#directories.find((d) => d.id === paged.directoryId) : this.#directories.find((d) => d.kind === paged.kind))?.count;
+    const known = this.#listCount;
+    return paged && known?.key === pagedKey(paged) ? known.count : undefined;
   }
   /** The named directories the administrator provisioned (Custom tab). */
   get customDirectories(): readonly DirectoryView[] {
@@ -292,8 +295,7 @@ export class ContactsState {
       default:
         await this.#loadList();
         // The directory's size beside its list ("1,200 contacts"), asked for after the list is shown, not before it.
-        if (this.#pagedList()) await this.loadDirectories();
-        return;
+        return this.#loadListCount();
     }
   }
 
@@ -380,6 +382,14 @@ export class ContactsState {
     return kind ? { kind } : undefined;
   }
 
+  /** Counts the directory the tab pages through (that one only), once its list is shown. */
+  async #loadListCount(): Promise<void> {
+    const paged = this.#pagedList();
+    if (!paged) return;
+    const r = await this.#call('contacts.count', paged);
+    if (r.ok) this.#listCount = { key: pagedKey(paged), count: r.value };
+  }
+
   async #fetchList(): Promise<(() => void) | undefined> {
     const tab = this.#tab;
     const view = `${tab}|${this.#customDirectory ?? ''}|${this.#listFilter.trim()}`;
@@ -396,8 +406,8 @@ export class ContactsState {
       const r = await this.#call('contacts.speedDials', {});
       if (r.ok) contacts = r.value;
     } else if (tab === 'favorites') {
-      const r = await this.#call('contacts.list', { favorites: true, limit: 500 });
-      if (r.ok) contacts = r.value;
+      // The favorites tab shows the favorites list with its lamps (presence), not a list of contacts.
+      contacts = [];
     } else if (tab === 'custom') {
       const id = this.#customDirectory;
       const filter = this.#listFilter.trim();
@@ -409,10 +419,8 @@ export class ContactsState {
     } else {
       const kind = LIST_KIND[tab];
       if (!kind) return;
-      const dirs = await this.#call('contacts.directories', {});
-      const ids = dirs.ok ? dirs.value.filter((d) => d.kind === kind).map((d) => d.id) : [];
-      const r = ids.length ? await this.#call('contacts.search', { query: this.#listFilter.trim(), limit: 200, directoryIds: ids }) : undefined;
-      contacts = r?.ok ? r.value.map((h) => h.contact) : [];
+      const r = await this.#call('contacts.search', { query: this.#listFilter.trim(), limit: 200, kind });
+      contacts = r.ok ? r.value.map((h) => h.contact) : [];
     }
     if (!contacts) return undefined;
     const list = contacts;

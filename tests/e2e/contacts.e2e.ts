@@ -185,6 +185,13 @@ test('the Custom tab lists the directories the administrator provisioned; the Se
   await expect(pane.getByLabel('Custom directory')).toContainText('Suppliers (2)');
   await expect(pane.getByRole('list', { name: 'Custom' })).toContainText('Colette Durand');
   await expect(pane.getByRole('list', { name: 'Custom' }).locator('li.contact')).toHaveCount(2);
+  await expect(pane.getByTestId('directory-count')).toHaveText('2 contacts');
+
+  // A directory tab's filter keeps to its own directory: Colette is in Outlook and in Suppliers, the Outlook tab finds one.
+  await pane.getByRole('tab', { name: 'Outlook' }).click();
+  await pane.getByRole('searchbox', { name: 'Filter' }).fill('col');
+  await expect(pane.getByRole('list', { name: 'Outlook' }).locator('li.contact')).toHaveCount(1);
+  await expect(pane.getByRole('list', { name: 'Outlook' })).toContainText('Colette Durand');
 
   // Colette is in Outlook and in Suppliers: all directories find both, the filter keeps the chosen one.
   await pane.getByRole('tab', { name: 'Search' }).click();

@@ -284,7 +284,8 @@ export class ContactsState {
         return;
       case 'custom':
         await this.loadDirectories();
-        return this.#loadList();
+        await this.#loadList();
+        return this.#loadListCount();
       case 'queues': {
         const r = await this.#call('contacts.queues', {});
         if (r.ok) this.#queues = r.value;
@@ -349,7 +350,7 @@ export class ContactsState {
   setCustomDirectory(id: number): void {
     this.#customDirectory = id;
     this.#listFilter = '';
-    void this.#loadList();
+    void this.#loadList().then(() => this.#loadListCount());
   }
 
   move(step: 1 | -1): void {

@@ -1,9 +1,13 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createSoftphone } from '../../sip-core';
 import type { CallSnapshot } from '../../sip-core/api/call';
 import type { MediaSessionFactory } from '../../sip-core/api/media';
 import { CallError, type Call, type Softphone } from '../../sip-core/api/softphone';
+import { freeMediaPort, freeUdpPort } from '../testbed/asterisk/sipp';
 import { account1001, CountingRtpMedia, sleep, waitForRegistration } from './sip-core-helpers';
 
 jest.setTimeout(60_000);
@@ -151,5 +155,69 @@ describe('receptionist places and takes calls through the PBX', () => {
     expect(ended).toMatchObject({ endReason: 'declined', endStatus: 603 });
     await waitUntil(async () => activeCallCount(await bctl(4442, 'listcalls')) === 0);
     await expect(call.answer()).rejects.toThrow(CallError);
+  });
+});
+
+/**
+ * An incoming INVITE's Expires that no timer can hold (hostile or broken callers), sent by sipp through Kamailio as a
+ * caller from outside would: the call rings until the caller cancels. SIP.js turned
+ * such a value into a 1 ms timer and a 487 as the call started to ring; the transport drops it
+ * (sip-core/adapters/sipjs/sipjs-transport.ts boundInviteExpires). The same over UDP, TCP and WebSocket against a
+ * fake PBX: sip-hostile.test.ts.
+ */
+describe('an INVITE with an absurd Expires, through Kamailio', () => {
+  const work = mkdtempSync(join(tmpdir(), 'rc-sipp-expires-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  /** sipp calls 1001 through Kamailio with `Expires: <expires>`, lets it ring `ringMs`, then cancels. */
+  async function sippInvite(expires: string, ringMs: number): Promise<{ failed: number; output: string }> {
+    const template = readFileSync(join(__dirname, '..', 'testbed', 'sipp', 'uac_ring_cancel.xml'), 'utf8');
+    const invite = 'Max-Forwards: 70\n      Content-Type: application/sdp';
+    expect(template).toContain(invite);
+    const scenario = join(work, `expires-${Date.now()}.xml`);
+    writeFileSync(
+      scenario,
+      template.replace(invite, `Max-Forwards: 70\n      Expires: ${expires}\n      Content-Type: application/sdp`).replaceAll('@RING_MS@', String(ringMs)).replaceAll('@GAP_MS@', '0'),
+    );
+    const inf = join(work, 'target.csv');
+    writeFileSync(inf, 'SEQUENTIAL\n1001;\n');
+    const args = [
+      '127.0.0.1:5060', '-sf', scenario, '-inf', inf, '-i', '127.0.0.1', '-p', String(await freeUdpPort()), '-mp', String(freeMediaPort()),
+      '-m', '1', '-nostdin', '-timeout', '20s', '-timeout_error', '-recv_timeout', '8000',
+    ];
+    const output = await new Promise<string>((resolve) => {
+      execFile('sipp', args, { cwd: work, timeout: 30_000 }, (_e, stdout, stderr) => resolve(`sipp ${args.join(' ')}\n${stdout}${stderr}`));
+    });
+    const successful = Number(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(output)?.[1] ?? -1);
+    const failed = Number(/Failed call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(output)?.[1] ?? -1);
+    return { failed: successful === 1 ? failed : Math.max(failed, 1), output };
+  }
+
+  // Kamailio answers 400 "Expires value is illegal" itself to a value that is not a number or has more than ten
+  // digits ("soon", RFC 4475's 99999999999999999999999999): those never reach the console from it. It forwards any
+  // ten-digit number, and from 2,147,484 s on SIP.js's timer overflowed.
+  it.each(['2147484', '4294967295'])('Expires: %s rings until the caller cancels', async (expires) => {
+    const incoming = new Promise<Call>((resolve) => phone.onIncomingCall(resolve));
+    const run = sippInvite(expires, 2000);
+    const call = await incoming;
+    expect(call.snapshot()).toMatchObject({ direction: 'incoming', state: 'incoming' });
+    await sleep(1000);
+    expect(call.snapshot().state).toBe('incoming'); // before the fix: ended at once (a 1 ms timer, 487)
+    const ended = await waitForCall(call, (s) => s.state === 'ended');
+    expect(ended.endReason).toBe('cancelled');
+    const sippRun = await run;
+    expect({ failed: sippRun.failed, output: sippRun.failed ? sippRun.output : '' }).toEqual({ failed: 0, output: '' });
+  });
+
+  it('a valid Expires still ends the ringing when it runs out (Expires: 1, before the caller cancels)', async () => {
+    const incoming = new Promise<Call>((resolve) => phone.onIncomingCall(resolve));
+    const run = sippInvite('1', 6000);
+    const call = await incoming;
+    const started = Date.now();
+    const ended = await waitForCall(call, (s) => s.state === 'ended');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(800);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(ended.state).toBe('ended');
+    await run; // sipp saw the 487 where it waited for an answer or its cancel: not counted here
   });
 });

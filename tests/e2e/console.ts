@@ -108,3 +108,50 @@ export const test = base.extend<{ sipTestBed: void }>({
   ],
 });
 export { expect };
+
+/** The window's smallest size (electron/main/policy.ts minWidth × minHeight), its default width, a common larger one. */
+export const WINDOW_SIZES = [
+  { width: 900, height: 600 },
+  { width: 1280, height: 800 },
+  { width: 1440, height: 900 },
+] as const;
+
+// A string: the console's CSP forbids the evaluation of functions passed to the page.
+const CLIPPED_CONTROLS = `(() => {
+  const out = [];
+  const name = (el) => (el.getAttribute('aria-label') || el.textContent || el.getAttribute('placeholder') || el.id || el.tagName).trim().replace(/\\s+/g, ' ');
+  for (const pane of document.querySelectorAll('.pane')) {
+    const box = pane.getBoundingClientRect();
+    for (const el of pane.querySelectorAll('button, input, select')) {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 || r.height === 0) continue; // not shown (a closed details, a hidden control)
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5) {
+        out.push(name(el) + ' [' + Math.round(r.left) + '–' + Math.round(r.right) + ' in ' + Math.round(box.left) + '–' + Math.round(box.right) + ']');
+      }
+    }
+    // Nor drawn over one another (a squeezed row: the headset's Test button under Messages).
+    const shown = [...pane.querySelectorAll('button, input, select')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && r.height > 0;
+    });
+    for (let i = 0; i < shown.length; i++) {
+      for (let j = i + 1; j < shown.length; j++) {
+        const a = shown[i], b = shown[j];
+        if (a.contains(b) || b.contains(a)) continue;
+        const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+        const w = Math.min(p.right, q.right) - Math.max(p.left, q.left);
+        const h = Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top);
+        if (w > 2 && h > 2) out.push(name(a) + ' over ' + name(b));
+      }
+    }
+  }
+  return out;
+})()`;
+
+/**
+ * The controls (buttons, fields, lists of choices) of the info bar and the panes that lie past their pane's left or
+ * right edge, or over one another: cut off or hidden from the receptionist (tests/e2e/layout.e2e.ts).
+ */
+export async function clippedControls(page: Page): Promise<string[]> {
+  return (await page.evaluate(CLIPPED_CONTROLS)) as string[];
+}

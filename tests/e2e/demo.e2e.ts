@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { connectTestbedAmi } from '../testbed/asterisk/ami';
+import { clippedControls, WINDOW_SIZES } from './console';
 
 const ROOT = join(__dirname, '..', '..');
 const DEMO_DIR = join(ROOT, 'tests/testbed/run/demo');
@@ -117,6 +118,12 @@ test('every pane is alive: favorites with lamps, personal contacts, company dire
   await expect(callers).toHaveCount(2);
   await line.getByRole('button', { name: 'Answer' }).click();
   await expect(line).toContainText('Connected');
+  // A full console (a call with its buttons, the queue's callers with theirs, the history) fits the window at its
+  // smallest, default and a larger size: no control cut off or drawn over another (tests/e2e/layout.e2e.ts).
+  for (const size of WINDOW_SIZES) {
+    await page.setViewportSize(size);
+    expect(await clippedControls(page), `at ${size.width} × ${size.height}`).toEqual([]);
+  }
   await line.getByRole('button', { name: 'Hang up' }).click();
   await expect(page.locator('li.call').filter({ hasText: taken }).first()).toContainText('Ended');
 });

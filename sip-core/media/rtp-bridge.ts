@@ -44,7 +44,7 @@ import {
 import { RtpStreamRewriter, isRtcp, parseRtp, serializeRtp, type RtpView } from './rtp-packet';
 import { localAddressFor } from './route';
 
-export type RtpBridgeLogger = Pick<SipLogger, 'debug' | 'warn'>;
+export type RtpBridgeLogger = Pick<SipLogger, 'debug' | 'info' | 'warn'>;
 
 export interface RtpBridgeOptions {
   /**
@@ -126,6 +126,8 @@ class RtpBridgeSession implements MediaSession {
   private latched?: { address: string; port: number };
   /** When audio from the PBX last arrived (the call's "line lost" watchdog reads it). */
   private lastRtpAt?: number;
+  /** Sending to the PBX fails (no route, port unreachable): logged once when it starts and once when it stops. */
+  private sendFailing = false;
   private codec?: NegotiatedCodec;
   private rtcpMux = false;
   private srtp?: Srtp;
@@ -403,7 +405,13 @@ class RtpBridgeSession implements MediaSession {
       wire = serializeRtp(view);
     }
     sockets.rtp.send(wire, target.port, target.address, (err) => {
-      if (err) this.log('debug', `send to PBX failed: ${err.message}`);
+      if (err && !this.sendFailing) {
+        this.sendFailing = true;
+        this.log('warn', `cannot send audio to ${target.address}:${target.port}: ${err.message}`);
+      } else if (!err && this.sendFailing) {
+        this.sendFailing = false;
+        this.log('info', `sending audio to ${target.address}:${target.port} again`);
+      }
     });
   }
 
@@ -505,7 +513,7 @@ class RtpBridgeSession implements MediaSession {
     if (this.closed) throw new Error('media session closed');
   }
 
-  private log(level: 'debug' | 'warn', message: string): void {
+  private log(level: 'debug' | 'info' | 'warn', message: string): void {
     this.options.logger?.[level](`[rtp-bridge ${this.callId}] ${message}`);
   }
 }

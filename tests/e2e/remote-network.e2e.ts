@@ -76,6 +76,11 @@ async function openConsole(page: Page, acc: RemoteAccount): Promise<RunningConso
 }
 
 /** SIP messages of the console's trace (its log file), in order: `out …` / `in …`. */
+/** The console's log as written so far. */
+function consoleLog(c: RunningConsole): string {
+  return readFileSync(c.logFile, 'utf8');
+}
+
 function sipTrace(c: RunningConsole): string[] {
   return readFileSync(c.logFile, 'utf8').split(/^\S+ DEBUG SIP /m).slice(1);
 }
@@ -185,6 +190,9 @@ for (const transport of ['udp', 'tcp', 'ws'] as const) {
     // The echo answers again: our audio reaches the far end and its audio reaches us.
     await hears(page, REMOTE.echoUser, 440, 20_000);
     await expect(registration(page)).toHaveText(/Registered/, { timeout: 30_000 });
+    // The log says when the far end's audio stopped and when it came back (what an administrator reads first).
+    await expect.poll(() => consoleLog(c)).toMatch(/INFO Call \S+: audio from the far end again \(a gap of about \d+ s\)/);
+    expect(consoleLog(c)).toMatch(/INFO Call \S+: no audio from the far end for [2-9] s/);
     expect(sipTrace(c).filter((m) => m.startsWith('out') && /^out\s+BYE /m.test(m.replace(/\r/g, '')))).toHaveLength(0);
     await hangUp(page, REMOTE.echoUser);
   });
@@ -242,6 +250,8 @@ test('media gone for longer than the RTP timeout: the console ends the call with
   expect(await remoteBaresipCalls('1003')).toMatch(/ESTABLISHED/);
   blockRtp(); // signalling keeps working, audio is gone
   await expect(callRow(page, '1003').first()).toContainText('Line lost', { timeout: 20_000 });
+  const log = consoleLog(c);
+  expect(log).toMatch(/INFO Call (\S+): no audio from the far end for [23] s\n(?:.*\n)*?.*WARN Call \1: no audio for 5 s, the line is lost/);
   await expect(page.locator('body')).toContainText('The line to 1003 was lost');
   expect(sipTrace(c).some((m) => m.startsWith('out') && /\bBYE sip:/.test(m))).toBe(true);
   await waitFor("1003's call to end", async () => !/sip:/.test(await remoteBaresipCalls('1003')), 10_000);

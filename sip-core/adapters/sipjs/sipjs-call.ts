@@ -42,6 +42,8 @@ const REPLACED_BYE_GRACE_MS = 3000;
 /** No audio from the far end for this long while both sides talk: the line is lost (RTP timeout, like a desk phone). */
 export const DEFAULT_MEDIA_TIMEOUT_MS = 30_000;
 const MEDIA_WATCH_INTERVAL_MS = 1000;
+/** A gap in the far end's audio this long is written to the log (and its end): what an administrator reads first. */
+const MEDIA_GAP_LOG_MS = 2000;
 /** SIP INFO DTMF (application/dtmf-relay): tone length and the pause a ',' stands for. */
 const INFO_DTMF_DURATION_MS = 160;
 const DTMF_PAUSE_MS = 2000;
@@ -118,6 +120,8 @@ export class SipJsCallAdapter implements Call {
   #mediaWatch: NodeJS.Timeout | undefined;
   /** Last time the media was (re)negotiated: the watchdog counts from there too. */
   #mediaChangedAt = 0;
+  /** When the far end's audio stopped, once the gap was logged (MEDIA_GAP_LOG_MS). */
+  #mediaGapSince: number | undefined;
   #sdh: MediaSessionDescriptionHandler | undefined;
   #reinviting = false;
   #transferring = false;
@@ -664,8 +668,18 @@ export class SipJsCallAdapter implements Call {
         return;
       }
       if (this.#snapshot.state !== 'active' || this.#snapshot.remoteHold || this.#reinviting) return;
-      const last = Math.max(media.lastReceivedAt?.() ?? 0, this.#mediaChangedAt, this.#snapshot.answeredAt ?? 0);
-      if (Date.now() - last < this.#mediaTimeoutMs) return;
+      const received = media.lastReceivedAt?.() ?? 0;
+      const last = Math.max(received, this.#mediaChangedAt, this.#snapshot.answeredAt ?? 0);
+      const now = Date.now();
+      // One line when the far end's audio stops (a cut link, a firewall, one-way audio) and one when it is back.
+      if (this.#mediaGapSince === undefined && now - last >= MEDIA_GAP_LOG_MS) {
+        this.#mediaGapSince = last;
+        this.#logger.info(`Call ${this.id}: no audio from the far end for ${Math.round((now - last) / 1000)} s`);
+      } else if (this.#mediaGapSince !== undefined && received > this.#mediaGapSince && now - received < MEDIA_GAP_LOG_MS) {
+        this.#logger.info(`Call ${this.id}: audio from the far end again (a gap of about ${Math.round((received - this.#mediaGapSince) / 1000)} s)`);
+        this.#mediaGapSince = undefined;
+      }
+      if (now - last < this.#mediaTimeoutMs) return;
       clearInterval(this.#mediaWatch);
       this.#logger.warn(`Call ${this.id}: no audio for ${Math.round(this.#mediaTimeoutMs / 1000)} s, the line is lost: hanging up`);
       this.#forcedReason = 'media-timeout';

@@ -569,6 +569,28 @@ describe('RTP bridge between the renderer (WebRTC) and a classic PBX (RTP)', () 
     await waitFor('our audio again after resume', () => pbx!.audio().length >= pbxHeardOnHold + 20);
   });
 
+  it('sending to the PBX fails: one WARN line for the whole failure, not one per packet, and one line when it works again', async () => {
+    pbx = await TestPbx.start('PCMU');
+    renderer = new TestRenderer(440);
+    const lines: string[] = [];
+    const logger = { debug: () => undefined, info: (m: string) => lines.push(`INFO ${m}`), warn: (m: string) => lines.push(`WARN ${m}`) };
+    // An IPv6 media address for an IPv4 socket: every send fails (EINVAL), as with a route gone.
+    session = createRtpBridgeSession('call-send-fails', renderer, { bindHost: '127.0.0.1', logger });
+    await session.createAnswer(pbxOffer(pbx.port).replace('c=IN IP4 127.0.0.1', 'c=IN IP6 ::1'));
+    await waitFor('the failure logged', () => lines.some((l) => l.startsWith('WARN')));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // 50 more packets from the renderer, all failing
+    const failures = lines.filter((l) => l.startsWith('WARN'));
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(new RegExp(`cannot send audio to ::1:${pbx.port}: .*EINVAL`));
+    expect(pbx.audio()).toHaveLength(0);
+
+    // The PBX's re-INVITE gives its IPv4 address: audio reaches it, and the log says so once.
+    pbx.sendTo(await session.createAnswer(pbxOffer(pbx.port)));
+    await waitFor('our audio at the PBX', () => pbx!.audio().length >= 20);
+    expect(lines.filter((l) => l.startsWith('INFO'))).toEqual([`INFO [rtp-bridge call-send-fails] sending audio to 127.0.0.1:${pbx.port} again`]);
+    expect(lines.filter((l) => l.startsWith('WARN'))).toHaveLength(1);
+  });
+
   it('no renderer answers (window gone): the answer fails with a clear error instead of hanging the call', async () => {
     pbx = await TestPbx.start('PCMU');
     const silent: RendererMediaPort = {

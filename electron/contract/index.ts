@@ -14,3 +14,4 @@ export * from './services';
 export * from './conference';
 export * from './called';
 export * from './voicemail';
+export * from './incoming-window';

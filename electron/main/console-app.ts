@@ -43,7 +43,7 @@ import { createLogger } from '../services/logger';
 import { loadProvisioningFile, ProvisioningError } from '../services/provisioning';
 import { createSettingsStore } from '../services/settings-store';
 import { AppInfoService } from '../services/app-info-service';
-import { INCOMING_VIEW_QUERY, incomingWindowAction, incomingWindowCommandAllowed, incomingWindowOptions } from './incoming-window';
+import { INCOMING_VIEW_QUERY, incomingWindowAction, incomingWindowCommandAllowed, incomingWindowOptions, incomingWindowResize } from './incoming-window';
 import { APP_INDEX_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, appProtocolAnswer, appResponseHeaders } from './app-protocol';
 import { launchFromProcess } from './launch-args';
 import { CrashReloadPolicy, guardAppWindow, PageConnections, QuitGate, stopWithin, QUIT_STOP_TIMEOUT_MS } from './lifecycle';
@@ -312,14 +312,21 @@ function notifyIncoming(call: CallView): void {
 /** Opens the compact incoming-call window when a call rings (preference on), closes it when nothing rings. */
 function updateIncomingWindow(): void {
   const action = incomingWindowAction({ preferences: shellState.preferences, calls: [...shellState.calls.values()], isOpen: incomingWindow !== undefined });
-  if (action === 'open') incomingWindow = createIncomingWindow();
+  const ringing = [...shellState.calls.values()].filter((c) => c.state === 'incoming').length;
+  if (action === 'open') incomingWindow = createIncomingWindow(ringing);
   else if (action === 'close') incomingWindow?.destroy();
+  else if (incomingWindow && !incomingWindow.isDestroyed()) {
+    // One row per ringing call (up to four, then it scrolls), its bottom edge where it is.
+    const current = incomingWindow.getBounds();
+    const bounds = incomingWindowResize(current, ringing, screen.getDisplayMatching(current).workArea);
+    if (bounds) incomingWindow.setBounds(bounds);
+  }
 }
 
-function createIncomingWindow(): BrowserWindow {
+function createIncomingWindow(ringing: number): BrowserWindow {
   const { workArea } = screen.getDisplayNearestPoint(screen.getCursorScreenPoint());
   const win = new BrowserWindow({
-    ...incomingWindowOptions({ dark: nativeTheme.shouldUseDarkColors, workArea }),
+    ...incomingWindowOptions({ dark: nativeTheme.shouldUseDarkColors, workArea, ringing }),
     webPreferences: {
       sandbox: true,
       contextIsolation: true,

@@ -303,6 +303,8 @@ export const en = {
   'update.ready': 'Version {version} will be installed when the console quits.',
   'update.failed': 'Could not check for console updates (details in the log).',
   'incoming.none': 'No call ringing',
+  'incoming.count.one': '{count} call ringing',
+  'incoming.count.other': '{count} calls ringing',
   'info.dnd': 'Do not disturb',
   'tray.registered': 'Receptionist Console — registered',
   'tray.registering': 'Receptionist Console — connecting…',

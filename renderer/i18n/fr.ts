@@ -304,6 +304,8 @@ export const fr: Dictionary = {
   'update.ready': 'La version {version} sera installée à la fermeture de la console.',
   'update.failed': 'Impossible de vérifier les mises à jour de la console (détails dans le journal).',
   'incoming.none': 'Aucun appel en attente',
+  'incoming.count.one': '{count} appel en attente',
+  'incoming.count.other': '{count} appels en attente',
   'info.dnd': 'Ne pas déranger',
   'tray.registered': 'Console standardiste — enregistrée',
   'tray.registering': 'Console standardiste — connexion…',

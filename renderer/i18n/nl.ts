@@ -304,6 +304,8 @@ export const nl: Dictionary = {
   'update.ready': 'Versie {version} wordt geïnstalleerd wanneer de console wordt afgesloten.',
   'update.failed': 'Kon niet controleren op updates van de console (details in het logboek).',
   'incoming.none': 'Geen oproep die overgaat',
+  'incoming.count.one': '{count} oproep gaat over',
+  'incoming.count.other': '{count} oproepen gaan over',
   'info.dnd': 'Niet storen',
   'tray.registered': 'Receptieconsole — aangemeld',
   'tray.registering': 'Receptieconsole — verbinden…',

@@ -2,14 +2,16 @@
  * The desktop shell's preference-driven decisions: notification duration, compact incoming-call window, configurable
  * global shortcuts, auto-update, language following the OS.
  */
-import { parseCommand } from '../../electron/contract';
+import { INCOMING_WINDOW_ROWS, parseCommand } from '../../electron/contract';
 import { callView } from './helpers/call-view';
 import { DEFAULT_PREFERENCES, PreferencesPatchSchema } from '../../electron/contract/dto';
 import {
   INCOMING_VIEW_QUERY,
   incomingWindowAction,
   incomingWindowCommandAllowed,
+  incomingWindowHeight,
   incomingWindowOptions,
+  incomingWindowResize,
 } from '../../electron/main/incoming-window';
 import { globalShortcutPlan, globalShortcutProblem, globalShortcutsChanged, incomingCallNotification } from '../../electron/main/shell';
 import { UPDATE_FIRST_CHECK_MS, UPDATE_INTERVAL_MS, updateCheckDue, updateNotice, updatePlan, updateUrlSource } from '../../electron/main/updater';
@@ -53,6 +55,33 @@ describe('compact incoming-call window', () => {
     const second = incomingWindowOptions({ dark: true, workArea: { x: 1920, y: 0, width: 1280, height: 984 } });
     expect(second.x).toBeGreaterThan(1920);
     expect(INCOMING_VIEW_QUERY).toEqual({ view: 'incoming' });
+  });
+
+  it('is one row per ringing call, up to four, then scrolls; grows and shrinks with its bottom edge where it is', () => {
+    const h = [1, 2, 3, 4, 5, 9].map(incomingWindowHeight);
+    // Two calls: taller than one; each more call up to the fourth adds a row; the fifth scrolls.
+    expect(h[1]).toBeGreaterThan(h[0]!);
+    expect(h[2]! - h[1]!).toBe(h[3]! - h[2]!);
+    expect(h[4]).toBe(h[3]);
+    expect(h[5]).toBe(h[3]);
+    expect(INCOMING_WINDOW_ROWS).toBe(4);
+    expect(incomingWindowHeight(0)).toBe(h[0]);
+    expect(incomingWindowHeight(Number.NaN)).toBe(h[0]);
+    // Opened for two callers at once: two rows from the start.
+    expect(incomingWindowOptions({ dark: false, workArea: WORK_AREA, ringing: 2 }).height).toBe(h[1]);
+
+    const open = incomingWindowOptions({ dark: false, workArea: WORK_AREA });
+    const start = { x: open.x, y: open.y, width: open.width, height: open.height };
+    const three = incomingWindowResize(start, 3, WORK_AREA)!;
+    expect(three).toEqual({ x: start.x, y: start.y + start.height - h[2]!, width: start.width, height: h[2] });
+    expect(incomingWindowResize(three, 3, WORK_AREA)).toBeUndefined();
+    const back = incomingWindowResize(three, 1, WORK_AREA)!;
+    expect(back).toEqual(start);
+    // Dragged to the top of the screen: it grows downwards rather than past the top; never taller than the screen.
+    const top = { ...start, y: WORK_AREA.y };
+    expect(incomingWindowResize(top, 4, WORK_AREA)!.y).toBe(WORK_AREA.y);
+    const tiny = { x: 0, y: 0, width: 800, height: 150 };
+    expect(incomingWindowResize(start, 4, tiny)).toMatchObject({ y: 0, height: 150 });
   });
 
   it('may only read the state and answer or decline', () => {

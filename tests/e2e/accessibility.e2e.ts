@@ -1,6 +1,6 @@
 /**
  * Issue 16 §2 acceptance: no serious or critical WCAG 2.1 AA finding of axe-core on the main view, each Contacts tab,
- * a call (ringing, active, held, its transfer and keypad panels), every dialog (Settings with each of its tabs, the
+ * a call (ringing, also in the compact incoming-call window; active, held, its transfer and keypad panels), every dialog (Settings with each of its tabs, the
  * headset test, the import preview, a call's details, About with its Delete-all-data confirmation, the queue
  * chooser) and the first-launch setup screen, in the light and the dark theme. Kamailio bed (1001, baresip 1002/1003/1004, a scripted headset) for the console and its
  * contacts; Asterisk bed (2001, AMI, queue `support` with a waiting caller) for the queue pane and the PBX settings.
@@ -10,6 +10,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { INCOMING_WINDOW_LAYOUT } from '../../electron/contract/incoming-window';
+import { incomingWindowHeight } from '../../electron/main/incoming-window';
 import AxeBuilder from '@axe-core/playwright';
 import type { Locator, Page } from '@playwright/test';
 import { baresip, hangupAll, waitFor } from '../testbed/baresip';
@@ -39,11 +41,14 @@ class Audit {
     private readonly theme: Theme,
   ) {}
 
-  /** Runs axe on the page, or on `within` (a CSS selector: an open dialog), and keeps the serious/critical findings. */
-  async check(where: string, within?: string): Promise<void> {
+  /**
+   * Runs axe on the page (or `page`: the compact incoming-call window), or on `within` (a CSS selector: an open
+   * dialog), and keeps the serious/critical findings.
+   */
+  async check(where: string, within?: string, page: Page = this.page): Promise<void> {
     // Let transitions and the ringing blink settle on a frame (axe reads computed colours).
-    await this.page.waitForTimeout(250);
-    let builder = new AxeBuilder({ page: this.page }).withTags(TAGS);
+    await page.waitForTimeout(250);
+    let builder = new AxeBuilder({ page }).withTags(TAGS);
     if (within) builder = builder.include(within);
     const results = await builder.analyze();
     const label = `${this.theme} · ${where}`;
@@ -241,6 +246,14 @@ for (const theme of THEMES) {
     await expect(callRow(page, '1002')).toContainText('Ringing');
     await expect(page.getByTestId('call-announcement')).toHaveText(/^Incoming call from .*1002/);
     await audit.check('ringing incoming call');
+    // The same call in the compact incoming-call window (Electron opens it on top when the preference is on).
+    const url = new URL(console_.url);
+    const compact = await page.context().newPage();
+    await compact.setViewportSize({ width: INCOMING_WINDOW_LAYOUT.width, height: incomingWindowHeight(1) });
+    await compact.goto(`${url.origin}/?token=${url.searchParams.get('token')}&view=incoming`);
+    await expect(compact.locator('section.call')).toContainText('1002');
+    await audit.check('compact incoming-call window', undefined, compact);
+    await compact.close();
     await callRow(page, '1002').getByRole('button', { name: 'Decline' }).click();
     await expect(callRow(page, '1002')).toHaveCount(0);
 

@@ -334,6 +334,10 @@ for (const theme of THEMES) {
     const pane = page.getByRole('region', { name: 'Queued calls' });
     await expect(pane.getByRole('list', { name: 'Waiting calls in support' }).getByRole('listitem')).toHaveCount(1);
     await audit.check('main view with a waiting caller');
+    // The queue's agents, opened (paused, with their lamps).
+    await pane.getByText('Agents (2)').click();
+    await expect(pane.getByRole('list', { name: 'Agents of support' }).getByRole('listitem')).toHaveCount(2);
+    await audit.check('queue pane with its agents listed');
 
     await pane.getByRole('button', { name: 'Choose queues' }).click();
     await expect(page.getByRole('dialog', { name: 'Queues to show' })).toBeVisible();

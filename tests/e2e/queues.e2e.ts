@@ -6,6 +6,7 @@
 import net from 'node:net';
 import type { Locator, Page } from '@playwright/test';
 import { connectTestbedAmi, type AmiClient, type AmiMessage } from '../testbed/asterisk/ami';
+import { cleanup as stopPhones, phone } from '../testbed/asterisk/phones';
 import { QUEUE_CALLER_TONE_HZ, startQueueCallers, type QueueCallers } from '../testbed/asterisk/queue-callers';
 import { near } from '../testbed/audio';
 import { expect, heardOn, startConsole, test, type ConsoleAccount, type RunningConsole } from './console';
@@ -33,6 +34,7 @@ test.afterEach(async () => {
   callers = undefined;
   await console_?.stop();
   console_ = undefined;
+  await stopPhones();
   await ami.action({ Action: 'QueueRemove', Queue: 'support', Interface: 'PJSIP/2001' }).catch(() => undefined);
   for (const iface of STATIC_MEMBERS) await ami.action({ Action: 'QueuePause', Queue: 'support', Interface: iface, Paused: 'false' }).catch(() => undefined);
   await ami.action({ Action: 'Command', Command: 'channel request hangup all' }).catch(() => undefined);
@@ -188,6 +190,44 @@ async function amiRelay(): Promise<{ port: number; cut(): Promise<void>; restore
     restore: listen,
   };
 }
+
+test('the agent list says who is free, on the phone, paused (with the reason) or not connected, as Asterisk has it', async ({ page }) => {
+  test.setTimeout(120_000);
+  // 2002: a phone that answers, in the queue; 2003: paused for lunch, its phone not registered.
+  await ami.action({ Action: 'QueuePause', Queue: 'support', Interface: 'PJSIP/2003', Paused: 'true', Reason: 'Lunch' });
+  const agent2002 = await phone('2002', 'answer');
+  console_ = await startConsole(UDP, { preferences: { language: 'en' }, pbx: PBX });
+  await page.goto(console_.url);
+  await expect(page.locator('.registration')).toHaveText(/Registered/);
+  await pane(page).getByText('Agents (2)').click();
+  const agents = pane(page).getByRole('list', { name: 'Agents of support' }).getByRole('listitem');
+  // Free first, then paused (with the reason she needs: back after lunch).
+  await expect(agents).toHaveText(['Agent 2002 — available', 'Agent 2003 — paused: Lunch']);
+  const status = async (iface: string): Promise<string | undefined> => (await queueStatus()).members.find((m) => m.Location === iface || m.StateInterface === iface)?.Status;
+  expect(await status('PJSIP/2002')).toBe('1'); // AST_DEVICE_NOT_INUSE
+
+  // A caller: the queue rings 2002, which answers: on the phone, here and in Asterisk.
+  callers = await startQueueCallers([{ number: '0611223344' }]);
+  await expect(agents.first()).toHaveText('Agent 2002 — on the phone');
+  await expect.poll(() => status('PJSIP/2002')).toBe('2'); // AST_DEVICE_INUSE
+  await expect(pane(page)).toContainText('busy: 1');
+  expect(agent2002.invites()).toHaveLength(1);
+
+  // 2003 back from lunch but its phone is not connected: the queue cannot reach it, and she reads why.
+  await ami.action({ Action: 'QueuePause', Queue: 'support', Interface: 'PJSIP/2003', Paused: 'false' });
+  await expect(agents.last()).toHaveText('Agent 2003 — phone not connected');
+  await expect.poll(() => status('PJSIP/2003')).toBe('5'); // AST_DEVICE_UNAVAILABLE
+
+  // The caller hangs up: 2002 is free again.
+  await callers.stop();
+  callers = undefined;
+  await expect(agents.first()).toHaveText('Agent 2002 — available');
+
+  // She logs in: she is in the list too, marked as herself.
+  await pane(page).getByRole('button', { name: 'Log in', exact: true }).click();
+  await expect(pane(page).getByText('Agents (3)')).toBeVisible();
+  await expect(agents.filter({ hasText: '(you)' })).toHaveText('2001 (you) — available');
+});
 
 test('AMI connection cut and back: the pane says so, then re-syncs without a restart', async ({ page }) => {
   test.setTimeout(120_000);

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NOT_CONFIGURED_QUEUES, type QueueSummaryView } from '../../electron/contract';
+import { NOT_CONFIGURED_QUEUES, type QueueMemberView, type QueueSummaryView } from '../../electron/contract';
 import { createSettingsStore } from '../../electron/services/settings-store';
-import { formatWait, initialSelection, pluralForm, queueRows } from '../../renderer/lib/state/queue-pane';
+import { agentRows, formatWait, initialSelection, pluralForm, queueRows } from '../../renderer/lib/state/queue-pane';
 
 const live = (name: string, waiting: number): QueueSummaryView => ({ name, waiting, available: 1, busy: 0, paused: 2 });
 
@@ -37,6 +37,31 @@ describe('queued calls pane helpers', () => {
       ['Night', '650', undefined],
       ['billing', '', 1],
     ]);
+  });
+
+  it('lists the agents of a queue as she looks for someone: free first, then ringing, on the phone, busy, paused, not connected', () => {
+    const m = (name: string, status: QueueMemberView['status'], paused = false): QueueMemberView => ({ interface: `PJSIP/${name}`, name, status, paused });
+    const rows = agentRows([
+      m('Zoe', 'unavailable'),
+      m('Agent 10', 'idle'),
+      m('Bob', 'in-call'),
+      m('Carl', 'in-call', true), // paused while on the phone: counted as paused, as the queue's counts do
+      m('Agent 9', 'idle'),
+      m('Dan', 'ringing'),
+      m('Eve', 'busy'),
+      m('Fay', 'unknown'),
+    ]);
+    expect(rows.map((r) => `${r.member.name}:${r.state}`)).toEqual([
+      'Agent 9:available', // numeric order: 9 before 10
+      'Agent 10:available',
+      'Dan:ringing',
+      'Bob:in-call',
+      'Eve:busy',
+      'Carl:paused',
+      'Zoe:unavailable',
+      'Fay:unknown',
+    ]);
+    expect(agentRows([])).toEqual([]);
   });
 
   it('starts the choose-queues dialog from the chosen queues, else the ones shown', () => {

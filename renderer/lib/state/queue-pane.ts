@@ -1,5 +1,5 @@
 /** Pure helpers of the Queued calls pane (tested in tests/unit/renderer-queues.test.ts). */
-import type { Language, QueueSummaryView, QueueView, QueuesView } from '../../../electron/contract';
+import type { Language, QueueMemberView, QueueSummaryView, QueueView, QueuesView } from '../../../electron/contract';
 import { pluralCategory } from '../../i18n/core';
 
 /** A wait as m:ss (minutes keep counting past an hour: a queue wait that long is the point). */
@@ -16,6 +16,31 @@ export function pluralForm(language: Language, count: number): 'one' | 'other' {
 /** The queues shown by the pane, as the selection dialog starts from them (chosen ones, else those shown). */
 export function initialSelection(view: QueuesView): string[] {
   return view.selected.length > 0 ? [...view.selected] : view.queues.map((q) => q.name);
+}
+
+/** What an agent of a queue is doing, as the pane's agent list says it (and orders it: who can take a call first). */
+export type AgentState = 'available' | 'ringing' | 'in-call' | 'busy' | 'paused' | 'unavailable' | 'unknown';
+const AGENT_ORDER: readonly AgentState[] = ['available', 'ringing', 'in-call', 'busy', 'paused', 'unavailable', 'unknown'];
+
+/** One line of a queue's agent list. */
+export interface AgentRow {
+  readonly member: QueueMemberView;
+  readonly state: AgentState;
+}
+
+/**
+ * A queue's agents in the order a receptionist looks for someone: available first, then ringing, on the phone, busy,
+ * paused, not connected (their phone is not registered), unknown; by name within each. The same grouping as the
+ * queue's counts (a paused agent counts as paused whatever their phone is doing).
+ */
+export function agentRows(members: readonly QueueMemberView[]): AgentRow[] {
+  const rows = members.map((member): AgentRow => ({
+    member,
+    state: member.paused ? 'paused' : member.status === 'idle' ? 'available' : member.status,
+  }));
+  return rows.sort(
+    (a, b) => AGENT_ORDER.indexOf(a.state) - AGENT_ORDER.indexOf(b.state) || a.member.name.localeCompare(b.member.name, undefined, { numeric: true }),
+  );
 }
 
 /** A directory queue (name + number to dial) with its live counts when the PBX knows it (by name or number). */

@@ -15,3 +15,4 @@ export * from './conference';
 export * from './called';
 export * from './voicemail';
 export * from './incoming-window';
+export * from './mailto';

@@ -2,6 +2,8 @@
  * The shell's security decisions as plain functions (tested without Electron): window options, navigation and
  * window.open policy, which frames may talk IPC, which URLs may be opened externally.
  */
+import { isPlainMailto } from '../contract/mailto';
+
 /**
  * The only webPreferences the main window may have. main.ts writes them as a literal `satisfies` this type (so
  * Electronegativity's static analysis sees them and tsc refuses any other value).
@@ -49,13 +51,14 @@ export type NavigationDecision = { action: 'allow' } | { action: 'deny' } | { ac
 
 /**
  * will-navigate / will-redirect / setWindowOpenHandler: stay on the app page; http(s) links (screen pops) open in the
- * browser; anything else — a file dragged onto the window (file://…/contacts.vcf), a dropped data: or javascript: link —
- * is refused. main.ts applies this first, before anything else reacts to the navigation: the page (and its connection
+ * browser, a contact's plain mailto: link in the mail program; anything else — a file dragged onto the window
+ * (file://…/contacts.vcf), a dropped data: or javascript: link, a mailto: with header fields — is refused. main.ts applies this first, before anything else reacts to the navigation: the page (and its connection
  * to the calls) stays as it is. A dropped vCard/CSV is imported by the page itself (renderer/lib/state/contacts-drop.ts).
  */
 export function navigationDecision(url: string, rendererIndexUrl: string): NavigationDecision {
   if (isAppUrl(url, rendererIndexUrl)) return { action: 'allow' };
-  return externalUrlAllowed(url) ? { action: 'open-external', url } : { action: 'deny' };
+  // A contact's e-mail link: the mail program, for one plain address only (electron/contract/mailto.ts).
+  return externalUrlAllowed(url) || isPlainMailto(url) ? { action: 'open-external', url } : { action: 'deny' };
 }
 
 /** Our windows only: microphone/speaker for calls, nothing else; never for a page that is not ours. */

@@ -538,6 +538,7 @@ export const en = {
   'contacts.numbers': 'Numbers',
   'contacts.number': 'Number',
   'contacts.email': 'E-mail',
+  'contacts.emailWrite': 'Write to {address} (opens your mail program)',
   'contacts.jobTitle': 'Job title',
   'contacts.firstName': 'First name',
   'contacts.lastName': 'Last name',

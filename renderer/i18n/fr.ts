@@ -539,6 +539,7 @@ export const fr: Dictionary = {
   'contacts.numbers': 'Numéros',
   'contacts.number': 'Numéro',
   'contacts.email': 'E-mail',
+  'contacts.emailWrite': 'Écrire à {address} (ouvre votre messagerie)',
   'contacts.jobTitle': 'Fonction',
   'contacts.firstName': 'Prénom',
   'contacts.lastName': 'Nom',

@@ -539,6 +539,7 @@ export const nl: Dictionary = {
   'contacts.numbers': 'Nummers',
   'contacts.number': 'Nummer',
   'contacts.email': 'E-mail',
+  'contacts.emailWrite': 'Mail {address} (opent uw e-mailprogramma)',
   'contacts.jobTitle': 'Functie',
   'contacts.firstName': 'Voornaam',
   'contacts.lastName': 'Achternaam',

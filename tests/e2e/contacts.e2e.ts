@@ -208,6 +208,40 @@ test('the Custom tab lists the directories the administrator provisioned; the Se
   await expect(results).toHaveCount(2);
 });
 
+test("a contact's e-mail is a link to her mail program; an address with header fields from the file stays plain text", async ({ page }) => {
+  await open(page);
+  const pane = page.locator('section.contacts');
+  await pane.getByRole('tab', { name: 'Personal' }).click();
+  const csv = [
+    'First Name,Last Name,Business Phone,E-mail Address',
+    'Colette,Durand,1003,colette.durand@exemple-sa.fr',
+    'Eve,Piege,1004,eve@example.com?attach=/etc/passwd',
+  ].join('\r\n');
+  await pane.locator('input[type=file]').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csv}\r\n`) });
+  const region = pane.getByRole('region', { name: 'Import' });
+  await region.getByRole('button', { name: 'Import 2 contacts' }).click();
+  await expect(region.getByRole('status')).toContainText('2 new');
+  await region.getByRole('button', { name: 'Close' }).click();
+  const list = pane.getByRole('list', { name: 'Personal' });
+
+  const colette = list.locator('li.contact', { hasText: 'Colette Durand' });
+  await colette.getByRole('button', { name: /All numbers/ }).click();
+  const mail = colette.getByRole('link', { name: 'colette.durand@exemple-sa.fr' });
+  await expect(mail).toHaveAttribute('href', 'mailto:colette.durand@exemple-sa.fr');
+  await expect(mail).toHaveAttribute('title', 'Write to colette.durand@exemple-sa.fr (opens your mail program)');
+  // Clicked: the browser hands it to the mail program (Electron: the shell's policy, tests/unit/shell.test.ts); the
+  // console stays where it is, registered.
+  const before = page.url();
+  await mail.click();
+  await expect(page.locator('.registration')).toHaveText(/Registered/);
+  expect(page.url()).toBe(before);
+
+  const eve = list.locator('li.contact', { hasText: 'Eve Piege' });
+  await eve.getByRole('button', { name: /All numbers/ }).click();
+  await expect(eve.locator('.details')).toContainText('eve@example.com?attach=/etc/passwd');
+  await expect(eve.getByRole('link')).toHaveCount(0);
+});
+
 test('a directory tab lists the whole directory a page at a time as she scrolls; a change keeps what she scrolled to', async ({ page }) => {
   test.setTimeout(120_000);
   await open(page);

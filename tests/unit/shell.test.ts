@@ -1,5 +1,6 @@
 import { parseLaunchArgs } from '../../electron/main/launch-args';
 import { callView } from './helpers/call-view';
+import { isPlainMailto, mailtoUrl } from '../../electron/contract/mailto';
 import { externalUrlAllowed, ipcSenderAllowed, mainWindowOptions, navigationDecision } from '../../electron/main/policy';
 import {
   closeAction,
@@ -27,6 +28,31 @@ describe('Electron shell decisions', () => {
       expect(navigationDecision(bad, APP)).toEqual({ action: 'deny' });
     }
     expect(externalUrlAllowed('http://intranet/')).toBe(true);
+  });
+
+  it("a contact's e-mail link opens the mail program for one plain address; header fields, two addresses or escapes are refused", () => {
+    expect(mailtoUrl(' colette.durand+accueil@exemple-sa.fr ')).toBe('mailto:colette.durand+accueil@exemple-sa.fr');
+    expect(navigationDecision('mailto:colette@example.com', APP)).toEqual({ action: 'open-external', url: 'mailto:colette@example.com' });
+    // From an imported file or the directory: shown as text by the page, refused by the shell if a link carried them.
+    for (const hostile of [
+      'eve@example.com?attach=/etc/passwd',
+      'eve@example.com?body=hello',
+      'a@example.com,b@example.com',
+      'a%3Fattach=x@example.com',
+      'eve@example.com#x',
+      '"Eve" <eve@example.com>',
+      'eve@localhost',
+      'eve@@example.com',
+      'javascript:alert(1)//@example.com',
+      'e ve@example.com',
+      `${'a'.repeat(250)}@example.com`,
+    ]) {
+      expect(mailtoUrl(hostile)).toBeUndefined();
+      expect(isPlainMailto(`mailto:${hostile}`)).toBe(false);
+      expect(navigationDecision(`mailto:${hostile}`, APP)).toEqual({ action: 'deny' });
+    }
+    expect(isPlainMailto('https://example.com/')).toBe(false);
+    expect(externalUrlAllowed('mailto:colette@example.com')).toBe(false); // screen pops stay http(s) only
   });
 
   it('IPC only from our own top frame on our page', () => {

@@ -385,6 +385,8 @@ export const en = {
   'phone.remoteHold': 'Holding you',
   'phone.transfer': 'Transfer',
   'phone.transferTo': 'Transfer to',
+  'dial.suggestions': 'Contacts for the name typed',
+  'dial.placeholder': 'number or name',
   'phone.transferNow': 'Transfer now',
   'phone.consult': 'Consult',
   'phone.complete': 'Complete transfer',

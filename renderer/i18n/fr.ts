@@ -386,6 +386,8 @@ export const fr: Dictionary = {
   'phone.remoteHold': 'Vous met en attente',
   'phone.transfer': 'Transférer',
   'phone.transferTo': 'Transférer vers',
+  'dial.suggestions': 'Contacts pour le nom tapé',
+  'dial.placeholder': 'numéro ou nom',
   'phone.transferNow': 'Transférer',
   'phone.consult': 'Consulter',
   'phone.complete': 'Terminer le transfert',

@@ -386,6 +386,8 @@ export const nl: Dictionary = {
   'phone.remoteHold': 'Zet u in de wacht',
   'phone.transfer': 'Doorverbinden',
   'phone.transferTo': 'Doorverbinden naar',
+  'dial.suggestions': 'Contacten voor de getypte naam',
+  'dial.placeholder': 'nummer of naam',
   'phone.transferNow': 'Nu doorverbinden',
   'phone.consult': 'Ruggespraak',
   'phone.complete': 'Doorverbinden voltooien',

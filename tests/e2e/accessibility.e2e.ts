@@ -266,6 +266,13 @@ for (const theme of THEMES) {
     await callRow(page, '1002').getByRole('button', { name: 'Transfer' }).click();
     await expect(callRow(page, '1002').getByLabel('Transfer to')).toBeFocused();
     await audit.check('active call, transfer panel');
+    // A name typed there: the contacts it matches, with their lamps, as a listbox of the field's combobox.
+    await callRow(page, '1002').getByLabel('Transfer to').pressSequentially('colet');
+    await expect(callRow(page, '1002').getByRole('listbox', { name: 'Contacts for the name typed' }).getByRole('option').first()).toContainText('Colette Durand');
+    await audit.check('active call, transfer panel, names suggested');
+    await callRow(page, '1002').getByLabel('Transfer to').press('Escape');
+    await expect(callRow(page, '1002').getByRole('listbox')).toHaveCount(0);
+    await expect(callRow(page, '1002').getByLabel('Transfer to')).toBeVisible(); // Escape closed the list, not the form
     await callRow(page, '1002').getByRole('button', { name: 'Keypad', exact: true }).click();
     await audit.check('active call, keypad');
     await callRow(page, '1002').getByRole('button', { name: 'Hold', exact: true }).click();

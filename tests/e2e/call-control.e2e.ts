@@ -12,6 +12,7 @@ import type { Page } from '@playwright/test';
 import { baresip, baresipCalls, hangupAll, waitFor, type BaresipUser } from '../testbed/baresip';
 import { clearRecordings, near, newestRecording, toneShare, wavSeconds } from '../testbed/audio';
 import { expect, heardOn, ROOT, startConsole, test, type RunningConsole } from './console';
+import { importPersonalRows } from './import-rows';
 
 let console_: RunningConsole | undefined;
 test.beforeEach(async () => {
@@ -101,6 +102,55 @@ test('blind transfer of 1002 to 1004: they hear each other, the console line is 
   await hears('1004', 700);
   await hears('1002', 2000);
   await expect(page.locator('li.call:not(.ended)')).toHaveCount(0);
+});
+
+test('dial and transfer by name: letters list the contacts with their lamp and number, Enter takes the number', async ({ page }) => {
+  await open(page);
+  await importPersonalRows(page.locator('section.contacts'), ['Colette,Durand,1003', 'Bernard,Appelant,1004', 'Claude,Durieux,0612345678']);
+  const number = page.getByRole('combobox', { name: 'Number', exact: true });
+  const suggestions = page.getByRole('listbox', { name: 'Contacts for the name typed' });
+
+  // Digits search nothing: a number is dialled as typed.
+  await number.fill('100');
+  await expect(suggestions).toHaveCount(0);
+  // Three letters: both Dur… contacts, the first chosen; ↓ moves to the second, ↑ back; Escape closes the list only.
+  await number.fill('dur');
+  const options = suggestions.getByRole('option');
+  await expect(options).toHaveCount(2);
+  await expect(options).toHaveText([/Claude Durieux\s+0612345678/, /Colette Durand\s+1003/]); // the directory search's order
+  await expect(options.first()).toHaveAttribute('aria-selected', 'true');
+  // Colette's extension has its lamp, watched while she is listed: 1003 is free (Kamailio's presence).
+  await expect(options.last().locator('[data-lamp="1003"]')).toHaveAttribute('data-state', 'idle');
+  await number.press('ArrowDown');
+  await expect(options.last()).toHaveAttribute('aria-selected', 'true');
+  await expect(number).toHaveAttribute('aria-activedescendant', /-1$/);
+  await number.press('ArrowUp');
+  await expect(options.first()).toHaveAttribute('aria-selected', 'true');
+  await number.press('Escape');
+  await expect(suggestions).toHaveCount(0);
+  await expect(number).toHaveValue('dur');
+  // Enter on the chosen contact dials its number.
+  await number.fill('colet');
+  await expect(suggestions.getByRole('option', { selected: true })).toContainText('Colette Durand');
+  await number.press('Enter');
+  await expect(row(page, '1003')).toContainText('Connected');
+  await expect(row(page, '1003')).toContainText('Colette Durand'); // the caller lookup names the call
+  await page.waitForTimeout(1000);
+  expect(near(await heardOn(page, row(page, '1003')), 1000)).toBe(true);
+
+  // Transfer by name: "appel" → Bernard Appelant (1004); Enter transfers at once (the form's first button).
+  const r = row(page, '1003');
+  await r.getByRole('button', { name: 'Transfer' }).click();
+  const to = r.getByRole('combobox', { name: 'Transfer to' });
+  await expect(to).toBeFocused();
+  await to.pressSequentially('appel');
+  await expect(r.getByRole('listbox', { name: 'Contacts for the name typed' }).getByRole('option', { selected: true })).toContainText('Bernard Appelant');
+  await to.press('Enter');
+  await expect(r).toContainText('Transferred');
+  await waitFor('1003 ⇄ 1004', async () => /1004/.test(await connectedCalls('1003')));
+  await expect(page.locator('li.call:not(.ended)')).toHaveCount(0);
+  // The transfer went to the number, not to the letters typed.
+  expect(readFileSync(console_!.logFile, 'utf8')).toMatch(/Refer-To: <?sip:1004@/);
 });
 
 test('attended transfer: consult 1003 (1002 held), complete ⇒ 1002 ⇄ 1003; cancel ⇒ back to 1002', async ({ page }) => {

@@ -55,7 +55,7 @@ async function open(page: Page, preferences: Record<string, unknown>): Promise<v
 
 /** The receptionist calls `first`, then calls each of `others` into the conference from its row. */
 async function startConference(page: Page, first: string, others: readonly string[]): Promise<void> {
-  await page.getByRole('textbox', { name: 'Number', exact: true }).fill(first);
+  await page.getByRole('combobox', { name: 'Number', exact: true }).fill(first);
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   await expect(row(page, first)).toContainText('Connected');
   for (const who of others) {

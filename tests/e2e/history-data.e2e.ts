@@ -51,7 +51,7 @@ const historyList = (page: Page) => contacts(page).getByRole('list', { name: 'Ca
 
 /** A real call: 1001 calls 1003 (baresip, answers by itself), talks a moment, hangs up. */
 async function callAndHangUp(page: Page): Promise<void> {
-  await page.getByRole('textbox', { name: 'Number', exact: true }).fill('1003');
+  await page.getByRole('combobox', { name: 'Number', exact: true }).fill('1003');
   await page.getByRole('button', { name: 'Call', exact: true }).click();
   const line = page.locator('li.call', { hasText: '1003' });
   await expect(line).toContainText('Connected');

@@ -606,8 +606,10 @@ export class ConsoleService {
         }
       }
       const conferenceId = entries.find((e) => e.local.conferenceId)?.local.conferenceId ?? `conf-${++this.#conferenceSeq}`;
-      // Everyone in the conference talks at once: resume the held ones, hold nobody else.
+      // Everyone in the conference talks at once: resume the held ones. One talking line at a time: a call she left
+      // out (a caller waiting for a transfer) is held, not mixed in.
       for (const e of entries) this.#patchLocal(e, { conferenceId, consultFor: undefined });
+      await this.#holdOthers(entries[0]);
       await Promise.all(entries.filter((e) => e.view.state === 'held').map((e) => e.call.unhold()));
       return { conferenceId };
     },

@@ -191,6 +191,49 @@ test('attended transfer: consult 1003 (1002 held), complete ⇒ 1002 ⇄ 1003; c
   r = row(page, '1002');
 });
 
+test('Conference with three answered lines: she ticks who joins; the caller left out waits on hold, then joins', async ({ page }) => {
+  await open(page);
+  const number = page.getByLabel('Number', { exact: true });
+  await number.fill('1003');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await expect(row(page, '1003')).toContainText('Connected');
+  await number.fill('1004');
+  await page.getByRole('button', { name: 'Call', exact: true }).click();
+  await expect(row(page, '1004')).toContainText('Connected');
+  await expect(row(page, '1003')).toContainText('On hold');
+  await answerFrom1002(page); // 1004 is held
+  await expect(row(page, '1004')).toContainText('On hold');
+
+  // Three lines: Conference asks who joins, every line ticked; she unticks 1002 (waiting for a transfer).
+  await page.getByRole('button', { name: 'Conference', exact: true }).click();
+  const who = page.getByRole('group', { name: 'Who joins the conference' });
+  await expect(who.getByRole('checkbox')).toHaveCount(3);
+  for (const box of await who.getByRole('checkbox').all()) await expect(box).toBeChecked();
+  await who.getByRole('checkbox', { name: /1002/ }).uncheck();
+  await who.getByRole('button', { name: 'Start the conference' }).click();
+  await expect(row(page, '1003')).toContainText('In conference');
+  await expect(row(page, '1004')).toContainText('In conference');
+  await expect(row(page, '1003')).toContainText('Connected');
+  await expect(row(page, '1004')).toContainText('Connected');
+  // 1002 is held (one talking line at a time), not in the conference.
+  await expect(row(page, '1002')).toContainText('On hold');
+  await expect(row(page, '1002')).not.toContainText('In conference');
+  await page.waitForTimeout(1500);
+  expect(near(await heardOn(page, row(page, '1003')), 1000)).toBe(true);
+  expect(near(await heardOn(page, row(page, '1004')), 2000)).toBe(true);
+
+  // Later she adds 1002: the two already in stay ticked for good; 1002 joins and talks again.
+  await page.getByRole('button', { name: 'Conference', exact: true }).click();
+  await expect(who.getByRole('checkbox', { name: /1003/ })).toBeDisabled();
+  await expect(who.getByRole('checkbox', { name: /1003/ })).toBeChecked();
+  await who.getByRole('button', { name: 'Add to the conference' }).click();
+  await expect(row(page, '1002')).toContainText('In conference');
+  await expect(row(page, '1002')).toContainText('Connected');
+  await expect(page.getByRole('button', { name: 'Conference', exact: true })).toHaveCount(0); // everyone is in it
+  await page.getByRole('button', { name: 'End conference' }).click();
+  await expect(page.locator('li.call:not(.ended)')).toHaveCount(0);
+});
+
 test('conference of the console, 1002 and 1003: each of the three hears the other two', async ({ page }) => {
   // Raw microphone: Chromium's noise suppression fades a steady test tone out after a second or two.
   await open(page, { audioProcessing: false });

@@ -128,6 +128,28 @@ describe('call desk', () => {
     expect(caller.log.at(-1)).toBe(`transferTo ${other.id}`);
   });
 
+  it('conference of two of three lines: the line left out is held, not mixed in; adding it later resumes it', async () => {
+    const { phone, cmd, view } = await setup();
+    await cmd('call.dial', { target: '1003' });
+    await flush();
+    await cmd('call.dial', { target: '1004' });
+    await flush();
+    const [a, b] = phone.dialed as [(typeof phone.dialed)[number], (typeof phone.dialed)[number]];
+    const caller = phone.ring('1002');
+    await cmd('call.answer', { callId: caller.id });
+    expect([view(a.id).state, view(b.id).state, view(caller.id).state]).toEqual(['held', 'held', 'active']);
+    const r = (await cmd('call.conference', { callIds: [a.id, b.id] })) as { ok: true; value: { conferenceId: string } };
+    expect(view(a.id)).toMatchObject({ state: 'active', conferenceId: r.value.conferenceId });
+    expect(view(b.id)).toMatchObject({ state: 'active', conferenceId: r.value.conferenceId });
+    expect(view(caller.id).state).toBe('held');
+    expect(view(caller.id).conferenceId).toBeUndefined();
+    // Later she adds the waiting caller: it joins the same conference and talks again.
+    const again = (await cmd('call.conference', { callIds: [a.id, b.id, caller.id] })) as { ok: true; value: { conferenceId: string } };
+    expect(again.value.conferenceId).toBe(r.value.conferenceId);
+    expect(view(caller.id)).toMatchObject({ state: 'active', conferenceId: r.value.conferenceId });
+    expect(view(a.id).state).toBe('active');
+  });
+
   it('auto-answer after N seconds, only when no other call is up; the PBX request is honoured only if allowed', async () => {
     jest.useFakeTimers({ doNotFake: ['setImmediate', 'queueMicrotask'] });
     try {

@@ -2,7 +2,7 @@
  * README screenshots of the demo's console: `npx tsx scripts/screenshots.ts [--no-setup]` (root; Debian/Ubuntu).
  * Starts the demo the way `npm run demo` does but without opening anything (`scripts/demo.sh --no-browser`: the test
  * beds, the demo's phones and callers, the console under the web host), waits until it is ready, takes the first
- * caller of queue "support" (Take call, Answer) so the phone console has a live line, and takes one screenshot
+ * caller of queue "support" (Take call, Answer) so the phone console has a live line, opens the queue's agents, and takes one screenshot
  * per language and theme with Playwright's Chromium (the one the E2E suite drives, /usr/bin/chromium) into docs/:
  *   docs/screenshot-en-light.png  Favorites (lamps)        docs/screenshot-en-dark.png  History
  *   docs/screenshot-fr-light.png  Personal contacts        docs/screenshot-fr-dark.png  Company directory (LDAP)
@@ -54,6 +54,10 @@ function startDemo(extra: readonly string[]): Promise<{ url: string; stop: () =>
 async function settle(page: Page, tab: string): Promise<void> {
   await page.locator('.registration').filter({ hasText: /\S/ }).waitFor();
   await page.locator('ul.callers li.caller').nth(1).waitFor();
+  // The queue's agents opened: who is paused and why (Lunch, Meeting).
+  const agents = page.locator('details.agents').first();
+  if ((await agents.getAttribute('open')) === null) await agents.locator('summary').click();
+  await agents.locator('li.agent').nth(1).waitFor();
   await page.locator(`#contacts-tab-${tab}`).click();
   const panel = page.locator('#contacts-panel');
   if (tab === 'favorites') await panel.locator('[data-favorite="2004"][data-state="idle"]').waitFor();

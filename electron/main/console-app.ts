@@ -129,6 +129,8 @@ let mainWindow: BrowserWindow | undefined;
 const mainPage = new PageConnections<WindowConnection>((c) => c.disconnect());
 /** The optional compact incoming-call window and its (restricted) connection. */
 let incomingWindow: BrowserWindow | undefined;
+/** The compact window's height as we last set it (updateIncomingWindow). */
+let incomingWindowHeightGiven = 0;
 const incomingPage = new PageConnections<WindowConnection>((c) => c.disconnect());
 let quitting = false;
 const quitGate = new QuitGate();
@@ -316,17 +318,28 @@ function updateIncomingWindow(): void {
   if (action === 'open') incomingWindow = createIncomingWindow(ringing);
   else if (action === 'close') incomingWindow?.destroy();
   else if (incomingWindow && !incomingWindow.isDestroyed()) {
-    // One row per ringing call (up to four, then it scrolls), its bottom edge where it is.
-    const current = incomingWindow.getBounds();
+    // One row per ringing call (up to four, then it scrolls), its bottom edge where it is (she may have dragged it).
+    // The height is the one we gave it: getBounds of a non-resizable window can be a pixel off on Windows
+    // (electron#24027), which would move the window a pixel at each ring.
+    const { x, y, width } = incomingWindow.getBounds();
+    const current = { x, y, width, height: incomingWindowHeightGiven };
     const bounds = incomingWindowResize(current, ringing, screen.getDisplayMatching(current).workArea);
-    if (bounds) incomingWindow.setBounds(bounds);
+    if (bounds) {
+      // Some platforms do not size a non-resizable window down (electron#42258): resizable for the change only.
+      incomingWindow.setResizable(true);
+      incomingWindow.setBounds(bounds);
+      incomingWindow.setResizable(false);
+      incomingWindowHeightGiven = bounds.height;
+    }
   }
 }
 
 function createIncomingWindow(ringing: number): BrowserWindow {
   const { workArea } = screen.getDisplayNearestPoint(screen.getCursorScreenPoint());
+  const options = incomingWindowOptions({ dark: nativeTheme.shouldUseDarkColors, workArea, ringing });
+  incomingWindowHeightGiven = options.height;
   const win = new BrowserWindow({
-    ...incomingWindowOptions({ dark: nativeTheme.shouldUseDarkColors, workArea, ringing }),
+    ...options,
     webPreferences: {
       sandbox: true,
       contextIsolation: true,

@@ -246,6 +246,11 @@ for (const theme of THEMES) {
     await expect(callRow(page, '1002')).toContainText('Ringing');
     await expect(page.getByTestId('call-announcement')).toHaveText(/^Incoming call from .*1002/);
     await audit.check('ringing incoming call');
+    // Its contact card (1002 is Bernard Appelant in the imported directories).
+    await callRow(page, '1002').getByRole('button', { name: 'Contact card' }).click();
+    await expect(callRow(page, '1002').getByRole('region', { name: 'Contact card' })).toContainText('bernard@example.com');
+    await audit.check('ringing incoming call, contact card');
+    await callRow(page, '1002').getByRole('button', { name: 'Contact card' }).click();
     // The same call in the compact incoming-call window (Electron opens it on top when the preference is on).
     const url = new URL(console_.url);
     const compact = await page.context().newPage();

@@ -132,6 +132,42 @@ test('an incoming call from an Outlook contact shows the name; the call is in th
   await expect(pane.getByRole('list', { name: 'Call history' }).locator('li.history')).toHaveCount(1);
 });
 
+test("a call's Contact card shows the caller's other numbers, e-mail, job title and notes from the directory", async ({ page }) => {
+  await open(page);
+  const pane = page.locator('section.contacts');
+  await pane.getByRole('tab', { name: 'Personal' }).click();
+  const csv = [
+    'First Name,Last Name,Company,Department,Job Title,Business Phone,Mobile Phone,E-mail Address,Notes',
+    'Bernard,Appelant,Fournisseur SARL,Achats,Acheteur,1002,06 12 34 56 78,bernard@fournisseur.fr,"Prefers e-mail; <b>not</b> before 9"',
+  ].join('\r\n');
+  await pane.locator('input[type=file]').setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(`${csv}\r\n`) });
+  const region = pane.getByRole('region', { name: 'Import' });
+  await region.getByRole('button', { name: 'Import 1 contact' }).click();
+  await expect(region.getByRole('status')).toContainText('1 new');
+  await region.getByRole('button', { name: 'Close' }).click();
+
+  await dialFrom1002('sip:1005@127.0.0.1');
+  const line = page.locator('li.call').first();
+  await expect(line.locator('.name')).toHaveText('Bernard Appelant');
+  // Ringing: she can read the card before answering.
+  await line.getByRole('button', { name: 'Contact card' }).click();
+  const card = line.getByRole('region', { name: 'Contact card' });
+  await expect(card).toContainText('Fournisseur SARL · Achats');
+  await expect(card).toContainText('Mobile');
+  await expect(card).toContainText('06 12 34 56 78');
+  await expect(card).toContainText('Acheteur');
+  await expect(card.getByRole('link', { name: 'bernard@fournisseur.fr' })).toHaveAttribute('href', 'mailto:bernard@fournisseur.fr');
+  // Notes as text: the markup from the file is shown, not applied.
+  await expect(card).toContainText('Prefers e-mail; <b>not</b> before 9');
+  await expect(card.locator('b')).toHaveCount(0);
+  await line.getByRole('button', { name: 'Answer' }).click();
+  await expect(line).toContainText('Connected');
+  await expect(line.getByRole('button', { name: 'Contact card' })).toHaveAttribute('aria-expanded', 'true');
+  await line.getByRole('button', { name: 'Contact card' }).click();
+  await expect(card).toHaveCount(0);
+  await line.getByRole('button', { name: 'Hang up' }).click();
+});
+
 test('after a real call, History → Details shows the timeline and a call-quality plot sampled from getStats', async ({ page }) => {
   await open(page);
   await page.getByLabel('Number', { exact: true }).fill('1003');
